@@ -1,0 +1,5 @@
+//! One module per subcommand: each turns parsed arguments into work and an exit status.
+
+pub mod completions;
+pub mod inspect;
+pub mod verify;

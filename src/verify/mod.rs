@@ -1,0 +1,508 @@
+//! The verification engine: a file's name and sha256 plus a provenance document in, a verdict
+//! out. No I/O happens here, so the CLI, the installer and the fuzzers share one code path.
+//!
+//! The cryptography (certificate chain at log time, SCT, Rekor SET, inclusion proof and signed
+//! checkpoint, RFC 3161 timestamps, DSSE/message signature, log-entry consistency) is done by
+//! `sigstore-verify`, always with every check on. On top of it this layer enforces what
+//! `sigstore-verify` does not: exactly one log entry, PEP 740's statement rules (one subject,
+//! its file name, known predicate types), Trusted-Publisher matching and the PEP 740 publisher
+//! block, which is unsigned and may only agree with the certificate.
+
+pub mod distname;
+pub mod document;
+pub mod identity;
+pub mod statement;
+
+use serde::Serialize;
+use serde_json::Value;
+use sigstore_verify::trust_root::{
+    TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT,
+};
+use sigstore_verify::types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};
+use sigstore_verify::{
+    PublicKeyVerificationPolicy, TimestampError, TransparencyLogError, VerificationPolicy,
+    VerificationResult, Verifier,
+};
+
+pub use document::Document;
+pub use identity::{Identity, PublisherSpec};
+use statement::Statement;
+
+/// Why a file failed. The kebab-case names are a stable interface (JSON output, trust decisions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    DigestMismatch,
+    SubjectNameMismatch,
+    IdentityMismatch,
+    PublisherMismatch,
+    EnvironmentMismatch,
+    SignatureInvalid,
+    TlogInvalid,
+    CertificateInvalid,
+    TimestampInvalid,
+    InvalidStatement,
+    UnsupportedFormat,
+    UnsupportedVersion,
+    UnsupportedPredicate,
+    UnsupportedLogEntry,
+    UnsupportedPublisher,
+    Malformed,
+    TooLarge,
+    NoProvenance,
+}
+
+impl Reason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::DigestMismatch => "digest-mismatch",
+            Reason::SubjectNameMismatch => "subject-name-mismatch",
+            Reason::IdentityMismatch => "identity-mismatch",
+            Reason::PublisherMismatch => "publisher-mismatch",
+            Reason::EnvironmentMismatch => "environment-mismatch",
+            Reason::SignatureInvalid => "signature-invalid",
+            Reason::TlogInvalid => "tlog-invalid",
+            Reason::CertificateInvalid => "certificate-invalid",
+            Reason::TimestampInvalid => "timestamp-invalid",
+            Reason::InvalidStatement => "invalid-statement",
+            Reason::UnsupportedFormat => "unsupported-format",
+            Reason::UnsupportedVersion => "unsupported-version",
+            Reason::UnsupportedPredicate => "unsupported-predicate",
+            Reason::UnsupportedLogEntry => "unsupported-log-entry",
+            Reason::UnsupportedPublisher => "unsupported-publisher",
+            Reason::Malformed => "malformed",
+            Reason::TooLarge => "too-large",
+            Reason::NoProvenance => "no-provenance",
+        }
+    }
+
+    /// Every reason, for documentation and tests.
+    pub const ALL: [Reason; 18] = [
+        Reason::DigestMismatch,
+        Reason::SubjectNameMismatch,
+        Reason::IdentityMismatch,
+        Reason::PublisherMismatch,
+        Reason::EnvironmentMismatch,
+        Reason::SignatureInvalid,
+        Reason::TlogInvalid,
+        Reason::CertificateInvalid,
+        Reason::TimestampInvalid,
+        Reason::InvalidStatement,
+        Reason::UnsupportedFormat,
+        Reason::UnsupportedVersion,
+        Reason::UnsupportedPredicate,
+        Reason::UnsupportedLogEntry,
+        Reason::UnsupportedPublisher,
+        Reason::Malformed,
+        Reason::TooLarge,
+        Reason::NoProvenance,
+    ];
+}
+
+/// A failed verification: a stable reason and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    #[serde(rename = "code", serialize_with = "ser_reason")]
+    pub reason: Reason,
+    pub message: String,
+}
+
+fn ser_reason<S: serde::Serializer>(r: &Reason, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.code())
+}
+
+impl Failure {
+    pub fn new(reason: Reason, message: impl Into<String>) -> Self {
+        Failure {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the signer must be. Without an expectation every cryptographic check still runs.
+#[derive(Debug, Clone, Default)]
+pub enum Expectation {
+    #[default]
+    Anyone,
+    /// Any one of these publishers; the environment, when given, must not be contradicted.
+    Publisher {
+        publishers: Vec<PublisherSpec>,
+        environment: Option<String>,
+    },
+    /// An exact certificate SAN and OIDC issuer (cosign's `--certificate-identity`).
+    Identity { san: String, issuer: String },
+    /// A managed-key bundle signed by this key (no Fulcio certificate).
+    PublicKey(DerPublicKey),
+}
+
+/// Whether a required deployment environment was proven by the certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvironmentCheck {
+    NotRequested,
+    /// The certificate's Deployment Environment extension equals the expected one.
+    Proven,
+    /// The certificate carries no Deployment Environment extension (certificates issued before
+    /// Fulcio added it): the environment is not enforced, and the output says so.
+    Unproven,
+}
+
+/// Where the signature was logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlogInfo {
+    pub log_index: Option<u64>,
+    /// The authenticated signing time, seconds since the epoch.
+    pub integrated_time: Option<i64>,
+}
+
+/// A successful verification: who signed and what they claimed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verified {
+    pub identity: Identity,
+    /// The publisher the certificate proves, when it is a kind PyPI knows.
+    pub publisher: Option<PublisherSpec>,
+    pub predicate_types: Vec<String>,
+    pub transparency_log: TlogInfo,
+    pub environment: EnvironmentCheck,
+    /// How many attestations or bundles were verified for this file.
+    pub attestations: usize,
+}
+
+/// The file being verified: its name (for PEP 740 subject matching) and its sha256.
+#[derive(Debug, Clone, Copy)]
+pub struct Artifact<'a> {
+    pub name: &'a str,
+    pub sha256: &'a [u8; 32],
+}
+
+/// Trusted-root loading failures (usage errors at the edge, not verdicts).
+#[derive(Debug, thiserror::Error)]
+pub enum TrustRootError {
+    #[error("the trusted root is not valid JSON for a Sigstore trusted root: {0}")]
+    Parse(String),
+    #[error("the trusted root cannot be used: {0}")]
+    Unusable(String),
+}
+
+/// A verifier bound to one trusted root. Cheap to share (`Send + Sync`).
+pub struct Engine {
+    verifier: Verifier,
+}
+
+impl Engine {
+    /// The Sigstore public-good production root embedded in the binary.
+    pub fn production() -> Result<Engine, TrustRootError> {
+        Engine::from_trusted_root_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT)
+    }
+
+    /// The Sigstore staging root embedded in the binary.
+    pub fn staging() -> Result<Engine, TrustRootError> {
+        Engine::from_trusted_root_json(SIGSTORE_STAGING_TRUSTED_ROOT)
+    }
+
+    pub fn from_trusted_root_json(json: &str) -> Result<Engine, TrustRootError> {
+        let root =
+            TrustedRoot::from_json(json).map_err(|e| TrustRootError::Parse(e.to_string()))?;
+        let verifier = Verifier::new(&root).map_err(|e| TrustRootError::Unusable(e.to_string()))?;
+        Ok(Engine { verifier })
+    }
+
+    /// Verifies every attestation or bundle in `doc` over `artifact`, and the signer against
+    /// `expect`. All must pass; the first failure is the verdict.
+    pub fn verify(
+        &self,
+        artifact: Artifact<'_>,
+        doc: &Document,
+        expect: &Expectation,
+    ) -> Result<Verified, Failure> {
+        let pep740 = !matches!(doc, Document::Bundle(_));
+        let mut checked: Vec<(Verified, Option<&Value>)> = Vec::new();
+        match doc {
+            Document::Attestation(a) => checked.push((
+                self.verify_bundle(artifact, &a.bundle, expect, pep740)?,
+                None,
+            )),
+            Document::Provenance(groups) => {
+                for g in groups {
+                    for a in &g.attestations {
+                        let v = self.verify_bundle(artifact, &a.bundle, expect, pep740)?;
+                        checked.push((v, g.publisher.as_ref()));
+                    }
+                }
+            }
+            Document::Bundle(b) => {
+                checked.push((self.verify_bundle(artifact, b, expect, pep740)?, None))
+            }
+        }
+        for (v, block) in &checked {
+            if let Some(block) = block {
+                check_publisher_block(block, &v.identity)?;
+            }
+        }
+        let mut iter = checked.into_iter().map(|(v, _)| v);
+        let Some(mut first) = iter.next() else {
+            return Err(Failure::new(
+                Reason::NoProvenance,
+                "the document holds no attestation",
+            ));
+        };
+        for other in iter {
+            // Attestations for one file from different signers would make "who built it"
+            // ambiguous; PyPI never serves that, so treat it as tampering.
+            if other.identity != first.identity {
+                return Err(Failure::new(
+                    Reason::IdentityMismatch,
+                    format!(
+                        "the attestations for this file disagree on who signed: {} and {}",
+                        first.identity.describe(),
+                        other.identity.describe()
+                    ),
+                ));
+            }
+            for p in other.predicate_types {
+                if !first.predicate_types.contains(&p) {
+                    first.predicate_types.push(p);
+                }
+            }
+            first.attestations += 1;
+        }
+        Ok(first)
+    }
+
+    fn verify_bundle(
+        &self,
+        artifact: Artifact<'_>,
+        bundle: &Bundle,
+        expect: &Expectation,
+        pep740: bool,
+    ) -> Result<Verified, Failure> {
+        let entries = &bundle.verification_material.tlog_entries;
+        if entries.len() != 1 {
+            return Err(Failure::new(
+                Reason::TlogInvalid,
+                format!(
+                    "expected exactly one transparency log entry, found {}",
+                    entries.len()
+                ),
+            ));
+        }
+        let digest = Sha256Hash::new(*artifact.sha256);
+        let result = match expect {
+            Expectation::PublicKey(key) => {
+                let policy = PublicKeyVerificationPolicy::new(key.clone());
+                self.verifier.verify(digest, bundle, &policy)
+            }
+            _ => {
+                let policy = VerificationPolicy::any_identity();
+                self.verifier.verify(digest, bundle, &policy)
+            }
+        }
+        .map_err(map_sigstore_error)?;
+        require_all_checks(&result, matches!(expect, Expectation::PublicKey(_)))?;
+
+        let predicate_types = match &bundle.content {
+            SignatureContent::DsseEnvelope(env) => {
+                if env.payload_type != document::INTOTO_PAYLOAD_TYPE {
+                    return Err(Failure::new(
+                        Reason::UnsupportedFormat,
+                        format!("DSSE payload type {} is not in-toto", env.payload_type),
+                    ));
+                }
+                let statement = Statement::parse(env.payload.as_bytes())?;
+                if pep740 {
+                    statement.check_pep740(artifact.name, &hex::encode(artifact.sha256))?;
+                }
+                vec![statement.predicate_type]
+            }
+            _ => {
+                if pep740 {
+                    return Err(Failure::new(
+                        Reason::UnsupportedFormat,
+                        "a PEP 740 attestation must be a DSSE envelope",
+                    ));
+                }
+                Vec::new()
+            }
+        };
+
+        let identity = result
+            .certificate()
+            .map(Identity::from_certificate)
+            .unwrap_or_default();
+        let environment = check_expectation(expect, &identity)?;
+        let log_index = entries[0].log_index.get();
+        let integrated_time = result
+            .integrated_time()
+            .or_else(|| result.verified_timestamps().first().copied())
+            .map(|t| t.as_second());
+        Ok(Verified {
+            publisher: identity.publisher(),
+            identity,
+            predicate_types,
+            transparency_log: TlogInfo {
+                log_index: Some(log_index),
+                integrated_time,
+            },
+            environment,
+            attestations: 1,
+        })
+    }
+}
+
+/// `sigstore-verify` reports success only when its policy's checks ran; pyprov never relaxes the
+/// policy, so a result without them is a defect to refuse, not a pass.
+fn require_all_checks(result: &VerificationResult, managed_key: bool) -> Result<(), Failure> {
+    let cert_ok = managed_key || (result.certificate_verified() && result.sct_verified());
+    if !cert_ok || !result.tlog_verified() {
+        return Err(Failure::new(
+            Reason::CertificateInvalid,
+            "the verifier did not complete every check (certificate, SCT, transparency log)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_expectation(expect: &Expectation, id: &Identity) -> Result<EnvironmentCheck, Failure> {
+    match expect {
+        Expectation::Anyone | Expectation::PublicKey(_) => Ok(EnvironmentCheck::NotRequested),
+        Expectation::Identity { san, issuer } => {
+            if id.issuer.as_deref() != Some(issuer.as_str()) {
+                return Err(Failure::new(
+                    Reason::IdentityMismatch,
+                    format!(
+                        "expected issuer {issuer}, certificate was issued for {}",
+                        id.issuer.as_deref().unwrap_or("<none>")
+                    ),
+                ));
+            }
+            if id.san.as_deref() != Some(san.as_str()) {
+                return Err(Failure::new(
+                    Reason::IdentityMismatch,
+                    format!(
+                        "expected identity {san}, certificate is for {}",
+                        id.san.as_deref().unwrap_or("<none>")
+                    ),
+                ));
+            }
+            Ok(EnvironmentCheck::NotRequested)
+        }
+        Expectation::Publisher {
+            publishers,
+            environment,
+        } => {
+            let mut reasons = Vec::new();
+            let mut matched = false;
+            for p in publishers {
+                match p.check(id) {
+                    Ok(()) => {
+                        matched = true;
+                        break;
+                    }
+                    Err(why) => reasons.push(format!("{p}: {why}")),
+                }
+            }
+            if !matched {
+                let expected: Vec<String> = publishers.iter().map(ToString::to_string).collect();
+                return Err(Failure::new(
+                    Reason::IdentityMismatch,
+                    format!(
+                        "expected {}, signed by {} ({})",
+                        expected.join(" or "),
+                        id.describe(),
+                        reasons.join("; ")
+                    ),
+                ));
+            }
+            match (environment, &id.environment) {
+                (None, _) => Ok(EnvironmentCheck::NotRequested),
+                (Some(want), Some(have)) if want == have => Ok(EnvironmentCheck::Proven),
+                (Some(want), Some(have)) => Err(Failure::new(
+                    Reason::EnvironmentMismatch,
+                    format!("expected deployment environment {want}, certificate says {have}"),
+                )),
+                (Some(_), None) => Ok(EnvironmentCheck::Unproven),
+            }
+        }
+    }
+}
+
+/// The PEP 740 publisher block is what PyPI says it checked at upload. It is not signed, so it
+/// can only agree with the certificate: a block that names someone else is tampering.
+fn check_publisher_block(block: &Value, id: &Identity) -> Result<(), Failure> {
+    let kind = block.get("kind").and_then(Value::as_str).unwrap_or("");
+    let field = |k: &str| block.get(k).and_then(Value::as_str).unwrap_or("");
+    let spec = match kind {
+        "GitHub" => format!("github:{}/{}", field("repository"), field("workflow")),
+        "GitLab" => format!("gitlab:{}//{}", field("repository"), field("workflow_filepath")),
+        "Google" => format!("google:{}", field("email")),
+        _ => {
+            return Err(Failure::new(
+                Reason::UnsupportedPublisher,
+                format!("the provenance names a publisher of kind `{kind}`, which pyprov cannot check; supported: GitHub, GitLab, Google"),
+            ))
+        }
+    };
+    let spec: PublisherSpec = spec.parse().map_err(|e: identity::SpecError| {
+        Failure::new(
+            Reason::PublisherMismatch,
+            format!("the provenance's publisher block is invalid: {}", e.why),
+        )
+    })?;
+    if let Err(why) = spec.check(id) {
+        return Err(Failure::new(
+            Reason::PublisherMismatch,
+            format!("the provenance says it was published by {spec}, but the certificate disagrees: {why}"),
+        ));
+    }
+    let block_env = field("environment");
+    if let (false, Some(cert_env)) = (block_env.is_empty(), &id.environment) {
+        if block_env != cert_env {
+            return Err(Failure::new(
+                Reason::PublisherMismatch,
+                format!("the provenance names environment {block_env}, the certificate {cert_env}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn map_sigstore_error(e: sigstore_verify::Error) -> Failure {
+    use sigstore_verify::Error as E;
+    let reason = match &e {
+        E::IdentityMismatch { .. } | E::IssuerMismatch { .. } => Reason::IdentityMismatch,
+        E::SignatureInvalid(_) | E::Crypto(_) => Reason::SignatureInvalid,
+        E::ArtifactMismatch(_) => Reason::DigestMismatch,
+        E::Certificate(_) => Reason::CertificateInvalid,
+        E::TransparencyLog(TransparencyLogError::MalformedEntry(m))
+            if m.contains("unsupported") || m.contains("Unsupported") =>
+        {
+            Reason::UnsupportedLogEntry
+        }
+        E::TransparencyLog(_) => Reason::TlogInvalid,
+        // Without a signed entry timestamp or RFC 3161 token nothing authenticates the signing
+        // time: that is missing log evidence.
+        E::Timestamp(TimestampError::NoVerifiedTimestamp(_)) => Reason::TlogInvalid,
+        E::Timestamp(_) => Reason::TimestampInvalid,
+        E::UnsupportedBundle(_) | E::UnsupportedArtifact(_) => Reason::UnsupportedFormat,
+        E::Bundle(b) => {
+            use sigstore_verify::bundle::Error as B;
+            match b {
+                B::UnsupportedMediaType(_) | B::UnsupportedVerificationMaterial => {
+                    Reason::UnsupportedFormat
+                }
+                B::MissingInclusionPromise(_)
+                | B::MissingInclusionProof(_)
+                | B::MissingSigningTimeEvidence
+                | B::MissingCheckpoint
+                | B::LogIndexOutOfRange { .. }
+                | B::CheckpointRootMismatch => Reason::TlogInvalid,
+                B::MissingTimestamp => Reason::TimestampInvalid,
+                _ => Reason::Malformed,
+            }
+        }
+        _ => Reason::Malformed,
+    };
+    Failure::new(reason, e.to_string())
+}
