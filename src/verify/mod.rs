@@ -299,8 +299,20 @@ impl Engine {
                 self.verifier.verify(digest, bundle, &policy)
             }
         }
-        .map_err(map_sigstore_error)?;
+        .map_err(|e| {
+            // An envelope whose statement cannot bind any artifact is refused by sigstore-verify
+            // as an invalid bundle; say what is wrong with the statement instead.
+            if let (sigstore_verify::Error::InvalidBundle(_), Some(f)) =
+                (&e, statement_problem(bundle))
+            {
+                return f;
+            }
+            map_sigstore_error(e)
+        })?;
         require_all_checks(&result, matches!(expect, Expectation::PublicKey(_)))?;
+        if let Some(cert) = bundle.signing_certificate() {
+            check_key_usage(cert.as_bytes())?;
+        }
 
         let predicate_types = match &bundle.content {
             SignatureContent::DsseEnvelope(env) => {
@@ -351,6 +363,20 @@ impl Engine {
     }
 }
 
+fn statement_problem(bundle: &Bundle) -> Option<Failure> {
+    let SignatureContent::DsseEnvelope(env) = &bundle.content else {
+        return None;
+    };
+    match Statement::parse(env.payload.as_bytes()) {
+        Err(f) => Some(f),
+        Ok(s) if s.subject.is_empty() => Some(Failure::new(
+            Reason::InvalidStatement,
+            "the in-toto statement names no subject",
+        )),
+        Ok(_) => None,
+    }
+}
+
 /// `sigstore-verify` reports success only when its policy's checks ran; pyprov never relaxes the
 /// policy, so a result without them is a defect to refuse, not a pass.
 fn require_all_checks(result: &VerificationResult, managed_key: bool) -> Result<(), Failure> {
@@ -362,6 +388,30 @@ fn require_all_checks(result: &VerificationResult, managed_key: bool) -> Result<
         ));
     }
     Ok(())
+}
+
+/// The Sigstore certificate profile requires the digitalSignature key usage on the leaf;
+/// `sigstore-verify` checks the codeSigning extended key usage but not this bit.
+fn check_key_usage(der: &[u8]) -> Result<(), Failure> {
+    use x509_cert::der::Decode;
+    use x509_cert::ext::pkix::KeyUsage;
+    let invalid = |m: String| Failure::new(Reason::CertificateInvalid, m);
+    let cert = x509_cert::Certificate::from_der(der)
+        .map_err(|e| invalid(format!("the signing certificate cannot be parsed: {e}")))?;
+    let usage = cert.tbs_certificate.get::<KeyUsage>().map_err(|e| {
+        invalid(format!(
+            "the signing certificate's key usage is malformed: {e}"
+        ))
+    })?;
+    match usage {
+        Some((_, ku)) if ku.digital_signature() => Ok(()),
+        Some(_) => Err(invalid(
+            "the signing certificate's key usage does not allow digital signatures".into(),
+        )),
+        None => Err(invalid(
+            "the signing certificate has no key usage extension; Sigstore certificates must allow digital signatures".into(),
+        )),
+    }
 }
 
 fn check_expectation(expect: &Expectation, id: &Identity) -> Result<EnvironmentCheck, Failure> {

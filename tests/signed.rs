@@ -1,0 +1,714 @@
+//! `pyprov verify` on attestations signed by the project's own throwaway Sigstore (tests/support):
+//! every failure the real corpus lacks, through the CLI, with its stable reason code.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use support::pki::{self, Identity, LeafUsage, RekorKey, SctMode, Signing, TestPki};
+
+const WHEEL: &str = "example-1.0.0-py3-none-any.whl";
+const CONTENTS: &[u8] = b"example wheel contents";
+
+struct Ctx {
+    dir: tempfile::TempDir,
+    pki: TestPki,
+    root: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> Ctx {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = TestPki::new();
+        let root = dir.path().join("trusted_root.json");
+        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        Ctx { dir, pki, root }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// A wheel and an attestation for it, signed with `signing` (whose statement is replaced
+    /// unless `keep_statement`).
+    fn attested(&self, signing: Signing) -> (PathBuf, PathBuf) {
+        let wheel = self.write(WHEEL, CONTENTS);
+        let att = self.write("att.json", self.pki.pep740_attestation(&signing));
+        (wheel, att)
+    }
+
+    fn verify(&self, args: &[&str]) -> (i32, Value) {
+        let out = Command::cargo_bin("pyprov")
+            .unwrap()
+            .arg("verify")
+            .args(args)
+            .arg("--trusted-root")
+            .arg(&self.root)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(
+            |_| json!({ "stderr": String::from_utf8_lossy(&out.stderr).to_string() }),
+        );
+        (code, json)
+    }
+
+    fn verify_att(&self, wheel: &Path, att: &Path, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec![
+            wheel.to_str().unwrap(),
+            "--attestation",
+            att.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        self.verify(&args)
+    }
+}
+
+fn statement_for(name: &str) -> Vec<u8> {
+    pki::statement(
+        name,
+        &pki::sha256_hex(CONTENTS),
+        pki::PUBLISH_PREDICATE_V1,
+        Value::Null,
+    )
+}
+
+fn reason(json: &Value) -> &str {
+    json["files"][0]["reason"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+fn assert_fails(ctx: &Ctx, signing: Signing, extra: &[&str], code: &str) {
+    let (wheel, att) = ctx.attested(signing);
+    let (exit, json) = ctx.verify_att(&wheel, &att, extra);
+    assert_eq!((exit, reason(&json)), (1, code), "{json:#}");
+}
+
+fn assert_passes(ctx: &Ctx, signing: Signing, extra: &[&str]) -> Value {
+    let (wheel, att) = ctx.attested(signing);
+    let (exit, json) = ctx.verify_att(&wheel, &att, extra);
+    assert_eq!(exit, 0, "{json:#}");
+    assert_eq!(json["files"][0]["verdict"], "pass");
+    json
+}
+
+#[test]
+fn good_github_attestation_passes_and_names_its_publisher() {
+    let ctx = Ctx::new();
+    let json = assert_passes(
+        &ctx,
+        Signing::default(),
+        &["--publisher", "github:example/project/release.yml"],
+    );
+    let file = &json["files"][0];
+    assert_eq!(file["publisher"], "github:example/project/release.yml");
+    assert_eq!(file["identity"]["ref"], "refs/tags/v1.0.0");
+    assert_eq!(
+        file["identity"]["repository"],
+        "https://github.com/example/project"
+    );
+    assert_eq!(file["transparency_log"]["log_index"], 123_456_789);
+    assert_eq!(
+        file["predicate_types"],
+        json!(["https://docs.pypi.org/attestations/publish/v1"])
+    );
+    assert!(file["reason"].is_null());
+    // Any workflow of the repository, and no expectation at all, pass too.
+    assert_passes(
+        &ctx,
+        Signing::default(),
+        &["--publisher", "github:example/project"],
+    );
+    assert_passes(&ctx, Signing::default(), &[]);
+}
+
+#[test]
+fn another_publisher_is_an_identity_mismatch() {
+    let ctx = Ctx::new();
+    for spec in [
+        "github:example/project/other.yml",
+        "github:example/elsewhere",
+        "gitlab:example/project",
+        "google:release@example.iam.gserviceaccount.com",
+    ] {
+        assert_fails(
+            &ctx,
+            Signing::default(),
+            &["--publisher", spec],
+            "identity-mismatch",
+        );
+    }
+    assert_fails(
+        &ctx,
+        Signing::default(),
+        &[
+            "--identity",
+            "https://example.com/x",
+            "--issuer",
+            pki::GITHUB_ISSUER,
+        ],
+        "identity-mismatch",
+    );
+}
+
+#[test]
+fn text_output_says_who_built_it_or_why_not() {
+    let ctx = Ctx::new();
+    let (wheel, att) = ctx.attested(Signing::default());
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args([
+            "verify",
+            wheel.to_str().unwrap(),
+            "--attestation",
+            att.to_str().unwrap(),
+        ])
+        .args([
+            "--publisher",
+            "github:example/project/release.yml",
+            "--trusted-root",
+        ])
+        .arg(&ctx.root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("PASS ")
+            && text.contains("built by github:example/project/release.yml at refs/tags/v1.0.0"),
+        "{text}"
+    );
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args([
+            "verify",
+            wheel.to_str().unwrap(),
+            "--attestation",
+            att.to_str().unwrap(),
+        ])
+        .args(["--publisher", "github:evil/project", "--trusted-root"])
+        .arg(&ctx.root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("FAIL ") && text.contains("[identity-mismatch]"),
+        "{text}"
+    );
+    assert!(text.contains("fix: "), "{text}");
+}
+
+#[test]
+fn certificate_expired_at_log_time() {
+    let s = Signing {
+        integrated_time: Some(pki::BASE_TIME + pki::CERT_LIFETIME_SECS + 60),
+        ..Signing::default()
+    };
+    assert_fails(&Ctx::new(), s, &[], "certificate-invalid");
+}
+
+#[test]
+fn wrong_key_usage() {
+    let ctx = Ctx::new();
+    for usage in [
+        LeafUsage::ServerAuthEku,
+        LeafUsage::NoEku,
+        LeafUsage::NoDigitalSignature,
+    ] {
+        let s = Signing {
+            usage,
+            ..Signing::default()
+        };
+        assert_fails(&ctx, s, &[], "certificate-invalid");
+    }
+}
+
+#[test]
+fn missing_or_unknown_sct() {
+    let ctx = Ctx::new();
+    for sct in [SctMode::Omit, SctMode::UnknownLog] {
+        let s = Signing {
+            sct,
+            ..Signing::default()
+        };
+        assert_fails(&ctx, s, &[], "certificate-invalid");
+    }
+}
+
+#[test]
+fn unknown_log_key_missing_set_or_proof_and_two_entries() {
+    let ctx = Ctx::new();
+    let cases = [
+        Signing {
+            rekor_key: RekorKey::Unknown,
+            ..Signing::default()
+        },
+        Signing {
+            include_set: false,
+            ..Signing::default()
+        },
+        Signing {
+            include_inclusion_proof: false,
+            ..Signing::default()
+        },
+        Signing {
+            tlog_entries: 2,
+            ..Signing::default()
+        },
+    ];
+    for s in cases {
+        assert_fails(&ctx, s, &[], "tlog-invalid");
+    }
+}
+
+#[test]
+fn unsupported_log_entry_kind() {
+    let ctx = Ctx::new();
+    let mut att = ctx.pki.sign(&Signing::default()).pep740_attestation_value();
+    att["verification_material"]["transparency_entries"][0]["kindVersion"] =
+        json!({"kind": "hashedrekord", "version": "0.0.1"});
+    let wheel = ctx.write(WHEEL, CONTENTS);
+    let att = ctx.write("att.json", att.to_string());
+    let (exit, json) = ctx.verify_att(&wheel, &att, &[]);
+    assert_eq!((exit, reason(&json)), (1, "unsupported-log-entry"));
+}
+
+#[test]
+fn statement_rules() {
+    let ctx = Ctx::new();
+    let digest = pki::sha256_hex(CONTENTS);
+    let two = pki::statement_with_subjects(
+        &[
+            (WHEEL, digest.as_str()),
+            ("other-1.0-py3-none-any.whl", digest.as_str()),
+        ],
+        pki::PUBLISH_PREDICATE_V1,
+        Value::Null,
+    );
+    let none = pki::statement_with_subjects(&[], pki::PUBLISH_PREDICATE_V1, Value::Null);
+    for statement in [two, none] {
+        assert_fails(
+            &ctx,
+            Signing::new(
+                Identity::github("example/project", "release.yml", "refs/tags/v1.0.0"),
+                statement,
+            ),
+            &[],
+            "invalid-statement",
+        );
+    }
+    let unknown = pki::statement(
+        WHEEL,
+        &digest,
+        "https://example.com/predicate/v9",
+        json!({}),
+    );
+    assert_fails(
+        &ctx,
+        Signing {
+            statement: unknown,
+            ..Signing::default()
+        },
+        &[],
+        "unsupported-predicate",
+    );
+    let non_empty = pki::statement(WHEEL, &digest, pki::PUBLISH_PREDICATE_V1, json!({"x": 1}));
+    assert_fails(
+        &ctx,
+        Signing {
+            statement: non_empty,
+            ..Signing::default()
+        },
+        &[],
+        "invalid-statement",
+    );
+    let slsa = pki::statement(
+        WHEEL,
+        &digest,
+        pki::SLSA_PROVENANCE_V1,
+        json!({"buildDefinition": {}}),
+    );
+    assert_passes(
+        &ctx,
+        Signing {
+            statement: slsa,
+            ..Signing::default()
+        },
+        &[],
+    );
+}
+
+#[test]
+fn attestation_version_two_is_refused() {
+    let s = Signing {
+        attestation_version: 2,
+        ..Signing::default()
+    };
+    assert_fails(&Ctx::new(), s, &[], "unsupported-version");
+}
+
+#[test]
+fn subject_name_is_compared_in_parsed_form() {
+    let ctx = Ctx::new();
+    let wheel_att = |name: &str| {
+        let s = Signing {
+            statement: statement_for(name),
+            ..Signing::default()
+        };
+        ctx.write("att.json", ctx.pki.pep740_attestation(&s))
+    };
+    let att = wheel_att("Example-1.0-py3-none-any.whl");
+    let wheel = ctx.write(WHEEL, CONTENTS);
+    assert_eq!(ctx.verify_att(&wheel, &att, &[]).0, 0);
+    for other in ["example-1.0.1-py3-none-any.whl", "example-1.0.0.tar.gz"] {
+        let att = wheel_att(other);
+        let (exit, json) = ctx.verify_att(&wheel, &att, &[]);
+        assert_eq!(
+            (exit, reason(&json)),
+            (1, "subject-name-mismatch"),
+            "{other}"
+        );
+    }
+    // Same bytes under another version's name: the digest matches, the name must not.
+    let att = wheel_att(WHEEL);
+    let renamed = ctx.write("example-2.0.0-py3-none-any.whl", CONTENTS);
+    let (exit, json) = ctx.verify_att(&renamed, &att, &[]);
+    assert_eq!((exit, reason(&json)), (1, "subject-name-mismatch"));
+    // Other bytes under the right name.
+    let tampered = ctx.dir.path().join("t");
+    std::fs::create_dir(&tampered).unwrap();
+    let tampered = tampered.join(WHEEL);
+    std::fs::write(&tampered, b"tampered").unwrap();
+    let (exit, json) = ctx.verify_att(&tampered, &att, &[]);
+    assert_eq!((exit, reason(&json)), (1, "digest-mismatch"));
+}
+
+#[test]
+fn github_certificate_without_ref_or_digest() {
+    let ctx = Ctx::new();
+    let id = Identity::github("example/project", "release.yml", "refs/tags/v1.0.0")
+        .without_source_digest()
+        .without_source_ref();
+    let s = Signing {
+        identity: id,
+        ..Signing::default()
+    };
+    // The signature is fine; the publisher cannot be matched.
+    assert_passes(&ctx, s.clone(), &[]);
+    let (wheel, att) = ctx.attested(s);
+    let (exit, json) = ctx.verify_att(&wheel, &att, &["--publisher", "github:example/project"]);
+    assert_eq!((exit, reason(&json)), (1, "identity-mismatch"));
+    let msg = json["files"][0]["reason"]["message"].as_str().unwrap();
+    assert!(msg.contains("neither"), "{msg}");
+    // A digest alone is enough, as on PyPI.
+    let only_digest = Identity::github("example/project", "release.yml", "refs/tags/v1.0.0")
+        .without_source_ref()
+        .with_build_config_uri(&format!(
+            "https://github.com/example/project/.github/workflows/release.yml@{}",
+            pki::DEFAULT_COMMIT
+        ));
+    assert_passes(
+        &ctx,
+        Signing {
+            identity: only_digest,
+            ..Signing::default()
+        },
+        &["--publisher", "github:example/project/release.yml"],
+    );
+}
+
+#[test]
+fn reusable_workflow_matches_the_calling_workflow() {
+    let id = Identity::github("example/project", "release.yml", "refs/tags/v1.0.0")
+        .with_build_signer_uri(
+            "https://github.com/builders/shared/.github/workflows/build.yml@refs/tags/v2",
+        );
+    let s = Signing {
+        identity: id,
+        ..Signing::default()
+    };
+    let ctx = Ctx::new();
+    assert_passes(
+        &ctx,
+        s.clone(),
+        &["--publisher", "github:example/project/release.yml"],
+    );
+    assert_fails(
+        &ctx,
+        s,
+        &["--publisher", "github:builders/shared/build.yml"],
+        "identity-mismatch",
+    );
+}
+
+#[test]
+fn gitlab_identity() {
+    let id = Identity::gitlab("acme/platform/lib", ".gitlab-ci.yml", "refs/tags/v1");
+    let s = Signing {
+        identity: id,
+        ..Signing::default()
+    };
+    let ctx = Ctx::new();
+    let json = assert_passes(
+        &ctx,
+        s.clone(),
+        &["--publisher", "gitlab:acme/platform/lib//.gitlab-ci.yml"],
+    );
+    assert_eq!(
+        json["files"][0]["publisher"],
+        "gitlab:acme/platform/lib//.gitlab-ci.yml"
+    );
+    assert_passes(
+        &ctx,
+        s.clone(),
+        &["--publisher", "gitlab:acme/platform/lib"],
+    );
+    assert_fails(
+        &ctx,
+        s,
+        &["--publisher", "gitlab:acme/platform/lib//other.yml"],
+        "identity-mismatch",
+    );
+}
+
+#[test]
+fn google_identities() {
+    let email = "release@acme.iam.gserviceaccount.com";
+    let s = Signing {
+        identity: Identity::google(email),
+        ..Signing::default()
+    };
+    let ctx = Ctx::new();
+    let json = assert_passes(
+        &ctx,
+        s.clone(),
+        &["--publisher", &format!("google:{email}")],
+    );
+    assert_eq!(json["files"][0]["publisher"], format!("google:{email}"));
+    assert_eq!(json["files"][0]["identity"]["issuer"], pki::GOOGLE_ISSUER);
+    assert_passes(
+        &ctx,
+        s.clone(),
+        &["--identity", email, "--issuer", pki::GOOGLE_ISSUER],
+    );
+    assert_fails(
+        &ctx,
+        s.clone(),
+        &["--publisher", "google:other@acme.iam.gserviceaccount.com"],
+        "identity-mismatch",
+    );
+    // The same email from another issuer is not the Google account.
+    let s = Signing {
+        identity: Identity::google(email).with_issuer("https://accounts.example.com"),
+        ..Signing::default()
+    };
+    assert_fails(
+        &ctx,
+        s,
+        &["--publisher", &format!("google:{email}")],
+        "identity-mismatch",
+    );
+}
+
+#[test]
+fn deployment_environment_present_and_absent() {
+    let ctx = Ctx::new();
+    let with_env = Signing {
+        identity: Identity::github("example/project", "release.yml", "refs/tags/v1.0.0")
+            .with_deployment_environment("pypi"),
+        ..Signing::default()
+    };
+    let spec = ["--publisher", "github:example/project/release.yml"];
+    let json = assert_passes(
+        &ctx,
+        with_env.clone(),
+        &[spec[0], spec[1], "--environment", "pypi"],
+    );
+    assert_eq!(json["files"][0]["environment"], "proven");
+    assert_eq!(json["files"][0]["identity"]["environment"], "pypi");
+    assert_fails(
+        &ctx,
+        with_env,
+        &[spec[0], spec[1], "--environment", "staging"],
+        "environment-mismatch",
+    );
+    let json = assert_passes(
+        &ctx,
+        Signing::default(),
+        &[spec[0], spec[1], "--environment", "pypi"],
+    );
+    assert_eq!(json["files"][0]["environment"], "unproven");
+}
+
+#[test]
+fn provenance_publisher_block_must_agree_with_the_certificate() {
+    let ctx = Ctx::new();
+    let att = ctx.pki.pep740_attestation(&Signing::default());
+    let wheel = ctx.write(WHEEL, CONTENTS);
+    let check = |publisher: Value| {
+        let p = ctx.write(
+            "prov.json",
+            pki::provenance(&[(publisher, vec![att.clone()])]),
+        );
+        ctx.verify(&[wheel.to_str().unwrap(), "--provenance", p.to_str().unwrap()])
+    };
+    let (exit, json) = check(pki::github_publisher(
+        "example/project",
+        "release.yml",
+        None,
+    ));
+    assert_eq!(exit, 0, "{json:#}");
+    let (exit, json) = check(pki::github_publisher("evil/project", "release.yml", None));
+    assert_eq!((exit, reason(&json)), (1, "publisher-mismatch"));
+    let (exit, json) = check(pki::gitlab_publisher(
+        "example/project",
+        ".gitlab-ci.yml",
+        None,
+    ));
+    assert_eq!((exit, reason(&json)), (1, "publisher-mismatch"));
+    let (exit, json) = check(json!({"kind": "ActiveState", "organization": "x"}));
+    assert_eq!((exit, reason(&json)), (1, "unsupported-publisher"));
+}
+
+#[test]
+fn sidecars_are_found_next_to_the_file() {
+    let ctx = Ctx::new();
+    let wheel = ctx.write(WHEEL, CONTENTS);
+    let (exit, json) = ctx.verify(&[wheel.to_str().unwrap()]);
+    assert_eq!((exit, reason(&json)), (1, "no-provenance"));
+    ctx.write(
+        &format!("{WHEEL}.publish.attestation"),
+        ctx.pki.pep740_attestation(&Signing::default()),
+    );
+    let (exit, json) = ctx.verify(&[wheel.to_str().unwrap()]);
+    assert_eq!(exit, 0, "{json:#}");
+    assert!(json["files"][0]["provenance"][0]
+        .as_str()
+        .unwrap()
+        .ends_with(".publish.attestation"));
+}
+
+#[test]
+fn message_signature_bundle_over_any_file() {
+    let ctx = Ctx::new();
+    let blob = b"a release binary";
+    let file = ctx.write("tool-linux-amd64", blob);
+    let bundle = ctx
+        .pki
+        .sign_blob(blob, &Signing::default())
+        .sigstore_bundle_v03();
+    let bundle = ctx.write("tool.sigstore.json", bundle);
+    let (exit, json) = ctx.verify(&[
+        file.to_str().unwrap(),
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--publisher",
+        "github:example/project/release.yml",
+    ]);
+    assert_eq!(exit, 0, "{json:#}");
+    let other = ctx.write("other", b"another binary");
+    let (exit, json) = ctx.verify(&[
+        other.to_str().unwrap(),
+        "--bundle",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!((exit, reason(&json)), (1, "digest-mismatch"));
+}
+
+#[test]
+fn test_pki_attestations_fail_against_the_embedded_production_root() {
+    let ctx = Ctx::new();
+    let (wheel, att) = ctx.attested(Signing::default());
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args([
+            "verify",
+            wheel.to_str().unwrap(),
+            "--attestation",
+            att.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn usage_and_input_errors_exit_2() {
+    let ctx = Ctx::new();
+    let (wheel, att) = ctx.attested(Signing::default());
+    let (w, a) = (wheel.to_str().unwrap(), att.to_str().unwrap());
+    let run = |args: &[&str]| {
+        Command::cargo_bin("pyprov")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let missing = ctx.path("missing.whl");
+    let bad_root = ctx.write("bad_root.json", "{}");
+    for args in [
+        vec!["verify", missing.to_str().unwrap(), "--attestation", a],
+        vec!["verify", w, "--attestation", missing.to_str().unwrap()],
+        vec![
+            "verify",
+            w,
+            "--attestation",
+            a,
+            "--publisher",
+            "github:nope",
+        ],
+        vec![
+            "verify",
+            w,
+            "--attestation",
+            a,
+            "--trusted-root",
+            bad_root.to_str().unwrap(),
+        ],
+        vec!["verify", w, "--attestation", a, "--identity", "x"],
+        vec!["verify", w, "--provenance", a, "--bundle", a],
+        vec!["verify"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn inspect_shows_claims_and_says_it_did_not_verify() {
+    let ctx = Ctx::new();
+    let att = ctx.write("att.json", ctx.pki.pep740_attestation(&Signing::default()));
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args(["inspect", att.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("NOT VERIFIED"), "{text}");
+    assert!(
+        text.contains("github:example/project/release.yml"),
+        "{text}"
+    );
+    assert!(text.contains(WHEEL), "{text}");
+    let junk = ctx.write("junk.json", "{\"hello\": 1}");
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args(["inspect", junk.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["verified"], false);
+    assert_eq!(json["documents"][0]["error"]["code"], "unsupported-format");
+}
