@@ -1,0 +1,52 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_pyprov_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_pyprov_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_pyprov_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_pyprov_using_subcommand
+    set -l cmd (__fish_pyprov_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c pyprov -n "__fish_pyprov_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pyprov -n "__fish_pyprov_needs_command" -s V -l version -d 'Print version'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l provenance -d 'A PEP 740 provenance object (as served by PyPI\'s Integrity API)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l attestation -d 'A PEP 740 attestation object; repeat for several (all must verify)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l bundle -d 'A Sigstore bundle (v0.1 to v0.3; a single-line .intoto.jsonl bundle works too)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l publisher -d 'Expected publisher: github:OWNER/REPO[/WORKFLOW_FILE], gitlab:NAMESPACE/PROJECT[//WORKFLOW_FILEPATH] or google:EMAIL. Without a workflow, any workflow of that repository. Repeat to allow several' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l environment -d 'Expected deployment environment. Enforced when the certificate carries the Deployment Environment extension; certificates without it pass and are reported as "environment not proven"' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l identity -d 'Expected certificate identity (SAN), exactly; requires --issuer' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l issuer -d 'Expected OIDC issuer of the certificate; requires --identity' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l key -d 'Public key (PEM) of a managed-key bundle, which has no Fulcio certificate' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root (staging, or a private Sigstore)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "completions" -d 'Print shell completions'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
