@@ -8,4 +8,5 @@ pub mod commands;
 pub mod error;
 pub mod files;
 pub mod output;
+pub mod trust;
 pub mod verify;

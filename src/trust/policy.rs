@@ -1,0 +1,516 @@
+//! The decision for one file: the package's trust-file entry (if any), the policy, and what
+//! verification observed in; allow, warn or deny out, with a stable code, a sentence, and what
+//! the user can do about it. No I/O happens here: the CLI and the installer decide the same way.
+
+use serde::Serialize;
+
+use super::{PackageEntry, Policy, Unattested};
+use crate::verify::{
+    Artifact, Document, Engine, EnvironmentCheck, Expectation, Failure, PublisherSpec, Reason,
+    Verified,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    /// Allowed, but the user should act (the exit status stays 0).
+    Warn,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Warn => "warn",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// Why a decision was made. The kebab-case names are a stable interface (JSON output,
+/// documentation in docs/trust-file.md, the installer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// Verified, and signed by a publisher the trust file allows (or, without a trust file, by
+    /// the publisher the index reported).
+    Allowed,
+    /// Verified, the package had no publisher, and trust on first use pinned the signer.
+    PinnedOnFirstUse,
+    /// Verified, but signed by another publisher than the trust file names.
+    PublisherChanged,
+    /// Verified and signed by the expected publisher, but from another deployment environment.
+    EnvironmentChanged,
+    /// Provenance is present but does not verify. Denied whatever the policy says.
+    ProvenanceInvalid,
+    UnattestedDenied,
+    UnattestedWarned,
+    UnattestedAllowed,
+    /// The package names a publisher, and this file has no provenance at all.
+    AttestationDowngrade,
+    /// Verified, but the package has no publisher in the trust file and none was pinned
+    /// (denied under `--locked`, a warning otherwise).
+    UnknownPackage,
+    /// A trust file is in effect and the file name is not a wheel or sdist, so there is no
+    /// package to judge it by.
+    NotADistribution,
+    /// The file or its provenance could not be fetched (network, index errors, a hash the
+    /// index advertised that the bytes do not have). Nothing unfetched is ever allowed.
+    FetchFailed,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Allowed => "allowed",
+            Code::PinnedOnFirstUse => "pinned-on-first-use",
+            Code::PublisherChanged => "publisher-changed",
+            Code::EnvironmentChanged => "environment-changed",
+            Code::ProvenanceInvalid => "provenance-invalid",
+            Code::UnattestedDenied => "unattested-denied",
+            Code::UnattestedWarned => "unattested-warned",
+            Code::UnattestedAllowed => "unattested-allowed",
+            Code::AttestationDowngrade => "attestation-downgrade",
+            Code::UnknownPackage => "unknown-package",
+            Code::NotADistribution => "not-a-distribution",
+            Code::FetchFailed => "fetch-failed",
+        }
+    }
+
+    /// Every code, for documentation and tests.
+    pub const ALL: [Code; 12] = [
+        Code::Allowed,
+        Code::PinnedOnFirstUse,
+        Code::PublisherChanged,
+        Code::EnvironmentChanged,
+        Code::ProvenanceInvalid,
+        Code::UnattestedDenied,
+        Code::UnattestedWarned,
+        Code::UnattestedAllowed,
+        Code::AttestationDowngrade,
+        Code::UnknownPackage,
+        Code::NotADistribution,
+        Code::FetchFailed,
+    ];
+}
+
+/// A publisher the caller should pin the package to (trust on first use). `decide` only asks;
+/// writing the file is the caller's job, because only the caller knows whether it may write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    pub publisher: PublisherSpec,
+    pub environment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub code: Code,
+    /// What was found, for people.
+    pub message: String,
+    /// What to do: a command to run or a line of the trust file to change.
+    pub fix: String,
+    /// The verification failure behind `provenance-invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    #[serde(skip)]
+    pub pin: Option<Pin>,
+}
+
+impl Decision {
+    fn new(verdict: Verdict, code: Code, message: String, fix: String) -> Decision {
+        Decision {
+            verdict,
+            code,
+            message,
+            fix,
+            reason: None,
+            pin: None,
+        }
+    }
+
+    pub fn denied(&self) -> bool {
+        self.verdict == Verdict::Deny
+    }
+}
+
+/// What verification found for one file.
+#[derive(Debug, Clone)]
+pub enum Observed {
+    /// The file carries no provenance at all.
+    NoProvenance,
+    /// Provenance is present but broken: cryptography, format, subject, or the index's
+    /// publisher record contradicting the certificate.
+    Invalid(Failure),
+    /// Verified, and the signer matched [`expectation_for`] the package's entry.
+    Verified(Verified),
+    /// Verified cryptographically, but signed by someone the entry does not name. `actual` is
+    /// the result of verifying again without an expectation, so messages can say who signed.
+    IdentityMismatch { failure: Failure, actual: Verified },
+}
+
+/// What the signer must be for a package: any of its entry's publishers, else anyone (every
+/// cryptographic check still runs, and a PEP 740 provenance object's publisher block must agree
+/// with the certificate).
+pub fn expectation_for(entry: Option<&PackageEntry>) -> Expectation {
+    match entry {
+        Some(e) if e.is_pinned() => Expectation::Publisher {
+            publishers: e.publishers.clone(),
+            environment: e.environment.clone(),
+        },
+        _ => Expectation::Anyone,
+    }
+}
+
+/// Verifies `doc` (None: no provenance) over `artifact` against `expect`, and tells a broken
+/// attestation apart from a valid one by another publisher. A document that failed to parse is
+/// `Observed::Invalid` with the parser's failure; the caller makes that one.
+pub fn observe(
+    engine: &Engine,
+    artifact: Artifact<'_>,
+    doc: Option<&Document>,
+    expect: &Expectation,
+) -> Observed {
+    let Some(doc) = doc else {
+        return Observed::NoProvenance;
+    };
+    match engine.verify(artifact, doc, expect) {
+        Ok(v) => Observed::Verified(v),
+        Err(failure)
+            if matches!(
+                failure.reason,
+                Reason::IdentityMismatch | Reason::EnvironmentMismatch
+            ) && !matches!(expect, Expectation::Anyone) =>
+        {
+            // The expectation is checked after every cryptographic check, so this verifies
+            // unless the document is broken in a way the first pass did not reach.
+            match engine.verify(artifact, doc, &Expectation::Anyone) {
+                Ok(actual) => Observed::IdentityMismatch { failure, actual },
+                Err(f) => Observed::Invalid(f),
+            }
+        }
+        Err(f) => Observed::Invalid(f),
+    }
+}
+
+/// The decision for one file of `package` (any spelling). `entry` is the package's trust-file
+/// entry, `policy` the effective policy (`Policy::without_trust_file()` when there is none).
+pub fn decide(
+    package: &str,
+    entry: Option<&PackageEntry>,
+    policy: &Policy,
+    observed: &Observed,
+) -> Decision {
+    let ctx = Ctx {
+        package,
+        entry,
+        policy,
+    };
+    match observed {
+        Observed::Invalid(f) => ctx.invalid(f),
+        Observed::NoProvenance => ctx.unattested(),
+        Observed::IdentityMismatch { failure, actual } => match entry {
+            Some(e) if e.is_pinned() => ctx.mismatch(e, failure, actual),
+            // Nothing was expected of the signer, so this failure is not about a publisher.
+            _ => ctx.invalid(failure),
+        },
+        Observed::Verified(v) => match entry {
+            Some(e) if e.is_pinned() => match matched(e, v) {
+                Ok(()) => ctx.allowed(e, v),
+                Err(failure) => ctx.mismatch(e, &failure, v),
+            },
+            _ => ctx.first_seen(v),
+        },
+    }
+}
+
+/// The decision for a file whose name is not a wheel or sdist while a trust file is in effect.
+pub fn not_a_distribution(file_name: &str, policy: &Policy) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::NotADistribution,
+        format!(
+            "{file_name} is not a wheel or sdist file name, so {} cannot say who may publish it",
+            trust_file_name(policy)
+        ),
+        "verify it against an explicit publisher with `pyprov verify FILE --publisher SPEC`, or rename it to its distribution file name".into(),
+    )
+}
+
+/// The decision for a file that could not be fetched, or whose bytes are not what the index
+/// advertised: denied, since nothing unverified reaches pip.
+pub fn fetch_failed(file_name: &str, why: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::FetchFailed,
+        format!("{file_name} could not be fetched and verified: {why}"),
+        "check the index and the network, then run the command again; pyprov retries server errors and dropped connections by itself".into(),
+    )
+}
+
+/// Re-checks a verified signer against the entry, so a caller that verified with the wrong
+/// expectation still cannot get an `allowed` for someone the entry does not name.
+fn matched(entry: &PackageEntry, v: &Verified) -> Result<(), Failure> {
+    if !entry
+        .publishers
+        .iter()
+        .any(|p| p.check(&v.identity).is_ok())
+    {
+        return Err(Failure::new(
+            Reason::IdentityMismatch,
+            format!("signed by {}", v.identity.describe()),
+        ));
+    }
+    match (&entry.environment, &v.identity.environment) {
+        (Some(want), Some(have)) if want != have => Err(Failure::new(
+            Reason::EnvironmentMismatch,
+            format!("expected deployment environment {want}, certificate says {have}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+struct Ctx<'a> {
+    package: &'a str,
+    entry: Option<&'a PackageEntry>,
+    policy: &'a Policy,
+}
+
+impl Ctx<'_> {
+    /// `pyprov.toml:12`, where the package's entry is.
+    fn entry_at(&self, e: &PackageEntry) -> String {
+        format!("{}:{}", trust_file_name(self.policy), e.line)
+    }
+
+    fn invalid(&self, f: &Failure) -> Decision {
+        let mut d = Decision::new(
+            Verdict::Deny,
+            Code::ProvenanceInvalid,
+            format!(
+                "provenance is present but invalid: {} [{}]",
+                f.message,
+                f.reason.code()
+            ),
+            format!(
+                "{}; a broken attestation is refused whatever the trust file says",
+                crate::output::hint(f.reason)
+            ),
+        );
+        d.reason = Some(f.reason);
+        d
+    }
+
+    fn mismatch(&self, e: &PackageEntry, failure: &Failure, actual: &Verified) -> Decision {
+        let pkg = self.package;
+        if failure.reason == Reason::EnvironmentMismatch {
+            let have = actual.identity.environment.as_deref().unwrap_or("<none>");
+            return Decision::new(
+                Verdict::Deny,
+                Code::EnvironmentChanged,
+                format!(
+                    "expected {} in deployment environment {}, signed by {}",
+                    expected(e),
+                    e.environment.as_deref().unwrap_or("<none>"),
+                    signer(actual)
+                ),
+                format!(
+                    "do not install this file unless {pkg}'s release process really moved to environment {have}; then change `environment` at {}",
+                    self.entry_at(e)
+                ),
+            );
+        }
+        let fix = match &actual.publisher {
+            Some(p) => format!(
+                "do not install this file. If {pkg} really moved to {p}, vouch for it with `pyprov trust add {pkg} {p}` (or edit {})",
+                self.entry_at(e)
+            ),
+            None => format!(
+                "do not install this file; its signer is not a GitHub, GitLab or Google publisher, which is what {} expects",
+                self.entry_at(e)
+            ),
+        };
+        Decision::new(
+            Verdict::Deny,
+            Code::PublisherChanged,
+            format!("expected {}, signed by {}", expected(e), signer(actual)),
+            fix,
+        )
+    }
+
+    fn allowed(&self, e: &PackageEntry, v: &Verified) -> Decision {
+        let mut message = format!(
+            "built by {}, which {} allows",
+            v.identity.describe(),
+            self.entry_at(e)
+        );
+        if let (Some(env), EnvironmentCheck::Unproven) = (&e.environment, v.environment) {
+            message.push_str(&format!(
+                " (environment {env} not proven: the certificate records no deployment environment)"
+            ));
+        }
+        Decision::new(
+            Verdict::Allow,
+            Code::Allowed,
+            message,
+            "nothing to do".into(),
+        )
+    }
+
+    /// Verified, and the package names no publisher yet.
+    fn first_seen(&self, v: &Verified) -> Decision {
+        let pkg = self.package;
+        let who = v.identity.describe();
+        let Some(file) = &self.policy.source else {
+            let fix = match &v.publisher {
+                Some(p) => {
+                    format!("to require this publisher from now on: `pyprov trust add {pkg} {p}`")
+                }
+                None => "nothing to do".into(),
+            };
+            return Decision::new(
+                Verdict::Allow,
+                Code::Allowed,
+                format!("built by {who}; no trust file is used, so any publisher the signature and the index agree on is accepted"),
+                fix,
+            );
+        };
+        let file = file.display();
+        let Some(publisher) = &v.publisher else {
+            return Decision::new(
+                Verdict::Warn,
+                Code::UnknownPackage,
+                format!("{pkg} has no publisher in {file}, and its signer {who} is not a GitHub, GitLab or Google publisher that pyprov can pin"),
+                format!("check who {who} is; pyprov cannot pin this signer, so pass --identity/--issuer to `pyprov verify` to require it"),
+            );
+        };
+        if self.policy.locked {
+            return Decision::new(
+                Verdict::Deny,
+                Code::UnknownPackage,
+                format!("{pkg} has no publisher in {file}, and --locked forbids pinning one (the file was built by {who})"),
+                format!("review the publisher, then run `pyprov trust add {pkg} {publisher}` without --locked (outside CI, or with PYPROV_LOCKED=0) and commit {file}"),
+            );
+        }
+        if self.policy.tofu {
+            let mut d = Decision::new(
+                Verdict::Allow,
+                Code::PinnedOnFirstUse,
+                format!("{pkg} seen for the first time: pinned to {publisher} (built by {who})"),
+                format!("review the new {pkg} entry in {file}; it is marked `pinned = \"tofu DATE\"` until someone vouches for it by removing the marker"),
+            );
+            d.pin = Some(Pin {
+                publisher: publisher.clone(),
+                environment: v.identity.environment.clone(),
+            });
+            return d;
+        }
+        Decision::new(
+            Verdict::Warn,
+            Code::UnknownPackage,
+            format!("{pkg} has no publisher in {file}; this file was built by {who}"),
+            format!("to require this publisher: `pyprov trust add {pkg} {publisher}`, or set tofu = true in [policy] to pin on first use"),
+        )
+    }
+
+    fn unattested(&self) -> Decision {
+        let pkg = self.package;
+        if let Some(e) = self.entry {
+            if e.is_pinned() && e.unattested != Some(Unattested::Allow) {
+                return Decision::new(
+                    Verdict::Deny,
+                    Code::AttestationDowngrade,
+                    format!(
+                        "{pkg} is published by {} ({}), but this file has no provenance: an attestation downgrade",
+                        expected(e),
+                        self.entry_at(e)
+                    ),
+                    format!("do not install it; fetch its provenance again. If {pkg} really stopped attesting its releases, run `pyprov trust allow-unattested {pkg}`"),
+                );
+            }
+        }
+        let (setting, by_entry) = match self.entry.and_then(|e| e.unattested) {
+            Some(u) => (u, true),
+            None => (self.policy.unattested, false),
+        };
+        let whose = match (self.entry, by_entry, &self.policy.source) {
+            (Some(e), true, _) => format!("its entry at {}", self.entry_at(e)),
+            (_, _, Some(file)) => format!("[policy] in {}", file.display()),
+            (_, _, None) => "the default without a trust file".into(),
+        };
+        match setting {
+            Unattested::Deny => Decision::new(
+                Verdict::Deny,
+                Code::UnattestedDenied,
+                format!("no provenance: nothing proves who built this file, and {whose} denies unattested files"),
+                format!("if you accept {pkg} without provenance, run `pyprov trust allow-unattested {pkg}`; otherwise do not install it"),
+            ),
+            Unattested::Warn => Decision::new(
+                Verdict::Warn,
+                Code::UnattestedWarned,
+                format!("no provenance: nothing proves who built this file ({whose} warns)"),
+                match &self.policy.source {
+                    Some(file) => format!("run `pyprov trust allow-unattested {pkg}` to accept it knowingly, or set unattested = \"deny\" in the [policy] of {} to refuse such files", file.display()),
+                    None => format!("run `pyprov trust allow-unattested {pkg}` to accept it knowingly; that creates pyprov.toml, where unattested = \"deny\" refuses such files"),
+                },
+            ),
+            Unattested::Allow => Decision::new(
+                Verdict::Allow,
+                Code::UnattestedAllowed,
+                format!("no provenance; {whose} allows that"),
+                "nothing to do".into(),
+            ),
+        }
+    }
+}
+
+fn trust_file_name(policy: &Policy) -> String {
+    policy
+        .source
+        .as_ref()
+        .map_or_else(|| "no trust file".into(), |p| p.display().to_string())
+}
+
+/// `github:psf/requests or github:psf/requests-old`.
+fn expected(e: &PackageEntry) -> String {
+    e.publishers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// `github:evil/requests, workflow release.yml at refs/tags/v2.99`: who signed, in the words a
+/// person compares with the trust file.
+fn signer(v: &Verified) -> String {
+    let id = &v.identity;
+    let mut s = match &v.publisher {
+        Some(PublisherSpec::GitHub {
+            repository,
+            workflow,
+        }) => match workflow {
+            Some(w) => format!("github:{repository}, workflow {w}"),
+            None => format!("github:{repository}"),
+        },
+        Some(PublisherSpec::GitLab {
+            repository,
+            workflow_filepath,
+        }) => match workflow_filepath {
+            Some(p) => format!("gitlab:{repository}, CI file {p}"),
+            None => format!("gitlab:{repository}"),
+        },
+        Some(PublisherSpec::Google { email }) => format!("google:{email}"),
+        None => return id.describe(),
+    };
+    if let Some(r) = &id.git_ref {
+        s.push_str(&format!(" at {r}"));
+    }
+    if let Some(env) = &id.environment {
+        s.push_str(&format!(", environment {env}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

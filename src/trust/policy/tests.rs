@@ -1,0 +1,415 @@
+//! The decision table, case by case, on hand-made verification outcomes. The same table runs
+//! through the CLI on real and signed files in tests/trust.rs.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::verify::identity::{GITHUB_ISSUER, GITLAB_ISSUER};
+use crate::verify::{Identity, TlogInfo};
+
+#[allow(clippy::field_reassign_with_default)] // Identity has a private field: no struct literal.
+fn github(repo: &str, workflow: &str, git_ref: &str, env: Option<&str>) -> Verified {
+    let uri = format!("https://github.com/{repo}/.github/workflows/{workflow}@{git_ref}");
+    let mut id = Identity::default();
+    id.issuer = Some(GITHUB_ISSUER.into());
+    id.san = Some(uri.clone());
+    id.repository = Some(format!("https://github.com/{repo}"));
+    id.git_ref = Some(git_ref.into());
+    id.commit = Some("0123456789abcdef".into());
+    id.build_config_uri = Some(uri);
+    id.workflow = Some(format!(".github/workflows/{workflow}"));
+    id.environment = env.map(str::to_string);
+    verified(id)
+}
+
+#[allow(clippy::field_reassign_with_default)]
+fn gitlab(repo: &str, path: &str, git_ref: &str) -> Verified {
+    let uri = format!("https://gitlab.com/{repo}//{path}@{git_ref}");
+    let mut id = Identity::default();
+    id.issuer = Some(GITLAB_ISSUER.into());
+    id.san = Some(uri.clone());
+    id.repository = Some(format!("https://gitlab.com/{repo}"));
+    id.git_ref = Some(git_ref.into());
+    id.commit = Some("0123456789abcdef".into());
+    id.build_config_uri = Some(uri);
+    id.workflow = Some(path.into());
+    verified(id)
+}
+
+/// A signer that is no Trusted Publisher kind (a person's email from another issuer).
+#[allow(clippy::field_reassign_with_default)]
+fn someone() -> Verified {
+    let mut id = Identity::default();
+    id.issuer = Some("https://issuer.example".into());
+    id.san = Some("someone@example.com".into());
+    verified(id)
+}
+
+fn verified(identity: Identity) -> Verified {
+    Verified {
+        publisher: identity.publisher(),
+        identity,
+        predicate_types: Vec::new(),
+        transparency_log: TlogInfo {
+            log_index: Some(1),
+            integrated_time: None,
+        },
+        environment: EnvironmentCheck::NotRequested,
+        attestations: 1,
+    }
+}
+
+fn entry(name: &str, publishers: &[&str]) -> PackageEntry {
+    PackageEntry {
+        name: name.into(),
+        key: name.into(),
+        publishers: publishers.iter().map(|p| p.parse().unwrap()).collect(),
+        environment: None,
+        unattested: None,
+        pinned: None,
+        line: 7,
+    }
+}
+
+fn file_policy(unattested: Unattested, tofu: bool, locked: bool) -> Policy {
+    Policy {
+        unattested,
+        tofu,
+        locked,
+        source: Some(PathBuf::from("pyprov.toml")),
+    }
+}
+
+fn code_and_verdict(d: &Decision) -> (Code, Verdict) {
+    (d.code, d.verdict)
+}
+
+#[test]
+fn verified_against_an_expected_publisher_is_allowed() {
+    let e = entry("requests", &["github:psf/requests"]);
+    let v = github("psf/requests", "release.yml", "refs/tags/v2.32.0", None);
+    let d = decide(
+        "requests",
+        Some(&e),
+        &file_policy(Unattested::Deny, false, true),
+        &Observed::Verified(v),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::Allowed, Verdict::Allow));
+    assert!(d.message.contains("pyprov.toml:7"), "{}", d.message);
+    assert!(d.pin.is_none());
+
+    // Any of several publishers (a package that moved).
+    let e = entry("moved", &["github:old/moved", "gitlab:new/moved"]);
+    let d = decide(
+        "moved",
+        Some(&e),
+        &file_policy(Unattested::Deny, false, false),
+        &Observed::Verified(gitlab("new/moved", ".gitlab-ci.yml", "refs/heads/main")),
+    );
+    assert_eq!(d.code, Code::Allowed);
+}
+
+#[test]
+fn another_publisher_is_denied_with_who_signed() {
+    let e = entry("requests", &["github:psf/requests"]);
+    let actual = github("evil/requests", "release.yml", "refs/tags/v2.99", None);
+    let failure = Failure::new(Reason::IdentityMismatch, "expected ...");
+    let d = decide(
+        "requests",
+        Some(&e),
+        &file_policy(Unattested::Allow, true, false),
+        &Observed::IdentityMismatch {
+            failure,
+            actual: actual.clone(),
+        },
+    );
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::PublisherChanged, Verdict::Deny)
+    );
+    assert_eq!(
+        d.message,
+        "expected github:psf/requests, signed by github:evil/requests, workflow release.yml at refs/tags/v2.99"
+    );
+    assert!(d
+        .fix
+        .contains("`pyprov trust add requests github:evil/requests/release.yml`"));
+    assert!(d.fix.contains("pyprov.toml:7"));
+
+    // A caller that verified with the wrong expectation still gets a denial.
+    let d = decide(
+        "requests",
+        Some(&e),
+        &file_policy(Unattested::Allow, true, false),
+        &Observed::Verified(actual),
+    );
+    assert_eq!(d.code, Code::PublisherChanged);
+}
+
+#[test]
+fn another_environment_is_denied() {
+    let mut e = entry("pkg", &["github:o/pkg"]);
+    e.environment = Some("release".into());
+    let actual = github("o/pkg", "release.yml", "refs/tags/v1", Some("staging"));
+    let d = decide(
+        "pkg",
+        Some(&e),
+        &file_policy(Unattested::Deny, false, false),
+        &Observed::IdentityMismatch {
+            failure: Failure::new(Reason::EnvironmentMismatch, "x"),
+            actual: actual.clone(),
+        },
+    );
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::EnvironmentChanged, Verdict::Deny)
+    );
+    assert!(d.message.contains("environment staging"), "{}", d.message);
+    let d = decide(
+        "pkg",
+        Some(&e),
+        &file_policy(Unattested::Deny, false, false),
+        &Observed::Verified(actual),
+    );
+    assert_eq!(d.code, Code::EnvironmentChanged);
+}
+
+#[test]
+fn invalid_provenance_is_denied_whatever_the_policy() {
+    let failure = Failure::new(Reason::SignatureInvalid, "the signature does not verify");
+    let mut allow_all = entry("pkg", &[]);
+    allow_all.unattested = Some(Unattested::Allow);
+    for (e, policy) in [
+        (None, Policy::without_trust_file()),
+        (
+            Some(&allow_all),
+            file_policy(Unattested::Allow, true, false),
+        ),
+        (
+            Some(&entry("pkg", &["github:o/pkg"])),
+            file_policy(Unattested::Allow, false, false),
+        ),
+    ] {
+        let d = decide("pkg", e, &policy, &Observed::Invalid(failure.clone()));
+        assert_eq!(
+            code_and_verdict(&d),
+            (Code::ProvenanceInvalid, Verdict::Deny)
+        );
+        assert_eq!(d.reason, Some(Reason::SignatureInvalid));
+        assert!(d.message.contains("[signature-invalid]"), "{}", d.message);
+        assert!(d.pin.is_none());
+    }
+    // A mismatch when nothing was expected is not about a publisher: it is broken provenance
+    // (e.g. attestations for one file from two signers).
+    let d = decide(
+        "pkg",
+        None,
+        &file_policy(Unattested::Allow, true, false),
+        &Observed::IdentityMismatch {
+            failure: Failure::new(Reason::IdentityMismatch, "disagree"),
+            actual: someone(),
+        },
+    );
+    assert_eq!(d.code, Code::ProvenanceInvalid);
+}
+
+#[test]
+fn unattested_files_follow_the_package_then_the_policy() {
+    let cases = [
+        (Unattested::Deny, Code::UnattestedDenied, Verdict::Deny),
+        (Unattested::Warn, Code::UnattestedWarned, Verdict::Warn),
+        (Unattested::Allow, Code::UnattestedAllowed, Verdict::Allow),
+    ];
+    for (setting, code, verdict) in cases {
+        let d = decide(
+            "pkg",
+            None,
+            &file_policy(setting, true, true),
+            &Observed::NoProvenance,
+        );
+        assert_eq!(code_and_verdict(&d), (code, verdict), "policy {setting:?}");
+        let mut e = entry("pkg", &[]);
+        e.unattested = Some(setting);
+        // The package's setting wins over the policy's, in both directions.
+        let other = if setting == Unattested::Deny {
+            Unattested::Allow
+        } else {
+            Unattested::Deny
+        };
+        let d = decide(
+            "pkg",
+            Some(&e),
+            &file_policy(other, false, false),
+            &Observed::NoProvenance,
+        );
+        assert_eq!(code_and_verdict(&d), (code, verdict), "entry {setting:?}");
+        assert!(d.message.contains("pyprov.toml:7"), "{}", d.message);
+    }
+    let d = decide(
+        "pkg",
+        None,
+        &Policy::without_trust_file(),
+        &Observed::NoProvenance,
+    );
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::UnattestedWarned, Verdict::Warn)
+    );
+    assert!(d.fix.contains("pyprov trust allow-unattested pkg"));
+}
+
+#[test]
+fn a_pinned_package_without_provenance_is_a_downgrade() {
+    let mut e = entry("pkg", &["github:o/pkg"]);
+    for (setting, code) in [
+        (None, Code::AttestationDowngrade),
+        (Some(Unattested::Warn), Code::AttestationDowngrade),
+        (Some(Unattested::Deny), Code::AttestationDowngrade),
+        (Some(Unattested::Allow), Code::UnattestedAllowed),
+    ] {
+        e.unattested = setting;
+        let d = decide(
+            "pkg",
+            Some(&e),
+            &file_policy(Unattested::Allow, false, false),
+            &Observed::NoProvenance,
+        );
+        assert_eq!(d.code, code, "{setting:?}");
+    }
+    e.unattested = None;
+    let d = decide(
+        "pkg",
+        Some(&e),
+        &file_policy(Unattested::Allow, false, false),
+        &Observed::NoProvenance,
+    );
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(d.fix.contains("`pyprov trust allow-unattested pkg`"));
+}
+
+#[test]
+fn first_sight_of_a_package() {
+    let v = || github("o/pkg", "release.yml", "refs/tags/v1", Some("pypi"));
+
+    // No trust file: the publisher the index reported is accepted, nothing is pinned.
+    let d = decide(
+        "pkg",
+        None,
+        &Policy::without_trust_file(),
+        &Observed::Verified(v()),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::Allowed, Verdict::Allow));
+    assert!(d.pin.is_none());
+    assert!(d.message.contains("no trust file"), "{}", d.message);
+    assert!(d
+        .fix
+        .contains("pyprov trust add pkg github:o/pkg/release.yml"));
+
+    // Trust on first use: allowed, and the caller is asked to pin what the certificate proved.
+    let d = decide(
+        "pkg",
+        None,
+        &file_policy(Unattested::Deny, true, false),
+        &Observed::Verified(v()),
+    );
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::PinnedOnFirstUse, Verdict::Allow)
+    );
+    assert_eq!(
+        d.pin,
+        Some(Pin {
+            publisher: "github:o/pkg/release.yml".parse().unwrap(),
+            environment: Some("pypi".into()),
+        })
+    );
+
+    // An entry that only says `unattested` names no publisher: same as no entry.
+    let mut e = entry("pkg", &[]);
+    e.unattested = Some(Unattested::Allow);
+    let d = decide(
+        "pkg",
+        Some(&e),
+        &file_policy(Unattested::Deny, true, false),
+        &Observed::Verified(v()),
+    );
+    assert_eq!(d.code, Code::PinnedOnFirstUse);
+
+    // Locked: an error instead of a pin, with tofu or without.
+    for tofu in [true, false] {
+        let d = decide(
+            "pkg",
+            None,
+            &file_policy(Unattested::Allow, tofu, true),
+            &Observed::Verified(v()),
+        );
+        assert_eq!(code_and_verdict(&d), (Code::UnknownPackage, Verdict::Deny));
+        assert!(d.pin.is_none());
+        assert!(d
+            .fix
+            .contains("pyprov trust add pkg github:o/pkg/release.yml"));
+    }
+
+    // Neither tofu nor locked: a warning that says how to pin.
+    let d = decide(
+        "pkg",
+        None,
+        &file_policy(Unattested::Allow, false, false),
+        &Observed::Verified(v()),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::UnknownPackage, Verdict::Warn));
+    assert!(d.pin.is_none());
+
+    // A signer pyprov cannot pin is never pinned.
+    let d = decide(
+        "pkg",
+        None,
+        &file_policy(Unattested::Allow, true, false),
+        &Observed::Verified(someone()),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::UnknownPackage, Verdict::Warn));
+    assert!(d.pin.is_none());
+}
+
+#[test]
+fn not_a_distribution_is_denied() {
+    let d = not_a_distribution("notes.txt", &file_policy(Unattested::Allow, true, false));
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::NotADistribution, Verdict::Deny)
+    );
+}
+
+#[test]
+fn expectations_come_from_publishers() {
+    assert!(matches!(expectation_for(None), Expectation::Anyone));
+    assert!(matches!(
+        expectation_for(Some(&entry("p", &[]))),
+        Expectation::Anyone
+    ));
+    let mut e = entry("p", &["github:o/p", "google:a@b.c"]);
+    e.environment = Some("release".into());
+    match expectation_for(Some(&e)) {
+        Expectation::Publisher {
+            publishers,
+            environment,
+        } => {
+            assert_eq!(publishers.len(), 2);
+            assert_eq!(environment.as_deref(), Some("release"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn codes_are_stable_strings() {
+    let mut seen = std::collections::HashSet::new();
+    for code in Code::ALL {
+        let json = serde_json::to_value(code).unwrap();
+        assert_eq!(json, code.as_str());
+        assert!(seen.insert(code.as_str()));
+    }
+    for v in [Verdict::Allow, Verdict::Warn, Verdict::Deny] {
+        assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+    }
+}

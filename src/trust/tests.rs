@@ -1,0 +1,494 @@
+use super::*;
+
+const EXAMPLE: &str = r#"[policy]
+unattested = "deny"      # deny | warn | allow: files that carry no provenance at all
+tofu = true              # pin the publisher of a package the first time it is seen
+
+[packages]
+sampleproject = { publisher = "github:pypa/sampleproject/release.yml" }
+internal-lib  = { publisher = "gitlab:acme/platform/internal-lib//.gitlab-ci.yml", environment = "release" }
+gcp-tool      = { publisher = "google:release@acme.iam.gserviceaccount.com" }
+peppercorn    = { unattested = "allow" }   # old release, never attested
+"#;
+
+fn parse(text: &str) -> Result<TrustFile, TrustFileError> {
+    TrustFile::parse(Path::new("pyprov.toml"), text)
+}
+
+/// (line, column, message) of a parse error.
+fn parse_error(text: &str) -> (usize, usize, String) {
+    match parse(text) {
+        Err(TrustFileError::Parse {
+            line,
+            column,
+            message,
+            ..
+        }) => (line, column, message),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_issue_example_parses() {
+    let f = parse(EXAMPLE).unwrap();
+    assert_eq!(f.policy().unattested, Unattested::Deny);
+    assert!(f.policy().tofu);
+    assert!(!f.policy().locked);
+    assert_eq!(f.policy().source.as_deref(), Some(Path::new("pyprov.toml")));
+
+    let s = f.entry("SampleProject").unwrap();
+    assert_eq!(
+        s.publishers[0].to_string(),
+        "github:pypa/sampleproject/release.yml"
+    );
+    assert_eq!(s.line, 6);
+    assert!(s.is_pinned());
+
+    let i = f.entry("internal_lib").unwrap();
+    assert_eq!(i.environment.as_deref(), Some("release"));
+    assert_eq!(
+        i.publishers[0].to_string(),
+        "gitlab:acme/platform/internal-lib//.gitlab-ci.yml"
+    );
+    assert_eq!(
+        f.entry("gcp.tool").unwrap().publishers[0].to_string(),
+        "google:release@acme.iam.gserviceaccount.com"
+    );
+    let p = f.entry("peppercorn").unwrap();
+    assert!(!p.is_pinned());
+    assert_eq!(p.unattested, Some(Unattested::Allow));
+    let names: Vec<&str> = f.entries().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["gcp-tool", "internal-lib", "peppercorn", "sampleproject"]
+    );
+}
+
+#[test]
+fn missing_keys_mean_what_no_file_means() {
+    let f = parse("").unwrap();
+    assert_eq!(
+        f.policy().unattested,
+        Policy::without_trust_file().unattested
+    );
+    assert!(!f.policy().tofu);
+    assert_eq!(f.entries().count(), 0);
+}
+
+#[test]
+fn several_publishers_table_form_and_pins() {
+    let f = parse(
+        r#"[packages]
+moved = { publisher = ["github:old/moved", "github:new/moved/release.yml"], pinned = "tofu 2025-06-01" }
+
+[packages.Zope_Interface]
+publisher = "github:zopefoundation/zope.interface"
+"#,
+    )
+    .unwrap();
+    let m = f.entry("moved").unwrap();
+    assert_eq!(m.publishers.len(), 2);
+    assert_eq!(m.pinned.as_deref(), Some("tofu 2025-06-01"));
+    let z = f.entry("zope.interface").unwrap();
+    assert_eq!(z.key, "Zope_Interface");
+    assert_eq!(z.name, "zope-interface");
+    assert_eq!(z.line, 4);
+}
+
+#[test]
+fn errors_point_at_line_and_column() {
+    let (l, c, m) = parse_error("[packages]\nfoo = { publisher = \"github:a/b\" \nbar = 1\n");
+    assert_eq!((l, c), (3, 1), "{m}");
+
+    let (l, c, m) = parse_error("[policy]\nunattested = \"maybe\"\n");
+    assert_eq!((l, c), (2, 14));
+    assert!(m.contains("deny"), "{m}");
+
+    let (l, c, m) = parse_error("[policy]\ntofu = \"yes\"\n");
+    assert_eq!((l, c), (2, 8));
+    assert!(m.contains("true or false"), "{m}");
+
+    let (l, c, m) = parse_error("[policy]\ntrust = 1\n");
+    assert_eq!((l, c), (2, 1));
+    assert!(m.contains("unknown policy setting `trust`"), "{m}");
+
+    let (l, c, m) = parse_error("[package]\nfoo = {}\n");
+    assert_eq!((l, c), (1, 2));
+    assert!(m.contains("unknown table `package`"), "{m}");
+
+    // The element of a list, not the list, is what is wrong.
+    let (l, c, m) =
+        parse_error("[packages]\nfoo = { publisher = [\"github:a/b\", \"github:a\"] }\n");
+    assert_eq!((l, c), (2, 36));
+    assert!(m.contains("invalid publisher `github:a`"), "{m}");
+
+    let (l, c, m) = parse_error("[packages]\nfoo = { publsher = \"github:a/b\" }\n");
+    assert_eq!((l, c), (2, 9));
+    assert!(m.contains("unknown key `publsher`"), "{m}");
+
+    let (l, c, m) = parse_error("[packages]\nfoo = {}\n\"Foo\" = {}\n");
+    assert_eq!((l, c), (3, 1));
+    assert!(m.contains("same package as `foo` on line 2"), "{m}");
+
+    let (l, _, m) = parse_error("[packages]\nfoo = \"github:a/b\"\n");
+    assert_eq!(l, 2);
+    assert!(m.contains("must be a table"), "{m}");
+
+    let (l, _, m) = parse_error("[packages]\nfoo = { environment = \"release\" }\n");
+    assert_eq!(l, 2);
+    assert!(m.contains("no publisher"), "{m}");
+
+    let (_, _, m) = parse_error("[packages]\nfoo = { publisher = [] }\n");
+    assert!(m.contains("empty publisher list"), "{m}");
+
+    let (l, c, m) = parse_error("[packages]\n\"-bad\" = {}\n");
+    assert_eq!((l, c), (2, 1));
+    assert!(m.contains("not a valid package name"), "{m}");
+
+    // Columns count characters, not bytes.
+    let (l, c, _) = parse_error("# héhé\n[policy]\nunattested = \"é\"\n");
+    assert_eq!((l, c), (3, 14));
+}
+
+#[test]
+fn parse_errors_carry_an_excerpt_with_a_caret() {
+    let err = parse("[policy]\nunattested = \"maybe\"\n").unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("pyprov.toml:2:14: "), "{text}");
+    assert!(text.contains("2 | unattested = \"maybe\"\n"), "{text}");
+    assert!(text.contains("  |              ^\n"), "{text}");
+    assert!(text.contains("pyprov left the file unchanged"), "{text}");
+}
+
+#[test]
+fn package_names() {
+    for ok in ["a", "A1", "zope.interface", "foo_bar-baz"] {
+        assert!(valid_package_name(ok), "{ok}");
+    }
+    for bad in ["", "-a", "a-", "a b", "hé", "a/b", "."] {
+        assert!(!valid_package_name(bad), "{bad}");
+    }
+    assert_eq!(package_name("Foo__Bar").unwrap(), "foo-bar");
+    assert!(package_name("../x").is_err());
+}
+
+#[test]
+fn locked_flag_wins_over_the_environment() {
+    assert!(resolve_locked(Some(true)));
+    assert!(!resolve_locked(Some(false)));
+}
+
+#[test]
+fn pin_marker_has_the_date() {
+    assert_eq!(pin_marker("2025-06-01"), "tofu 2025-06-01");
+}
+
+#[test]
+fn discovery_walks_up_and_stops_at_the_repository_root() {
+    let outer = tempfile::tempdir().unwrap();
+    fs::write(outer.path().join(FILE_NAME), "").unwrap();
+    let repo = outer.path().join("repo");
+    let sub = repo.join("a/b");
+    fs::create_dir_all(&sub).unwrap();
+    // Outside any repository the walk goes up to the file.
+    assert_eq!(find(&sub), Some(outer.path().join(FILE_NAME)));
+    // The repository root bounds it: a parent's file does not govern the repository.
+    fs::create_dir(repo.join(".git")).unwrap();
+    assert_eq!(find(&sub), None);
+    fs::write(repo.join(FILE_NAME), "").unwrap();
+    assert_eq!(find(&sub), Some(repo.join(FILE_NAME)));
+    assert!(TrustFile::discover(&sub, None).unwrap().is_some());
+
+    let missing = repo.join("missing.toml");
+    assert!(matches!(
+        TrustFile::discover(&sub, Some(&missing)),
+        Err(TrustFileError::NotFound { .. })
+    ));
+    assert_eq!(TrustFile::edit_target(&sub, Some(&missing)), missing);
+    assert_eq!(TrustFile::edit_target(&sub, None), repo.join(FILE_NAME));
+}
+
+fn spec(s: &str) -> PublisherSpec {
+    s.parse().unwrap()
+}
+
+/// Applies an edit to `text` in a temporary file and returns the outcome and the new text.
+fn edit_text(text: &str, change: &Edit<'_>) -> (EditOutcome, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    fs::write(&path, text).unwrap();
+    let (outcome, _) = edit(&path, change).unwrap();
+    (outcome, fs::read_to_string(&path).unwrap())
+}
+
+const COMMENTED: &str = r#"# Who may publish what we install.
+[policy]
+unattested = "deny"   # strict
+tofu = true
+
+[packages]
+# Our own.
+beta   = { publisher = "github:acme/beta/release.yml" }   # moved in 2024
+delta  = { unattested = "allow" }
+
+# Vendored, keep last.
+zeta = { publisher = "github:acme/zeta" }
+alpha = { publisher = "github:acme/alpha" }  # out of order on purpose
+"#;
+
+#[test]
+fn add_inserts_in_sorted_place_keeping_everything_else() {
+    let ps = [spec("github:acme/gamma/release.yml")];
+    let (outcome, text) = edit_text(
+        COMMENTED,
+        &Edit::Add {
+            package: "Gamma",
+            publishers: &ps,
+            environment: Some("release"),
+        },
+    );
+    assert_eq!(outcome, EditOutcome::Changed);
+    assert_eq!(
+        text,
+        COMMENTED.replace(
+            "\n# Vendored",
+            "gamma = { publisher = \"github:acme/gamma/release.yml\", environment = \"release\" }\n\n# Vendored"
+        )
+    );
+}
+
+#[test]
+fn add_to_an_existing_entry_keeps_its_spacing_and_comment() {
+    let ps = [spec("github:acme/beta-new")];
+    let (_, text) = edit_text(
+        COMMENTED,
+        &Edit::Add {
+            package: "beta",
+            publishers: &ps,
+            environment: None,
+        },
+    );
+    assert_eq!(
+        text,
+        COMMENTED.replace(
+            "beta   = { publisher = \"github:acme/beta/release.yml\" }",
+            "beta   = { publisher = [\"github:acme/beta/release.yml\", \"github:acme/beta-new\"] }"
+        )
+    );
+    // Adding what is there already writes nothing.
+    let ps = [spec("github:acme/zeta")];
+    let (outcome, same) = edit_text(
+        COMMENTED,
+        &Edit::Add {
+            package: "ZETA",
+            publishers: &ps,
+            environment: None,
+        },
+    );
+    assert_eq!(outcome, EditOutcome::Unchanged);
+    assert_eq!(same, COMMENTED);
+}
+
+#[test]
+fn allow_unattested_and_remove() {
+    let (_, text) = edit_text(COMMENTED, &Edit::AllowUnattested { package: "beta" });
+    assert_eq!(
+        text,
+        COMMENTED.replace(
+            "\"github:acme/beta/release.yml\" }",
+            "\"github:acme/beta/release.yml\", unattested = \"allow\" }"
+        )
+    );
+    let (outcome, _) = edit_text(COMMENTED, &Edit::AllowUnattested { package: "delta" });
+    assert_eq!(outcome, EditOutcome::Unchanged);
+
+    let (_, text) = edit_text(COMMENTED, &Edit::Remove { package: "delta" });
+    assert_eq!(
+        text,
+        COMMENTED.replace("delta  = { unattested = \"allow\" }\n", "")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    fs::write(&path, COMMENTED).unwrap();
+    assert!(matches!(
+        edit(&path, &Edit::Remove { package: "nope" }),
+        Err(TrustFileError::NoEntry { .. })
+    ));
+}
+
+#[test]
+fn pins_are_marked_and_never_overwrite_a_publisher() {
+    let p = spec("github:acme/epsilon/release.yml");
+    let pin = |package| Edit::Pin {
+        package,
+        publisher: &p,
+        environment: Some("pypi"),
+        date: "2025-06-01",
+    };
+    let (_, text) = edit_text(COMMENTED, &pin("epsilon"));
+    assert!(text.contains(
+        "delta  = { unattested = \"allow\" }\nepsilon = { publisher = \"github:acme/epsilon/release.yml\", environment = \"pypi\", pinned = \"tofu 2025-06-01\" }\n"
+    ), "{text}");
+
+    // A package with an entry but no publisher learns one and keeps its setting.
+    let (_, text) = edit_text(COMMENTED, &pin("delta"));
+    assert!(text.contains(
+        "delta  = { unattested = \"allow\", publisher = \"github:acme/epsilon/release.yml\", environment = \"pypi\", pinned = \"tofu 2025-06-01\" }\n"
+    ), "{text}");
+
+    let (outcome, text) = edit_text(COMMENTED, &pin("beta"));
+    match outcome {
+        EditOutcome::AlreadyPinned(e) => assert_eq!(e.name, "beta"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(text, COMMENTED);
+}
+
+#[test]
+fn adding_by_hand_promotes_a_learned_pin() {
+    let text = "[packages]\nfoo = { publisher = \"github:a/foo\", pinned = \"tofu 2025-06-01\" }  # learned\n";
+    let ps = [spec("github:a/foo")];
+    let (outcome, new) = edit_text(
+        text,
+        &Edit::Add {
+            package: "foo",
+            publishers: &ps,
+            environment: None,
+        },
+    );
+    assert_eq!(outcome, EditOutcome::Changed);
+    assert_eq!(
+        new,
+        "[packages]\nfoo = { publisher = \"github:a/foo\" }  # learned\n"
+    );
+}
+
+#[test]
+fn table_form_entries_are_edited_in_place() {
+    let text = "[packages.foo]\npublisher = \"github:a/foo\"  # c\n";
+    let (_, new) = edit_text(text, &Edit::AllowUnattested { package: "foo" });
+    assert_eq!(
+        new,
+        "[packages.foo]\npublisher = \"github:a/foo\"  # c\nunattested = \"allow\"\n"
+    );
+    let ps = [spec("github:a/bar")];
+    let (_, new) = edit_text(
+        text,
+        &Edit::Add {
+            package: "bar",
+            publishers: &ps,
+            environment: None,
+        },
+    );
+    let f = parse(&new).unwrap();
+    assert!(
+        f.entry("bar").is_some() && f.entry("foo").is_some(),
+        "{new}"
+    );
+}
+
+#[test]
+fn a_missing_file_starts_from_the_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let ps = [spec("github:a/foo")];
+    let (outcome, file) = edit(
+        &path,
+        &Edit::Add {
+            package: "foo",
+            publishers: &ps,
+            environment: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome, EditOutcome::Changed);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        format!("{TEMPLATE}foo = {{ publisher = \"github:a/foo\" }}\n")
+    );
+    assert!(file.policy().tofu);
+    assert_eq!(file.policy().unattested, Unattested::Warn);
+    // A file without [packages] gets one.
+    fs::write(&path, "[policy]\ntofu = false\n").unwrap();
+    edit(&path, &Edit::AllowUnattested { package: "x" }).unwrap();
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "[policy]\ntofu = false\n\n[packages]\nx = { unattested = \"allow\" }\n"
+    );
+}
+
+#[test]
+fn a_broken_file_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let broken = b"[packages]\nfoo = { publisher = \"github:a/b\" \n\xff";
+    fs::write(&path, broken).unwrap();
+    let p = spec("github:a/c");
+    let err = edit(
+        &path,
+        &Edit::Pin {
+            package: "c",
+            publisher: &p,
+            environment: None,
+            date: "2025-06-01",
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, TrustFileError::Parse { .. }), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), broken);
+    fs::write(&path, "[packages]\nfoo = { publisher = \"github:a\" }\n").unwrap();
+    assert!(edit(&path, &Edit::AllowUnattested { package: "c" }).is_err());
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "[packages]\nfoo = { publisher = \"github:a\" }\n"
+    );
+}
+
+#[test]
+fn writes_leave_no_temporary_files_and_keep_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    fs::write(&path, "").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    edit(&path, &Edit::AllowUnattested { package: "x" }).unwrap();
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".pyprov.toml.lock", "pyprov.toml"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_trust_file_stays_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("shared.toml");
+    fs::write(&real, "").unwrap();
+    let link = dir.path().join(FILE_NAME);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    edit(&link, &Edit::AllowUnattested { package: "x" }).unwrap();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(&real).unwrap().contains("x = "));
+}
+
+#[test]
+fn line_col_counts_characters() {
+    assert_eq!(line_col("ab\ncé d", 6), (2, 3));
+    assert_eq!(line_col("ab", 99), (1, 3));
+    // An offset inside a multi-byte character does not panic.
+    assert_eq!(line_col("é", 1), (1, 1));
+}
