@@ -25,6 +25,9 @@ _pyprov() {
             pyprov,inspect)
                 cmd="pyprov__subcmd__inspect"
                 ;;
+            pyprov,trust)
+                cmd="pyprov__subcmd__trust"
+                ;;
             pyprov,verify)
                 cmd="pyprov__subcmd__verify"
                 ;;
@@ -37,8 +40,62 @@ _pyprov() {
             pyprov__subcmd__help,inspect)
                 cmd="pyprov__subcmd__help__subcmd__inspect"
                 ;;
+            pyprov__subcmd__help,trust)
+                cmd="pyprov__subcmd__help__subcmd__trust"
+                ;;
             pyprov__subcmd__help,verify)
                 cmd="pyprov__subcmd__help__subcmd__verify"
+                ;;
+            pyprov__subcmd__help__subcmd__trust,add)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__add"
+                ;;
+            pyprov__subcmd__help__subcmd__trust,allow-unattested)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__allow__subcmd__unattested"
+                ;;
+            pyprov__subcmd__help__subcmd__trust,pin)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__pin"
+                ;;
+            pyprov__subcmd__help__subcmd__trust,remove)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__remove"
+                ;;
+            pyprov__subcmd__help__subcmd__trust,show)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__show"
+                ;;
+            pyprov__subcmd__trust,add)
+                cmd="pyprov__subcmd__trust__subcmd__add"
+                ;;
+            pyprov__subcmd__trust,allow-unattested)
+                cmd="pyprov__subcmd__trust__subcmd__allow__subcmd__unattested"
+                ;;
+            pyprov__subcmd__trust,help)
+                cmd="pyprov__subcmd__trust__subcmd__help"
+                ;;
+            pyprov__subcmd__trust,pin)
+                cmd="pyprov__subcmd__trust__subcmd__pin"
+                ;;
+            pyprov__subcmd__trust,remove)
+                cmd="pyprov__subcmd__trust__subcmd__remove"
+                ;;
+            pyprov__subcmd__trust,show)
+                cmd="pyprov__subcmd__trust__subcmd__show"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,add)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__add"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,allow-unattested)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__allow__subcmd__unattested"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,help)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,pin)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__pin"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,remove)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__remove"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,show)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__show"
                 ;;
             *)
                 ;;
@@ -47,7 +104,7 @@ _pyprov() {
 
     case "${cmd}" in
         pyprov)
-            opts="-h -V --help --version verify inspect completions help"
+            opts="-h -V --help --version verify inspect trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -75,7 +132,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help)
-            opts="verify inspect completions help"
+            opts="verify inspect trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +187,90 @@ _pyprov() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pyprov__subcmd__help__subcmd__trust)
+            opts="show add allow-unattested remove pin"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__allow__subcmd__unattested)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__pin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pyprov__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -162,8 +303,250 @@ _pyprov() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pyprov__subcmd__trust)
+            opts="-h --trust-file --locked --help show add allow-unattested remove pin help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__add)
+            opts="-h --environment --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --environment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__allow__subcmd__unattested)
+            opts="-h --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help)
+            opts="show add allow-unattested remove pin help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__allow__subcmd__unattested)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__pin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__pin)
+            opts="-h --trusted-root --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__remove)
+            opts="-h --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__show)
+            opts="-h --format --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pyprov__subcmd__verify)
-            opts="-h --provenance --attestation --bundle --publisher --environment --identity --issuer --key --trusted-root --format --help"
+            opts="-h --provenance --attestation --bundle --publisher --environment --identity --issuer --key --trusted-root --format --trust-file --locked --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,6 +590,14 @@ _pyprov() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -28,6 +28,7 @@ complete -c pyprov -n "__fish_pyprov_needs_command" -s h -l help -d 'Print help 
 complete -c pyprov -n "__fish_pyprov_needs_command" -s V -l version -d 'Print version'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "trust" -d 'Keep the trust file (pyprov.toml): who may publish each package, what happens to unattested files, trust on first use'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l provenance -d 'A PEP 740 provenance object (as served by PyPI\'s Integrity API)' -r -F
@@ -41,12 +42,61 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l key -d 'Public 
 complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root (staging, or a private Sigstore)' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
 complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "show" -d 'Show the effective policy and every package entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "text\t''
+json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from add" -l environment -d 'Deployment environment the publisher must release from' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from add" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from add" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from allow-unattested" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from allow-unattested" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from allow-unattested" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from remove" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from remove" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the effective policy and every package entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "completions" -d 'Print shell completions'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "trust" -d 'Keep the trust file (pyprov.toml): who may publish each package, what happens to unattested files, trust on first use'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "completions" -d 'Print shell completions'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "show" -d 'Show the effective policy and every package entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Remove PACKAGE\'s entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'

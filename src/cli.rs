@@ -26,6 +26,9 @@ pub enum Command {
     Verify(Box<VerifyArgs>),
     /// Show what an attestation, provenance object or bundle claims, without verifying it
     Inspect(InspectArgs),
+    /// Keep the trust file (pyprov.toml): who may publish each package, what happens to
+    /// unattested files, trust on first use
+    Trust(TrustArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -67,6 +70,9 @@ pub struct VerifyArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    #[command(flatten)]
+    pub trust: TrustFileArgs,
 }
 
 /// Where provenance comes from. Without any of these, sidecars next to each FILE are used:
@@ -123,4 +129,83 @@ pub struct InspectArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Which trust file, and whether it may be written. Without --publisher, --identity or --key,
+/// `verify` decides by the trust file's policy.
+#[derive(Debug, Args)]
+pub struct TrustFileArgs {
+    /// The trust file to use instead of the nearest pyprov.toml above the working directory
+    #[arg(long, value_name = "PATH", env = "PYPROV_TRUST_FILE", global = true)]
+    pub trust_file: Option<PathBuf>,
+
+    /// Never write the trust file; a package with no publisher is an error instead of a pin.
+    /// The default when the CI environment variable is set; --locked=false turns it off
+    #[arg(
+        long,
+        env = "PYPROV_LOCKED",
+        global = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub locked: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(flatten)]
+    pub file: TrustFileArgs,
+
+    #[command(subcommand)]
+    pub command: TrustCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Show the effective policy and every package entry
+    Show {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)
+    Add {
+        /// Package name (any spelling; compared normalized)
+        package: String,
+        /// github:OWNER/REPO[/WORKFLOW_FILE], gitlab:NAMESPACE/PROJECT[//WORKFLOW_FILEPATH] or
+        /// google:EMAIL; repeat for several
+        #[arg(required = true, value_name = "SPEC")]
+        spec: Vec<String>,
+        /// Deployment environment the publisher must release from
+        #[arg(long, value_name = "NAME")]
+        environment: Option<String>,
+    },
+    /// Accept files of PACKAGE that carry no provenance (unattested = "allow")
+    AllowUnattested {
+        /// Package name
+        package: String,
+    },
+    /// Remove PACKAGE's entry
+    Remove {
+        /// Package name
+        package: String,
+    },
+    /// Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate
+    /// proves
+    Pin(TrustPinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustPinArgs {
+    /// Wheels or sdists, each with its provenance beside it (FILE.provenance,
+    /// FILE.publish.attestation, ...)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Sigstore trusted_root.json to verify against instead of the embedded production root
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
 }

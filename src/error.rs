@@ -30,6 +30,8 @@ pub enum CliError {
     TrustRoot { path: PathBuf, message: String },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustFileError),
 }
 
 impl CliError {

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Verify(args) => commands::verify::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::Trust(args) => commands::trust::run(args),
         Command::Completions { shell } => {
             let _ = std::io::stdout().write_all(&commands::completions::render(*shell));
             Ok(exit::OK)

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::trust::policy::{Decision, Verdict};
+use crate::trust::Policy;
 use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, Reason, TlogInfo, Verified};
 
 /// The verdict for one file, as printed in JSON (`{"files": [...]}`).
@@ -20,6 +22,10 @@ pub struct FileReport {
     pub environment: Option<EnvironmentCheck>,
     pub provenance: Vec<String>,
     pub reason: Option<Failure>,
+    /// The trust policy's decision; absent when an explicit --publisher, --identity or --key
+    /// replaced the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
 }
 
 impl FileReport {
@@ -40,6 +46,7 @@ impl FileReport {
             environment: None,
             provenance: sources.iter().map(|p| p.display().to_string()).collect(),
             reason: None,
+            decision: None,
         };
         match outcome {
             Ok(v) => {
@@ -68,6 +75,62 @@ pub fn print_json(reports: &[FileReport]) {
     let text = serde_json::to_string_pretty(&Out { files: reports })
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+/// JSON for `verify`: the files and which trust file decided (null when none did).
+pub fn print_json_with_trust(reports: &[FileReport], trust_file: Option<&Path>) {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        trust_file: Option<String>,
+        files: &'a [FileReport],
+    }
+    let out = Out {
+        trust_file: trust_file.map(|p| p.display().to_string()),
+        files: reports,
+    };
+    let text =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+/// Text for `verify` under a trust policy: which policy, then one decision per file.
+pub fn print_decisions(reports: &[FileReport], policy: &Policy) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", policy_line(policy));
+    for r in reports {
+        let Some(d) = &r.decision else {
+            continue;
+        };
+        let word = match d.verdict {
+            Verdict::Allow => "ALLOW",
+            Verdict::Warn => "WARN ",
+            Verdict::Deny => "DENY ",
+        };
+        let _ = writeln!(
+            out,
+            "{word} {}: {} [{}]",
+            r.file,
+            d.message,
+            d.code.as_str()
+        );
+        if d.verdict != Verdict::Allow || d.pin.is_some() {
+            let _ = writeln!(out, "      fix: {}", d.fix);
+        }
+    }
+}
+
+/// One line saying which trust file (if any) the decisions came from.
+pub fn policy_line(policy: &Policy) -> String {
+    let settings = format!(
+        "unattested = {}, tofu = {}{}",
+        policy.unattested.as_str(),
+        policy.tofu,
+        if policy.locked { ", locked" } else { "" }
+    );
+    match &policy.source {
+        Some(p) => format!("trust file: {} ({settings})", p.display()),
+        None => "no trust file used: every file is verified, the publisher the index reported is accepted, unattested files are warned about (`pyprov trust add` creates pyprov.toml)".into(),
+    }
 }
 
 pub fn print_text(reports: &[FileReport], expect: &Expectation) {

@@ -2,4 +2,5 @@
 
 pub mod completions;
 pub mod inspect;
+pub mod trust;
 pub mod verify;

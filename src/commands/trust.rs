@@ -1,0 +1,313 @@
+//! `pyprov trust ...`: show and keep the trust file.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cli::{Format, TrustArgs, TrustCommand, TrustPinArgs};
+use crate::commands::verify::{load_engine, observe_file, read_file_and_provenance};
+use crate::error::{exit, CliError};
+use crate::files;
+use crate::output;
+use crate::trust::policy::{self, Code, Observed};
+use crate::trust::{self, Edit, EditOutcome, PackageEntry, Policy, TrustFile, TrustFileError};
+use crate::verify::{distname, Artifact, PublisherSpec};
+
+pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::Usage(format!("cannot read the working directory: {e}")))?;
+    let explicit = args.file.trust_file.as_deref();
+    let locked = trust::resolve_locked(args.file.locked);
+    let refuse_if_locked = |what: &str| -> Result<(), CliError> {
+        if locked {
+            return Err(CliError::Usage(format!(
+                "`pyprov trust {what}` writes the trust file, and --locked is in effect (it is the default when CI is set)\n  fix: run it where the file may change and commit the result, or pass --locked=false (PYPROV_LOCKED=0)"
+            )));
+        }
+        Ok(())
+    };
+    match &args.command {
+        TrustCommand::Show { format } => show(&cwd, explicit, locked, *format),
+        TrustCommand::Add {
+            package,
+            spec,
+            environment,
+        } => {
+            refuse_if_locked("add")?;
+            let publishers = spec
+                .iter()
+                .map(|s| s.parse::<PublisherSpec>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            if environment.as_deref().is_some_and(|e| e.trim().is_empty()) {
+                return Err(CliError::Usage(
+                    "--environment needs the name of a deployment environment".into(),
+                ));
+            }
+            let path = TrustFile::edit_target(&cwd, explicit);
+            let change = Edit::Add {
+                package,
+                publishers: &publishers,
+                environment: environment.as_deref(),
+            };
+            report_edit(&path, package, &change)
+        }
+        TrustCommand::AllowUnattested { package } => {
+            refuse_if_locked("allow-unattested")?;
+            let path = TrustFile::edit_target(&cwd, explicit);
+            report_edit(&path, package, &Edit::AllowUnattested { package })
+        }
+        TrustCommand::Remove { package } => {
+            refuse_if_locked("remove")?;
+            let path = match TrustFile::discover(&cwd, explicit)? {
+                Some(t) => t.path().to_path_buf(),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "no trust file found from {}, so there is nothing to remove",
+                        cwd.display()
+                    )))
+                }
+            };
+            report_edit(&path, package, &Edit::Remove { package })
+        }
+        TrustCommand::Pin(pin_args) => {
+            refuse_if_locked("pin")?;
+            pin(&TrustFile::edit_target(&cwd, explicit), pin_args)
+        }
+    }
+}
+
+fn report_edit(path: &Path, package: &str, change: &Edit<'_>) -> Result<u8, CliError> {
+    let (outcome, file) = trust::edit(path, change)?;
+    let name = trust::package_name(package)?;
+    let mut out = std::io::stdout().lock();
+    let what = match (change, &outcome) {
+        (_, EditOutcome::Unchanged) => "unchanged",
+        (Edit::Remove { .. }, _) => "removed",
+        _ => "updated",
+    };
+    let _ = match file.entry(&name) {
+        Some(e) => writeln!(
+            out,
+            "{what} {}:{}: {}",
+            file.path().display(),
+            e.line,
+            describe_entry(e)
+        ),
+        None => writeln!(out, "{what} {}: {name}", file.path().display()),
+    };
+    Ok(exit::OK)
+}
+
+fn describe_entry(e: &PackageEntry) -> String {
+    let mut parts = Vec::new();
+    if !e.publishers.is_empty() {
+        let p: Vec<String> = e.publishers.iter().map(ToString::to_string).collect();
+        parts.push(format!("publisher {}", p.join(" or ")));
+    }
+    if let Some(env) = &e.environment {
+        parts.push(format!("environment {env}"));
+    }
+    if let Some(u) = e.unattested {
+        parts.push(format!("unattested {}", u.as_str()));
+    }
+    if let Some(p) = &e.pinned {
+        parts.push(format!("pinned ({p})"));
+    }
+    if parts.is_empty() {
+        parts.push("no settings".into());
+    }
+    format!("{} {}", e.name, parts.join(", "))
+}
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    trust_file: Option<String>,
+    policy: &'a Policy,
+    packages: BTreeMap<&'a str, EntryJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EntryJson<'a> {
+    publisher: Vec<String>,
+    environment: Option<&'a str>,
+    unattested: Option<trust::Unattested>,
+    pinned: Option<&'a str>,
+    line: usize,
+}
+
+fn show(cwd: &Path, explicit: Option<&Path>, locked: bool, format: Format) -> Result<u8, CliError> {
+    let file = TrustFile::discover(cwd, explicit)?;
+    let mut policy = file
+        .as_ref()
+        .map_or_else(Policy::without_trust_file, |f| f.policy().clone());
+    policy.locked = locked;
+    let entries: Vec<&PackageEntry> = file.iter().flat_map(TrustFile::entries).collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let json = ShowJson {
+                trust_file: file.as_ref().map(|f| f.path().display().to_string()),
+                policy: &policy,
+                packages: entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.name.as_str(),
+                            EntryJson {
+                                publisher: e.publishers.iter().map(ToString::to_string).collect(),
+                                environment: e.environment.as_deref(),
+                                unattested: e.unattested,
+                                pinned: e.pinned.as_deref(),
+                                line: e.line,
+                            },
+                        )
+                    })
+                    .collect(),
+            };
+            let text = serde_json::to_string_pretty(&json)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            let _ = writeln!(out, "{text}");
+        }
+        Format::Text => {
+            let _ = writeln!(out, "{}", output::policy_line(&policy));
+            if file.is_some() && entries.is_empty() {
+                let _ = writeln!(out, "no packages");
+            }
+            for e in entries {
+                let _ = writeln!(out, "  line {:<4} {}", e.line, describe_entry(e));
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `trust pin FILE...`: each file must verify; its package is pinned to the publisher the
+/// certificate proves. A package that already names a publisher is checked, not changed.
+fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
+    let engine = load_engine(args.trusted_root.as_deref())?;
+    let mut file = match TrustFile::load(path) {
+        Ok(f) => Some(f),
+        Err(TrustFileError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let policy = Policy {
+        tofu: true,
+        locked: false,
+        source: Some(path.to_path_buf()),
+        ..file
+            .as_ref()
+            .map_or_else(Policy::without_trust_file, |f| f.policy().clone())
+    };
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for f in &args.files {
+        let (sha256, _sources, provenance) = read_file_and_provenance(f, None)?;
+        let name = files::file_name(f);
+        let artifact = Artifact {
+            name: &name,
+            sha256: &sha256,
+        };
+        let package = match distname::parse(&name) {
+            Ok(d) => d.project().to_string(),
+            Err(e) => {
+                failed = true;
+                let _ = writeln!(out, "FAIL {}: {e}", f.display());
+                continue;
+            }
+        };
+        let line = match pin_one(
+            &engine,
+            &mut file,
+            path,
+            &policy,
+            &package,
+            artifact,
+            &provenance,
+        )? {
+            Ok(msg) => msg,
+            Err(msg) => {
+                failed = true;
+                msg
+            }
+        };
+        let _ = writeln!(out, "{} {line}", f.display());
+    }
+    Ok(if failed { exit::FAILED } else { exit::OK })
+}
+
+/// Pins one file's package. `Ok` and `Err` are both lines for the user; `Err` fails the run.
+fn pin_one(
+    engine: &crate::verify::Engine,
+    file: &mut Option<TrustFile>,
+    path: &Path,
+    policy: &Policy,
+    package: &str,
+    artifact: Artifact<'_>,
+    provenance: &Option<Result<crate::verify::Document, crate::verify::Failure>>,
+) -> Result<Result<String, String>, CliError> {
+    let entry = file.as_ref().and_then(|t| t.entry(package)).cloned();
+    let observed = observe_file(engine, artifact, provenance, entry.as_ref());
+    if let Observed::NoProvenance = observed {
+        return Ok(Err(format!(
+            "FAIL: no provenance beside it, so there is no publisher to pin [{}]\n      fix: put the file's provenance next to it ({})",
+            crate::verify::Reason::NoProvenance.code(),
+            files::SIDECARS.map(|s| format!("FILE{s}")).join(", ")
+        )));
+    }
+    let decision = policy::decide(package, entry.as_ref(), policy, &observed);
+    match (&decision.code, &decision.pin) {
+        (Code::PinnedOnFirstUse, Some(p)) => {
+            let (outcome, updated) = trust::edit(
+                path,
+                &Edit::Pin {
+                    package,
+                    publisher: &p.publisher,
+                    environment: p.environment.as_deref(),
+                    date: &trust::pin_date(),
+                },
+            )?;
+            *file = Some(updated);
+            match outcome {
+                EditOutcome::AlreadyPinned(e) => {
+                    // Pinned by another process meanwhile: check against that pin instead.
+                    let observed = observe_file(engine, artifact, provenance, Some(&e));
+                    let d = policy::decide(package, Some(&e), policy, &observed);
+                    Ok(verdict_line(&d, package, file.as_ref()))
+                }
+                _ => Ok(Ok(format!(
+                    "PINNED {package} to {}{} in {}",
+                    p.publisher,
+                    p.environment
+                        .as_deref()
+                        .map(|e| format!(" (environment {e})"))
+                        .unwrap_or_default(),
+                    path.display()
+                ))),
+            }
+        }
+        _ => Ok(verdict_line(&decision, package, file.as_ref())),
+    }
+}
+
+fn verdict_line(
+    d: &policy::Decision,
+    package: &str,
+    file: Option<&TrustFile>,
+) -> Result<String, String> {
+    if d.code == Code::Allowed {
+        let at = file
+            .and_then(|f| f.entry(package).map(|e| (f.path().to_path_buf(), e.line)))
+            .map(|(p, l): (PathBuf, usize)| format!(" ({}:{l})", p.display()))
+            .unwrap_or_default();
+        return Ok(format!("ALREADY PINNED {package}{at}: {}", d.message));
+    }
+    Err(format!(
+        "FAIL: {} [{}]\n      fix: {}",
+        d.message,
+        d.code.as_str(),
+        d.fix
+    ))
+}
