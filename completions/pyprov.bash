@@ -19,11 +19,23 @@ _pyprov() {
             pyprov,completions)
                 cmd="pyprov__subcmd__completions"
                 ;;
+            pyprov,download)
+                cmd="pyprov__subcmd__download"
+                ;;
             pyprov,help)
                 cmd="pyprov__subcmd__help"
                 ;;
             pyprov,inspect)
                 cmd="pyprov__subcmd__inspect"
+                ;;
+            pyprov,install)
+                cmd="pyprov__subcmd__install"
+                ;;
+            pyprov,pip)
+                cmd="pyprov__subcmd__pip"
+                ;;
+            pyprov,shim)
+                cmd="pyprov__subcmd__shim"
                 ;;
             pyprov,trust)
                 cmd="pyprov__subcmd__trust"
@@ -34,17 +46,35 @@ _pyprov() {
             pyprov__subcmd__help,completions)
                 cmd="pyprov__subcmd__help__subcmd__completions"
                 ;;
+            pyprov__subcmd__help,download)
+                cmd="pyprov__subcmd__help__subcmd__download"
+                ;;
             pyprov__subcmd__help,help)
                 cmd="pyprov__subcmd__help__subcmd__help"
                 ;;
             pyprov__subcmd__help,inspect)
                 cmd="pyprov__subcmd__help__subcmd__inspect"
                 ;;
+            pyprov__subcmd__help,install)
+                cmd="pyprov__subcmd__help__subcmd__install"
+                ;;
+            pyprov__subcmd__help,pip)
+                cmd="pyprov__subcmd__help__subcmd__pip"
+                ;;
+            pyprov__subcmd__help,shim)
+                cmd="pyprov__subcmd__help__subcmd__shim"
+                ;;
             pyprov__subcmd__help,trust)
                 cmd="pyprov__subcmd__help__subcmd__trust"
                 ;;
             pyprov__subcmd__help,verify)
                 cmd="pyprov__subcmd__help__subcmd__verify"
+                ;;
+            pyprov__subcmd__help__subcmd__shim,install)
+                cmd="pyprov__subcmd__help__subcmd__shim__subcmd__install"
+                ;;
+            pyprov__subcmd__help__subcmd__shim,remove)
+                cmd="pyprov__subcmd__help__subcmd__shim__subcmd__remove"
                 ;;
             pyprov__subcmd__help__subcmd__trust,add)
                 cmd="pyprov__subcmd__help__subcmd__trust__subcmd__add"
@@ -60,6 +90,24 @@ _pyprov() {
                 ;;
             pyprov__subcmd__help__subcmd__trust,show)
                 cmd="pyprov__subcmd__help__subcmd__trust__subcmd__show"
+                ;;
+            pyprov__subcmd__shim,help)
+                cmd="pyprov__subcmd__shim__subcmd__help"
+                ;;
+            pyprov__subcmd__shim,install)
+                cmd="pyprov__subcmd__shim__subcmd__install"
+                ;;
+            pyprov__subcmd__shim,remove)
+                cmd="pyprov__subcmd__shim__subcmd__remove"
+                ;;
+            pyprov__subcmd__shim__subcmd__help,help)
+                cmd="pyprov__subcmd__shim__subcmd__help__subcmd__help"
+                ;;
+            pyprov__subcmd__shim__subcmd__help,install)
+                cmd="pyprov__subcmd__shim__subcmd__help__subcmd__install"
+                ;;
+            pyprov__subcmd__shim__subcmd__help,remove)
+                cmd="pyprov__subcmd__shim__subcmd__help__subcmd__remove"
                 ;;
             pyprov__subcmd__trust,add)
                 cmd="pyprov__subcmd__trust__subcmd__add"
@@ -104,7 +152,7 @@ _pyprov() {
 
     case "${cmd}" in
         pyprov)
-            opts="-h -V --help --version verify inspect trust completions help"
+            opts="-h -V --help --version verify inspect trust install download pip shim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,8 +179,54 @@ _pyprov() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pyprov__subcmd__download)
+            opts="-h --python --trust-file --locked --provenance-index --unattested --no-cache --cache-dir --trusted-root --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --python)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --provenance-index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unattested)
+                    COMPREPLY=($(compgen -W "deny warn allow" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pyprov__subcmd__help)
-            opts="verify inspect trust completions help"
+            opts="verify inspect trust install download pip shim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,6 +240,20 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__download)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -176,6 +284,76 @@ _pyprov() {
         pyprov__subcmd__help__subcmd__inspect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__pip)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__shim)
+            opts="install remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__shim__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__shim__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -296,6 +474,164 @@ _pyprov() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__install)
+            opts="-h --python --trust-file --locked --provenance-index --unattested --no-cache --cache-dir --trusted-root --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --python)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --provenance-index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unattested)
+                    COMPREPLY=($(compgen -W "deny warn allow" -- "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__pip)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim)
+            opts="-h --help install remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__help)
+            opts="install remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__install)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__shim__subcmd__remove)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -29,6 +29,10 @@ complete -c pyprov -n "__fish_pyprov_needs_command" -s V -l version -d 'Print ve
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "trust" -d 'Keep the trust file (pyprov.toml): who may publish each package, what happens to unattested files, trust on first use'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "install" -d 'Install like `pip install`, verifying every file before pip reads a byte of it'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "download" -d 'Download like `pip download -d DIR`, keeping only verified files'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "pip" -d 'Run pip through pyprov: `install` and `download` are verified, every other pip command runs the real pip unchanged (what the `pip` links made by `shim install` do)'
+complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "shim" -d 'Install or remove `pip`/`pip3` links to pyprov in a directory (a virtualenv\'s bin/, /usr/local/bin in an image)'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c pyprov -n "__fish_pyprov_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -l provenance -d 'A PEP 740 provenance object (as served by PyPI\'s Integrity API)' -r -F
@@ -89,14 +93,58 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_sub
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l python -d 'Python interpreter whose pip to use (default: the virtualenv in VIRTUAL_ENV, else the first `pip` on PATH that is not pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l provenance-index -d 'Look provenance up at this index\'s Integrity API by file name (for mirrors and private indexes that strip it); the sha256 binds it to the downloaded bytes' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l unattested -d 'Files with no provenance: deny, warn or allow (overrides the trust file\'s policy)' -r -f -a "deny\t''
+warn\t''
+allow\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l format -d 'Output format of the verification report' -r -f -a "text\t''
+json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l no-cache -d 'Do not read or write pyprov\'s cache of verified files'
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l python -d 'Python interpreter whose pip to use (default: the virtualenv in VIRTUAL_ENV, else the first `pip` on PATH that is not pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l provenance-index -d 'Look provenance up at this index\'s Integrity API by file name (for mirrors and private indexes that strip it); the sha256 binds it to the downloaded bytes' -r
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l unattested -d 'Files with no provenance: deny, warn or allow (overrides the trust file\'s policy)' -r -f -a "deny\t''
+warn\t''
+allow\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l format -d 'Output format of the verification report' -r -f -a "text\t''
+json\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l no-cache -d 'Do not read or write pyprov\'s cache of verified files'
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand pip" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and not __fish_seen_subcommand_from install remove help" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and not __fish_seen_subcommand_from install remove help" -f -a "install" -d 'Link DIR/pip and DIR/pip3 to pyprov; a pip already there is kept as NAME.pyprov-backup'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and not __fish_seen_subcommand_from install remove help" -f -a "remove" -d 'Remove the links from DIR and restore what they replaced'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and not __fish_seen_subcommand_from install remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "install" -d 'Link DIR/pip and DIR/pip3 to pyprov; a pip already there is kept as NAME.pyprov-backup'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove the links from DIR and restore what they replaced'
+complete -c pyprov -n "__fish_pyprov_using_subcommand shim; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "trust" -d 'Keep the trust file (pyprov.toml): who may publish each package, what happens to unattested files, trust on first use'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "completions" -d 'Print shell completions'
-complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "verify" -d 'Verify files against their provenance, and the signer against an expected publisher'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "inspect" -d 'Show what an attestation, provenance object or bundle claims, without verifying it'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "trust" -d 'Keep the trust file (pyprov.toml): who may publish each package, what happens to unattested files, trust on first use'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "install" -d 'Install like `pip install`, verifying every file before pip reads a byte of it'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "download" -d 'Download like `pip download -d DIR`, keeping only verified files'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "pip" -d 'Run pip through pyprov: `install` and `download` are verified, every other pip command runs the real pip unchanged (what the `pip` links made by `shim install` do)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "shim" -d 'Install or remove `pip`/`pip3` links to pyprov in a directory (a virtualenv\'s bin/, /usr/local/bin in an image)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "completions" -d 'Print shell completions'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and not __fish_seen_subcommand_from verify inspect trust install download pip shim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "show" -d 'Show the effective policy and every package entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Remove PACKAGE\'s entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "install" -d 'Link DIR/pip and DIR/pip3 to pyprov; a pip already there is kept as NAME.pyprov-backup'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "remove" -d 'Remove the links from DIR and restore what they replaced'

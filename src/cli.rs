@@ -29,10 +29,45 @@ pub enum Command {
     /// Keep the trust file (pyprov.toml): who may publish each package, what happens to
     /// unattested files, trust on first use
     Trust(TrustArgs),
+    /// Install like `pip install`, verifying every file before pip reads a byte of it
+    Install(InstallArgs),
+    /// Download like `pip download -d DIR`, keeping only verified files
+    Download(InstallArgs),
+    /// Run pip through pyprov: `install` and `download` are verified, every other pip command
+    /// runs the real pip unchanged (what the `pip` links made by `shim install` do)
+    Pip {
+        /// pip's arguments
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PIP_ARGS"
+        )]
+        args: Vec<String>,
+    },
+    /// Install or remove `pip`/`pip3` links to pyprov in a directory (a virtualenv's bin/,
+    /// /usr/local/bin in an image)
+    Shim {
+        #[command(subcommand)]
+        action: ShimAction,
+    },
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
         shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShimAction {
+    /// Link DIR/pip and DIR/pip3 to pyprov; a pip already there is kept as NAME.pyprov-backup
+    Install {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Remove the links from DIR and restore what they replaced
+    Remove {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 
@@ -208,4 +243,52 @@ pub struct TrustPinArgs {
     /// Sigstore trusted_root.json to verify against instead of the embedded production root
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+}
+
+/// `pyprov install` / `pyprov download`: pyprov's own flags; every other argument is pip's and
+/// goes to pip unchanged unless pyprov must interpret it (requirements, indexes, find-links,
+/// install location, --dry-run, --report). pyprov's flags may appear anywhere on the line.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Python interpreter whose pip to use (default: the virtualenv in VIRTUAL_ENV, else the
+    /// first `pip` on PATH that is not pyprov)
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub trust: TrustFileArgs,
+
+    /// Look provenance up at this index's Integrity API by file name (for mirrors and private
+    /// indexes that strip it); the sha256 binds it to the downloaded bytes
+    #[arg(long, value_name = "URL", env = "PYPROV_PROVENANCE_INDEX")]
+    pub provenance_index: Option<String>,
+
+    /// Files with no provenance: deny, warn or allow (overrides the trust file's policy)
+    #[arg(long, value_name = "POLICY", env = "PYPROV_UNATTESTED", value_parser = ["deny", "warn", "allow"])]
+    pub unattested: Option<String>,
+
+    /// Do not read or write pyprov's cache of verified files
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)
+    #[arg(long, value_name = "DIR", env = "PYPROV_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Sigstore trusted_root.json to verify against instead of the embedded production root
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+
+    /// Output format of the verification report
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// pip's install arguments: requirements, -r/-c/-e, -i/--extra-index-url, --no-deps, -U,
+    /// --pre, --only-binary, --target, --prefix, --user, --require-hashes, ...
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PIP_ARGS"
+    )]
+    pub pip_args: Vec<String>,
 }

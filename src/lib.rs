@@ -3,10 +3,14 @@
 //! `verify` is the pure verification layer (bytes and digests in, verdicts out, no I/O); the
 //! other modules read files, talk to users and dispatch commands.
 
+pub mod alias;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod files;
+pub mod index;
+pub mod install;
 pub mod output;
 pub mod trust;
 pub mod verify;

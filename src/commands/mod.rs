@@ -2,5 +2,6 @@
 
 pub mod completions;
 pub mod inspect;
+pub mod install;
 pub mod trust;
 pub mod verify;

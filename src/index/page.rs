@@ -1,0 +1,270 @@
+//! Project pages: PEP 691 JSON and PEP 503 HTML, with PEP 658/714 metadata and PEP 740
+//! provenance annotations.
+
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+/// What an index says about a file's provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProvenanceHint {
+    /// The index advertises provenance at this URL.
+    Url(Url),
+    /// The index speaks PEP 740 and says this file has none.
+    None,
+    /// The index does not say (it predates PEP 740, or strips it).
+    NotAdvertised,
+}
+
+/// One file on a project page.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub filename: String,
+    pub url: Url,
+    pub sha256: Option<String>,
+    pub requires_python: Option<String>,
+    /// `Some(reason)` when yanked (PEP 592); the reason may be empty.
+    pub yanked: Option<String>,
+    /// PEP 658/714: the index serves `<url>.metadata`, with this sha256 when given.
+    pub metadata: Option<Option<String>>,
+    pub provenance: ProvenanceHint,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPage {
+    pub links: Vec<Link>,
+}
+
+#[derive(Deserialize)]
+struct JsonPage {
+    #[serde(default)]
+    files: Vec<JsonFile>,
+}
+
+#[derive(Deserialize)]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: std::collections::BTreeMap<String, String>,
+    #[serde(rename = "requires-python", default)]
+    requires_python: Option<String>,
+    #[serde(default)]
+    yanked: Value,
+    #[serde(rename = "core-metadata", default)]
+    core_metadata: Value,
+    #[serde(rename = "dist-info-metadata", default)]
+    dist_info_metadata: Value,
+    /// Absent: the index does not speak PEP 740. Null: this file has no provenance.
+    #[serde(default, deserialize_with = "present")]
+    provenance: Option<Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+fn metadata_from_json(v: &Value) -> Option<Option<String>> {
+    match v {
+        Value::Bool(true) => Some(None),
+        Value::Object(m) => Some(m.get("sha256").and_then(Value::as_str).map(str::to_string)),
+        _ => None,
+    }
+}
+
+fn yanked_from_json(v: &Value) -> Option<String> {
+    match v {
+        Value::Bool(true) => Some(String::new()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Strips and returns the `#sha256=` fragment of a file URL.
+fn split_hash(mut url: Url) -> (Url, Option<String>) {
+    let hash = url
+        .fragment()
+        .and_then(|f| f.strip_prefix("sha256="))
+        .map(str::to_string);
+    if hash.is_some() {
+        url.set_fragment(None);
+    }
+    (url, hash)
+}
+
+pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, String> {
+    let page: JsonPage = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let mut links = Vec::with_capacity(page.files.len());
+    for f in page.files {
+        let Ok(url) = page_url.join(&f.url) else {
+            continue;
+        };
+        let (url, fragment_hash) = split_hash(url);
+        let provenance = match f.provenance {
+            None => ProvenanceHint::NotAdvertised,
+            Some(Value::String(s)) => match page_url.join(&s) {
+                Ok(u) => ProvenanceHint::Url(u),
+                Err(_) => ProvenanceHint::NotAdvertised,
+            },
+            Some(_) => ProvenanceHint::None,
+        };
+        let metadata = metadata_from_json(&f.core_metadata)
+            .or_else(|| metadata_from_json(&f.dist_info_metadata));
+        links.push(Link {
+            sha256: f.hashes.get("sha256").cloned().or(fragment_hash),
+            filename: f.filename,
+            url,
+            requires_python: f.requires_python,
+            yanked: yanked_from_json(&f.yanked),
+            metadata,
+            provenance,
+        });
+    }
+    Ok(ProjectPage { links })
+}
+
+pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, String> {
+    let dom = tl::parse(body, tl::ParserOptions::default()).map_err(|e| e.to_string())?;
+    let parser = dom.parser();
+    let mut base = page_url.clone();
+    if let Some(href) = dom
+        .query_selector("base")
+        .and_then(|mut it| it.next())
+        .and_then(|h| h.get(parser))
+        .and_then(|n| n.as_tag())
+        .and_then(|t| t.attributes().get("href").flatten())
+        .map(|v| decode_entities(&v.as_utf8_str()))
+    {
+        if let Ok(u) = page_url.join(&href) {
+            base = u;
+        }
+    }
+    let mut links = Vec::new();
+    let anchors = dom.query_selector("a").into_iter().flatten();
+    for handle in anchors {
+        let Some(tag) = handle.get(parser).and_then(|n| n.as_tag()) else {
+            continue;
+        };
+        let attrs = tag.attributes();
+        let attr = |name: &str| {
+            attrs.get(name).map(|v| {
+                v.map(|b| decode_entities(&b.as_utf8_str()))
+                    .unwrap_or_default()
+            })
+        };
+        let Some(href) = attr("href") else { continue };
+        let Ok(url) = base.join(&href) else { continue };
+        let (url, sha256) = split_hash(url);
+        let filename = url
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .map(percent_decode)
+            .unwrap_or_default();
+        if filename.is_empty() {
+            continue;
+        }
+        let metadata = attr("data-core-metadata")
+            .or_else(|| attr("data-dist-info-metadata"))
+            .and_then(|v| match v.as_str() {
+                "true" | "" => Some(None),
+                v => v.strip_prefix("sha256=").map(|h| Some(h.to_string())),
+            });
+        let provenance = match attr("data-provenance") {
+            Some(p) if !p.is_empty() => page_url
+                .join(&p)
+                .map(ProvenanceHint::Url)
+                .unwrap_or(ProvenanceHint::NotAdvertised),
+            _ => ProvenanceHint::NotAdvertised,
+        };
+        links.push(Link {
+            filename,
+            url,
+            sha256,
+            requires_python: attr("data-requires-python"),
+            yanked: attr("data-yanked"),
+            metadata,
+            provenance,
+        });
+    }
+    Ok(ProjectPage { links })
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_page_with_annotations() {
+        let base = Url::parse("https://example.com/simple/foo/").unwrap();
+        let html = r#"<html><body>
+          <a href="../../files/foo-1.0-py3-none-any.whl#sha256=abc" data-requires-python="&gt;=3.8"
+             data-core-metadata="sha256=def" data-provenance="https://example.com/integrity/foo/1.0/foo-1.0-py3-none-any.whl/provenance">foo</a>
+          <a href="https://files.example.com/foo-1.0.tar.gz" data-yanked="">foo</a>
+        </body></html>"#;
+        let page = parse_html(&base, html).unwrap();
+        assert_eq!(page.links.len(), 2);
+        let w = &page.links[0];
+        assert_eq!(w.filename, "foo-1.0-py3-none-any.whl");
+        assert_eq!(
+            w.url.as_str(),
+            "https://example.com/files/foo-1.0-py3-none-any.whl"
+        );
+        assert_eq!(w.sha256.as_deref(), Some("abc"));
+        assert_eq!(w.requires_python.as_deref(), Some(">=3.8"));
+        assert_eq!(w.metadata, Some(Some("def".into())));
+        assert!(matches!(w.provenance, ProvenanceHint::Url(_)));
+        let s = &page.links[1];
+        assert_eq!(s.yanked.as_deref(), Some(""));
+        assert_eq!(s.provenance, ProvenanceHint::NotAdvertised);
+    }
+
+    #[test]
+    fn json_page_with_annotations() {
+        let base = Url::parse("https://example.com/simple/foo/").unwrap();
+        let json = br#"{"meta":{"api-version":"1.3"},"name":"foo","files":[
+          {"filename":"foo-1.0-py3-none-any.whl","url":"../../files/foo-1.0-py3-none-any.whl","hashes":{"sha256":"abc"},
+           "core-metadata":{"sha256":"def"},"provenance":"https://example.com/p"},
+          {"filename":"foo-1.0.tar.gz","url":"https://f/foo-1.0.tar.gz","hashes":{},"yanked":"bad","provenance":null},
+          {"filename":"foo-0.9.tar.gz","url":"https://f/foo-0.9.tar.gz","hashes":{}}]}"#;
+        let page = parse_json(&base, json).unwrap();
+        assert_eq!(page.links[0].metadata, Some(Some("def".into())));
+        assert!(matches!(page.links[0].provenance, ProvenanceHint::Url(_)));
+        assert_eq!(page.links[1].provenance, ProvenanceHint::None);
+        assert_eq!(page.links[1].yanked.as_deref(), Some("bad"));
+        assert_eq!(page.links[2].provenance, ProvenanceHint::NotAdvertised);
+        assert!(parse_json(&base, b"not json").is_err());
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%2Bb.whl"), "a+b.whl");
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}

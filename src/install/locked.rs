@@ -1,0 +1,190 @@
+//! Fully pinned, hash-pinned requirements (pip-tools `--generate-hashes`): the set is already
+//! known, so pyprov skips pip's resolver, picks each pin's file the way pip would (the most
+//! specific compatible wheel among the hashes the lockfile allows), and fetches and verifies the
+//! set straight away. With a warm cache it needs no index at all.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+
+use pep508_rs::MarkerEnvironment;
+use serde::Deserialize;
+
+use super::pip::Pip;
+use super::reqs::{ReqKind, Requirements};
+use crate::index::Link;
+use crate::verify::distname::{self, DistName};
+
+/// The interpreter's marker environment and supported wheel tags, most preferred first.
+#[derive(Debug, Deserialize)]
+pub struct Target {
+    pub env: MarkerEnvironment,
+    pub tags: Vec<String>,
+}
+
+const PROBE: &str = "import json\nfrom pip._vendor.packaging import markers, tags\nprint(json.dumps({'env': markers.default_environment(), 'tags': [str(t) for t in tags.sys_tags()]}))";
+
+/// Asks pip's interpreter (through pip's own vendored `packaging`) what it runs on.
+pub fn probe(pip: &Pip) -> Option<Target> {
+    let python = if pip.prefix.is_empty() {
+        interpreter_of(&pip.program)?
+    } else {
+        pip.program.clone()
+    };
+    let out = Command::new(python)
+        .args(["-I", "-c", PROBE])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+/// The interpreter a `pip` console script runs with, from its shebang.
+fn interpreter_of(script: &Path) -> Option<std::path::PathBuf> {
+    let text = std::fs::read(script).ok()?;
+    let first = text.split(|b| *b == b'\n').next()?;
+    let line = std::str::from_utf8(first).ok()?.strip_prefix("#!")?.trim();
+    let path = line.split_whitespace().next()?;
+    Some(path.into())
+}
+
+#[derive(Debug, Clone)]
+pub struct Pin {
+    pub name: String,
+    pub version: String,
+    /// Allowed sha256 digests, lowercase hex.
+    pub hashes: Vec<String>,
+}
+
+/// The pins when every requirement is `name==version` with sha256 hashes (markers evaluated
+/// for `env`); `None` when anything would need the resolver.
+pub fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
+    if reqs.lines.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for line in &reqs.lines {
+        if line.editable || line.hashes.is_empty() {
+            return None;
+        }
+        let ReqKind::Named {
+            name,
+            pinned: Some(version),
+        } = &line.kind
+        else {
+            return None;
+        };
+        let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&line.text).ok()?;
+        if !req.marker.evaluate(env, &[]) {
+            continue;
+        }
+        if !req.extras.is_empty() {
+            // Extras add requirements the lockfile lists separately; nothing to pick here.
+        }
+        let hashes: Vec<String> = line
+            .hashes
+            .iter()
+            .filter_map(|h| h.strip_prefix("sha256:"))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if hashes.is_empty() {
+            return None;
+        }
+        out.push(Pin {
+            name: name.clone(),
+            version: version.clone(),
+            hashes,
+        });
+    }
+    Some(out)
+}
+
+/// How well a file suits the target: lower is better; `None` when pip could not use it.
+/// Wheels rank by their best tag's position; an sdist is never chosen here (building it needs
+/// build dependencies that only resolution discovers).
+pub fn rank(filename: &str, pin: &Pin, tags: &[String]) -> Option<usize> {
+    let parsed = distname::parse(filename).ok()?;
+    if parsed.project() != pin.name {
+        return None;
+    }
+    let version = pep440_rs::Version::from_str(&pin.version).ok()?;
+    if *parsed.version() != version {
+        return None;
+    }
+    match parsed {
+        DistName::Wheel {
+            tags: wheel_tags, ..
+        } => tags.iter().position(|t| wheel_tags.contains(t)),
+        DistName::Sdist { .. } => None,
+    }
+}
+
+/// The best link for a pin among those whose sha256 the lockfile allows.
+pub fn choose<'a>(links: &'a [Link], pin: &Pin, tags: &[String]) -> Option<&'a Link> {
+    links
+        .iter()
+        .filter(|l| {
+            l.sha256
+                .as_deref()
+                .is_some_and(|h| pin.hashes.contains(&h.to_ascii_lowercase()))
+        })
+        .filter(|l| l.yanked.is_none())
+        .filter_map(|l| rank(&l.filename, pin, tags).map(|r| (r, l)))
+        .min_by_key(|(r, _)| *r)
+        .map(|(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin() -> Pin {
+        Pin {
+            name: "foo".into(),
+            version: "1.0".into(),
+            hashes: vec!["aa".into(), "bb".into(), "cc".into()],
+        }
+    }
+
+    fn link(name: &str, sha: &str) -> Link {
+        Link {
+            filename: name.into(),
+            url: url::Url::parse(&format!("https://x/{name}")).unwrap(),
+            sha256: Some(sha.into()),
+            requires_python: None,
+            yanked: None,
+            metadata: None,
+            provenance: crate::index::ProvenanceHint::NotAdvertised,
+        }
+    }
+
+    #[test]
+    fn picks_the_most_specific_allowed_wheel() {
+        let tags = vec![
+            "cp311-cp311-manylinux_2_17_x86_64".to_string(),
+            "py3-none-any".to_string(),
+        ];
+        let links = vec![
+            link("foo-1.0-py3-none-any.whl", "aa"),
+            link("foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "bb"),
+            link("foo-1.0-cp311-cp311-win_amd64.whl", "cc"),
+            link("foo-1.0.tar.gz", "aa"),
+            link(
+                "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                "dd",
+            ),
+        ];
+        assert_eq!(
+            choose(&links, &pin(), &tags).unwrap().filename,
+            "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+        );
+        let only_sdist = vec![link("foo-1.0.tar.gz", "aa")];
+        assert!(choose(&only_sdist, &pin(), &tags).is_none());
+        let wrong_version = vec![link("foo-1.1-py3-none-any.whl", "aa")];
+        assert!(choose(&wrong_version, &pin(), &tags).is_none());
+    }
+}

@@ -1,0 +1,828 @@
+//! `pyprov install` and `pyprov download`: resolve with the real pip against pyprov's verifying
+//! index, vet every file pip fetched or would install, and hand pip only the vetted bytes.
+//!
+//! 1. Requirements files are read first: index options inside them are taken out (pyprov serves
+//!    those indexes itself) and direct URLs and VCS links, which pip would fetch around any
+//!    index, are decided up front like unattested files.
+//! 2. `pip install --dry-run --ignore-installed --report` runs against the verifying index
+//!    (`proxy`), so every file pip downloads during resolution (sdists it builds for metadata,
+//!    their build dependencies) is verified and allowed before its first byte reaches pip.
+//! 3. Every file of the resolved set is vetted (fetched once, in parallel) and all verdicts are
+//!    reported together; one refusal refuses the whole install.
+//! 4. pip installs from a directory holding only vetted files, with `--no-index`, pinned by
+//!    sha256 with `--require-hashes`.
+
+pub mod args;
+pub mod gate;
+pub mod locked;
+pub mod pip;
+pub mod proxy;
+pub mod report;
+pub mod reqs;
+pub mod sources;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::cache::{self, Cache};
+use crate::error::exit;
+use crate::index::{self, Client, Link, ProvenanceHint};
+use crate::trust::policy::{self, Decision, Observed};
+use crate::trust::{self as trustfile, Policy, TrustFile};
+use gate::{Candidate, Gate, Origin, Vetted};
+use pip::{IndexEnv, Pip};
+use report::{Row, RunReport};
+use reqs::ReqKind;
+
+pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Install,
+    Download,
+}
+
+/// Failures before any verdict: exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Pip(#[from] pip::PipError),
+    #[error(transparent)]
+    Requirements(#[from] reqs::ReqError),
+    #[error(transparent)]
+    Trust(#[from] trustfile::TrustFileError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Runs `pyprov install|download ARGS...`, returning the exit status.
+pub fn run(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, InstallError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| InstallError::Io(e.to_string()))?;
+    runtime.block_on(run_async(own, raw, mode))
+}
+
+/// A value from `pip config list` (`section.key='value'`); `install` beats `global`, as in pip.
+fn config_value(config: &[(String, String)], key: &str) -> Option<String> {
+    ["install", "global"].iter().find_map(|sec| {
+        config
+            .iter()
+            .find(|(k, _)| k == &format!("{sec}.{key}"))
+            .map(|(_, v)| v.clone())
+    })
+}
+
+struct Sources {
+    origins: Vec<Origin>,
+}
+
+/// The indexes and find-links pip would use, with pip's precedence: command line, then
+/// requirements files, then `PIP_*` variables, then pip's configuration files.
+fn sources(
+    pip_args: &args::PipArgs,
+    reqs: &reqs::Requirements,
+    config: &[(String, String)],
+) -> Result<Sources, InstallError> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let conf = |key: &str| config_value(config, key);
+    let words = |v: Option<String>| -> Vec<String> {
+        v.map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let truthy = |v: Option<String>| {
+        v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+    };
+    let no_index = pip_args.no_index
+        || reqs.no_index
+        || truthy(env("PIP_NO_INDEX"))
+        || truthy(conf("no-index"));
+    let index = pip_args
+        .index_url
+        .clone()
+        .or_else(|| reqs.index_url.clone())
+        .or_else(|| env("PIP_INDEX_URL"))
+        .or_else(|| conf("index-url"))
+        .unwrap_or_else(|| DEFAULT_INDEX.to_string());
+    let mut extras = pip_args.extra_index_urls.clone();
+    extras.extend(reqs.extra_index_urls.iter().cloned());
+    if pip_args.extra_index_urls.is_empty() {
+        extras.extend(words(
+            env("PIP_EXTRA_INDEX_URL").or_else(|| conf("extra-index-url")),
+        ));
+    }
+    let mut find_links = pip_args.find_links.clone();
+    find_links.extend(reqs.find_links.iter().cloned());
+    if pip_args.find_links.is_empty() {
+        find_links.extend(words(env("PIP_FIND_LINKS").or_else(|| conf("find-links"))));
+    }
+    let parse_url = |s: &str| {
+        let with_slash = if s.ends_with('/') {
+            s.to_string()
+        } else {
+            format!("{s}/")
+        };
+        Url::parse(&with_slash).map_err(|e| {
+            InstallError::Usage(format!(
+                "index URL {} is not a URL: {e}",
+                index::redact_text(s)
+            ))
+        })
+    };
+    let mut origins = Vec::new();
+    if !no_index {
+        origins.push(Origin::Index(parse_url(&index)?));
+        for e in &extras {
+            origins.push(Origin::Index(parse_url(e)?));
+        }
+    }
+    for f in &find_links {
+        if let Some(path) = f.strip_prefix("file://") {
+            origins.push(Origin::Dir(PathBuf::from(path)));
+        } else if f.contains("://") {
+            origins.push(Origin::Page(Url::parse(f).map_err(|e| {
+                InstallError::Usage(format!("--find-links {}: {e}", index::redact_text(f)))
+            })?));
+        } else {
+            let p = PathBuf::from(f);
+            // pip ignores a find-links directory that does not exist; so does pyprov.
+            if p.is_dir() {
+                origins.push(Origin::Dir(std::fs::canonicalize(&p).unwrap_or(p)));
+            }
+        }
+    }
+    Ok(Sources { origins })
+}
+
+async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, InstallError> {
+    let (own, pip_args) = args::parse(own, raw).map_err(|e| InstallError::Usage(e.0))?;
+    if mode == Mode::Download && pip_args.dest.is_none() {
+        return Err(InstallError::Usage(
+            "pyprov download needs -d DIR: where to put the vetted files".into(),
+        ));
+    }
+    let pip = Pip::locate(own.python.as_deref(), own.real_pip.as_ref())?;
+    let work = tempfile::tempdir().map_err(|e| InstallError::Io(e.to_string()))?;
+    let reqs_dir = work.path().join("requirements");
+    std::fs::create_dir_all(&reqs_dir).map_err(|e| InstallError::Io(e.to_string()))?;
+    let config = pip.config_list();
+    // pip reads PIP_CONSTRAINT and its config's `constraint` itself; pyprov hands pip sanitized
+    // copies instead, so it reads them here.
+    let mut constraint_files = pip_args.constraint_files.clone();
+    if constraint_files.is_empty() {
+        let from_env = std::env::var("PIP_CONSTRAINT")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| config_value(&config, "constraint"));
+        if let Some(v) = from_env {
+            constraint_files.extend(v.split_whitespace().map(PathBuf::from));
+        }
+    }
+    let reqs = reqs::gather(
+        &pip_args.requirement_files,
+        &constraint_files,
+        &pip_args.requirements,
+        &pip_args.editables,
+        &reqs_dir,
+    )?;
+    let sources = sources(&pip_args, &reqs, &config)?;
+
+    let cwd = std::env::current_dir().map_err(|e| InstallError::Io(e.to_string()))?;
+    let trust = TrustFile::discover(&cwd, own.trust_file.as_deref())?;
+    let mut policy = trust
+        .as_ref()
+        .map(|t| t.policy().clone())
+        .unwrap_or_else(Policy::without_trust_file);
+    policy.locked = trustfile::resolve_locked(own.locked);
+    if let Some(v) = &own.unattested {
+        policy.unattested = match v.as_str() {
+            "deny" => trustfile::Unattested::Deny,
+            "warn" => trustfile::Unattested::Warn,
+            "allow" => trustfile::Unattested::Allow,
+            other => {
+                return Err(InstallError::Usage(format!(
+                    "--unattested (PYPROV_UNATTESTED) is deny, warn or allow, not {other}"
+                )))
+            }
+        };
+    }
+    let engine = Arc::new(
+        crate::commands::verify::load_engine(own.trusted_root.as_deref())
+            .map_err(|e| InstallError::Usage(e.to_string()))?,
+    );
+    let cert = std::env::var_os("PIP_CERT")
+        .or_else(|| std::env::var_os("REQUESTS_CA_BUNDLE"))
+        .and_then(|p| std::fs::read(p).ok());
+    let client = Client::new(cert.as_deref()).map_err(|e| InstallError::Io(e.to_string()))?;
+    let cache_root = match (&own.cache_dir, own.no_cache) {
+        (_, true) => work.path().join("cache"),
+        (Some(d), false) => d.clone(),
+        (None, false) => cache::default_dir().unwrap_or_else(|| work.path().join("cache")),
+    };
+    let cache = Cache::open(&cache_root).map_err(|e| {
+        InstallError::Io(format!(
+            "cannot use the cache at {}: {e}",
+            cache_root.display()
+        ))
+    })?;
+    let provenance_index = match own.provenance_index.as_deref() {
+        None => None,
+        Some(s) => {
+            let with_slash = if s.ends_with('/') {
+                s.to_string()
+            } else {
+                format!("{s}/")
+            };
+            Some(Url::parse(&with_slash).map_err(|e| {
+                InstallError::Usage(format!("--provenance-index {}: {e}", index::redact_text(s)))
+            })?)
+        }
+    };
+    let gate = Arc::new(Gate::new(
+        client.clone(),
+        engine,
+        cache,
+        trust,
+        policy.clone(),
+        provenance_index,
+    ));
+    let mut run = RunReport::new(policy.source.clone(), own.format);
+    run.verbose = pip_args.verbosity > 0;
+
+    // Sources pip would fetch around any index are decided before pip runs.
+    for line in &reqs.lines {
+        let (what, name) = match &line.kind {
+            ReqKind::DirectUrl { name, url } => ("a direct URL", (name.clone(), url.clone())),
+            ReqKind::Vcs { name, url } => ("a VCS link", (name.clone(), url.clone())),
+            _ => continue,
+        };
+        let package = name.0.unwrap_or_else(|| "<unknown>".into());
+        let entry = gate.trust().and_then(|t| t.entry(&package));
+        let mut d = policy::decide(&package, entry, &policy, &Observed::NoProvenance);
+        d.message = format!(
+            "{} ({}) is {what}, which carries no provenance pyprov can check: {}",
+            index::redact_text(&name.1),
+            line.origin,
+            d.message
+        );
+        run.rows
+            .push(Row::from_decision(&package, None, &name.1, d));
+    }
+    if run.any_denied() {
+        run.print();
+        return Ok(exit::FAILED);
+    }
+
+    // Hash-pinned requirements need no resolver: fetch and verify the known set.
+    if let Some(chosen) = locked_candidates(&pip, &pip_args, &reqs, &gate, &client, &sources).await
+    {
+        let bar = report::bar(chosen.len() as u64, "verifying");
+        let vetted = futures_util::future::join_all(chosen.iter().map(|(_, _, c)| {
+            let gate = gate.clone();
+            let bar = bar.clone();
+            async move {
+                let v = gate.vet(c).await;
+                bar.inc(1);
+                v
+            }
+        }))
+        .await;
+        bar.finish_and_clear();
+        let pinned = chosen
+            .into_iter()
+            .zip(vetted)
+            .map(|((name, version, _), v)| (name, version, v))
+            .collect();
+        let plan = Plan {
+            pinned,
+            local: Vec::new(),
+            install: InstallSet::UserFiles,
+        };
+        let ctx = Ctx {
+            gate: &gate,
+            pip: &pip,
+            pip_args: &pip_args,
+            reqs: &reqs,
+            work: work.path(),
+            mode,
+        };
+        return complete(ctx, plan, run).await;
+    }
+
+    let proxy = proxy::Proxy::start(gate.clone(), client.clone(), sources.origins.clone())
+        .await
+        .map_err(|e| InstallError::Io(format!("cannot start the verifying index: {e}")))?;
+    let report_path = work.path().join("report.json");
+    let mut resolve = pip.command(IndexEnv::Proxy(&proxy.index_url()));
+    resolve.args(["install", "--dry-run", "--ignore-installed", "--report"]);
+    resolve.arg(&report_path);
+    resolve.args(["--progress-bar", "off"]);
+    requirement_args(&mut resolve, &pip_args, &reqs);
+    resolve.args(&pip_args.location);
+    resolve.args(&pip_args.passthrough);
+    for _ in 0..pip_args.verbosity.max(0) {
+        resolve.arg("-v");
+    }
+    let spinner = report::spinner("resolving with pip against the verifying index");
+    let resolved = tokio::task::spawn_blocking(move || resolve.output())
+        .await
+        .map_err(|e| InstallError::Io(e.to_string()))?
+        .map_err(|e| InstallError::Io(format!("cannot run {}: {e}", pip.display())))?;
+    spinner.finish_and_clear();
+
+    if !resolved.status.success() {
+        let refused: Vec<_> = gate
+            .results()
+            .into_iter()
+            .filter(|v| !v.allowed())
+            .collect();
+        for v in &refused {
+            run.rows.push(Row::from_vetted(v));
+        }
+        proxy.stop().await;
+        if !refused.is_empty() {
+            run.print();
+            return Ok(exit::FAILED);
+        }
+        eprintln!("pip could not resolve the requirements:");
+        eprintln!(
+            "{}",
+            index::redact_text(&String::from_utf8_lossy(&resolved.stderr))
+        );
+        return Ok(resolved.status.code().map_or(exit::USAGE, |c| c as u8));
+    }
+    let report_bytes = std::fs::read(&report_path).map_err(|e| InstallError::Io(e.to_string()))?;
+    if let Some(user_report) = &pip_args.report {
+        let _ = std::fs::write(user_report, &report_bytes);
+    }
+    let pip_report = pip::parse_report(&report_bytes)?;
+
+    // Vet every resolved file pip did not download itself (metadata-only resolution).
+    let mut pinned = Vec::new();
+    let mut local = Vec::new();
+    let mut pending = Vec::new();
+    for item in &pip_report.install {
+        let di = &item.download_info;
+        if di.dir_info.is_some() || di.vcs_info.is_some() {
+            local.push((
+                item.metadata.name.clone(),
+                di.url.clone(),
+                di.dir_info.as_ref().is_some_and(|d| d.editable),
+            ));
+            continue;
+        }
+        let sha = di.archive_info.as_ref().and_then(pip::ArchiveInfo::sha256);
+        let candidate = match proxy.candidate_for(&di.url) {
+            Some(c) => c,
+            None => match direct_candidate(&di.url, sha.as_deref()) {
+                Some(c) => c,
+                None => {
+                    return Err(InstallError::Usage(format!(
+                        "pip resolved {} from {}, which pyprov cannot fetch",
+                        item.metadata.name,
+                        index::redact_text(&di.url)
+                    )))
+                }
+            },
+        };
+        pending.push((
+            item.metadata.name.clone(),
+            item.metadata.version.clone(),
+            candidate,
+        ));
+    }
+    let bar = report::bar(pending.len() as u64, "verifying");
+    let vetted = futures_util::future::join_all(pending.iter().map(|(_, _, c)| {
+        let gate = gate.clone();
+        let bar = bar.clone();
+        async move {
+            let v = gate.vet(c).await;
+            bar.inc(1);
+            v
+        }
+    }))
+    .await;
+    bar.finish_and_clear();
+    proxy.stop().await;
+    for ((name, version, _), v) in pending.iter().zip(&vetted) {
+        pinned.push((name.clone(), version.clone(), v.clone()));
+    }
+    let plan = Plan {
+        pinned,
+        local,
+        install: InstallSet::Pinned,
+    };
+    complete(
+        Ctx {
+            gate: &gate,
+            pip: &pip,
+            pip_args: &pip_args,
+            reqs: &reqs,
+            work: work.path(),
+            mode,
+        },
+        plan,
+        run,
+    )
+    .await
+}
+
+/// The file of every pin, when the requirements are fully hash-pinned and pyprov can choose each
+/// file as pip would (a compatible wheel among the allowed hashes); `None` sends the install
+/// through pip's resolver instead. Cached files are chosen without asking any index.
+async fn locked_candidates(
+    pip: &Pip,
+    pip_args: &args::PipArgs,
+    reqs: &reqs::Requirements,
+    gate: &Gate,
+    client: &Client,
+    sources: &Sources,
+) -> Option<Vec<(String, String, Candidate)>> {
+    let targeted = pip_args.passthrough.iter().any(|a| {
+        let name = a.split('=').next().unwrap_or(a);
+        matches!(
+            name,
+            "--platform" | "--python-version" | "--abi" | "--implementation" | "--no-binary"
+        )
+    });
+    if targeted || !pip_args.editables.is_empty() || reqs.lines.is_empty() {
+        return None;
+    }
+    if !reqs.lines.iter().all(|l| !l.hashes.is_empty()) {
+        return None;
+    }
+    let target = locked::probe(pip)?;
+    let pins = locked::pins(reqs, &target.env)?;
+    let index_origin = sources
+        .origins
+        .iter()
+        .find(|o| matches!(o, Origin::Index(_)))
+        .cloned();
+    let mut chosen = Vec::with_capacity(pins.len());
+    let mut missing = Vec::new();
+    for pin in &pins {
+        let cached = pin
+            .hashes
+            .iter()
+            .filter_map(|h| gate.cache().name(h).map(|n| (h, n)))
+            .filter_map(|(h, n)| locked::rank(&n, pin, &target.tags).map(|r| (r, h, n)))
+            .min_by_key(|(r, _, _)| *r);
+        match (cached, &index_origin) {
+            (Some((_, h, name)), Some(origin)) => {
+                let url = Url::parse(&format!("pyprov-cache:///{h}/{name}")).ok()?;
+                chosen.push((
+                    pin.name.clone(),
+                    pin.version.clone(),
+                    Candidate {
+                        link: Link {
+                            filename: name,
+                            url,
+                            sha256: Some(h.clone()),
+                            requires_python: None,
+                            yanked: None,
+                            metadata: None,
+                            provenance: ProvenanceHint::NotAdvertised,
+                        },
+                        origin: origin.clone(),
+                    },
+                ));
+            }
+            _ => missing.push(pin),
+        }
+    }
+    let pages = futures_util::future::join_all(missing.iter().map(|pin| async move {
+        let mut found: Vec<(Link, Origin)> = Vec::new();
+        for origin in &sources.origins {
+            if let Ok(links) = sources::links(client, origin, &pin.name).await {
+                found.extend(links.into_iter().map(|l| (l, origin.clone())));
+            }
+        }
+        found
+    }))
+    .await;
+    for (pin, found) in missing.into_iter().zip(pages) {
+        let links: Vec<Link> = found.iter().map(|(l, _)| l.clone()).collect();
+        let best = locked::choose(&links, pin, &target.tags)?;
+        let origin = found
+            .iter()
+            .find(|(l, _)| l.url == best.url)
+            .map(|(_, o)| o.clone())?;
+        chosen.push((
+            pin.name.clone(),
+            pin.version.clone(),
+            Candidate {
+                link: best.clone(),
+                origin,
+            },
+        ));
+    }
+    Some(chosen)
+}
+
+/// What the install step installs.
+enum InstallSet {
+    /// The resolved set, pinned by pyprov to the vetted files' hashes.
+    Pinned,
+    /// The user's hash-pinned requirements, as given.
+    UserFiles,
+}
+
+struct Plan {
+    pinned: Vec<(String, String, Arc<Vetted>)>,
+    local: Vec<(String, String, bool)>,
+    install: InstallSet,
+}
+
+struct Ctx<'a> {
+    gate: &'a Arc<Gate>,
+    pip: &'a Pip,
+    pip_args: &'a args::PipArgs,
+    reqs: &'a reqs::Requirements,
+    work: &'a Path,
+    mode: Mode,
+}
+
+/// Reports every verdict, then (when all passed) stages the vetted files and runs pip on them.
+async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, InstallError> {
+    // Everything vetted: the resolved set and what pip fetched during resolution (build
+    // dependencies are never in pip's report, but the install step needs them too).
+    let Ctx {
+        gate,
+        pip,
+        pip_args,
+        reqs,
+        work,
+        mode,
+    } = ctx;
+    let Plan {
+        pinned,
+        local,
+        install: install_set,
+    } = plan;
+    let all = gate.results();
+    for v in &all {
+        run.rows.push(Row::from_vetted(v));
+    }
+    for (name, url, editable) in &local {
+        run.rows.push(Row::local(name, url, *editable));
+    }
+    if run.any_denied() || pinned.iter().any(|(_, _, v)| !v.allowed()) {
+        run.print();
+        return Ok(exit::FAILED);
+    }
+
+    let vetted_dir = work.join("vetted");
+    std::fs::create_dir_all(&vetted_dir).map_err(|e| InstallError::Io(e.to_string()))?;
+    for v in all.iter().filter(|v| v.allowed()) {
+        if let Some(path) = &v.path {
+            link_or_copy(path, &vetted_dir.join(&v.filename))
+                .map_err(|e| InstallError::Io(format!("cannot stage {}: {e}", v.filename)))?;
+        }
+    }
+
+    if pip_args.dry_run {
+        run.note("--dry-run: verified, nothing installed");
+        run.print();
+        return Ok(exit::OK);
+    }
+    if mode == Mode::Download {
+        let dest = pip_args.dest.clone().unwrap_or_default();
+        std::fs::create_dir_all(&dest).map_err(|e| InstallError::Io(e.to_string()))?;
+        for (_, _, v) in &pinned {
+            if let Some(path) = &v.path {
+                std::fs::copy(path, dest.join(&v.filename)).map_err(|e| {
+                    InstallError::Io(format!("cannot write {}: {e}", dest.display()))
+                })?;
+            }
+        }
+        run.note(&format!(
+            "saved {} vetted files in {}",
+            pinned.len(),
+            dest.display()
+        ));
+        pin_publishers(gate, &all, &mut run);
+        run.print();
+        return Ok(exit::OK);
+    }
+
+    let pinned_file = work.join("pinned.txt");
+    let mut text = String::new();
+    for (name, version, v) in &pinned {
+        text.push_str(&format!("{name}=={version} --hash=sha256:{}\n", v.sha256));
+    }
+    std::fs::write(&pinned_file, text).map_err(|e| InstallError::Io(e.to_string()))?;
+    run.show_verdicts();
+    let mut status = 0;
+    if !pinned.is_empty() {
+        let mut install = pip.command(IndexEnv::Vetted(&vetted_dir));
+        install.args(["install", "--no-index", "--require-hashes"]);
+        match install_set {
+            // pip's resolution is already done: exactly these files, nothing more.
+            InstallSet::Pinned => {
+                install.args(["--no-deps", "-r"]);
+                install.arg(&pinned_file);
+            }
+            // The user's own hash-pinned files, sanitized: pip checks every hash itself.
+            InstallSet::UserFiles => {
+                for f in &reqs.requirement_files {
+                    install.arg("-r").arg(f);
+                }
+                for f in &reqs.constraint_files {
+                    install.arg("-c").arg(f);
+                }
+                install.args(&pip_args.requirements);
+            }
+        }
+        install.args(&pip_args.location);
+        install.args(install_passthrough(&pip_args.passthrough));
+        verbosity(&mut install, pip_args.verbosity);
+        status = run_pip(install).await?;
+    }
+    if status == 0 {
+        for (_, url, editable) in &local {
+            let mut install = pip.command(IndexEnv::Vetted(&vetted_dir));
+            install.args(["install", "--no-index", "--no-deps"]);
+            install.args(&pip_args.location);
+            install.args(install_passthrough(&pip_args.passthrough));
+            verbosity(&mut install, pip_args.verbosity);
+            if *editable {
+                install.arg("-e");
+            }
+            install.arg(local_target(url));
+            status = run_pip(install).await?;
+            if status != 0 {
+                break;
+            }
+        }
+    }
+    if status != 0 {
+        run.note(&format!(
+            "pip failed (exit {status}) after verification passed"
+        ));
+        run.finish();
+        return Ok(status);
+    }
+    run.installed = true;
+    pin_publishers(gate, &all, &mut run);
+    run.finish();
+    Ok(exit::OK)
+}
+
+fn requirement_args(
+    cmd: &mut std::process::Command,
+    pip_args: &args::PipArgs,
+    reqs: &reqs::Requirements,
+) {
+    for f in &reqs.requirement_files {
+        cmd.arg("-r").arg(f);
+    }
+    for f in &reqs.constraint_files {
+        cmd.arg("-c").arg(f);
+    }
+    for e in &pip_args.editables {
+        cmd.arg("-e").arg(e);
+    }
+    cmd.args(&pip_args.requirements);
+    if pip_args.no_deps {
+        cmd.arg("--no-deps");
+    }
+    if pip_args.require_hashes {
+        cmd.arg("--require-hashes");
+    }
+}
+
+/// Resolution-only options pip would reject or misread when installing pinned local files.
+fn install_passthrough(passthrough: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip_value = false;
+    for a in passthrough {
+        if skip_value {
+            skip_value = false;
+            continue;
+        }
+        let name = a.split('=').next().unwrap_or(a);
+        if matches!(
+            name,
+            "--upgrade-strategy"
+                | "--trusted-host"
+                | "--timeout"
+                | "--retries"
+                | "--proxy"
+                | "--cert"
+                | "--client-cert"
+                | "--keyring-provider"
+                | "--platform"
+                | "--python-version"
+                | "--implementation"
+                | "--abi"
+        ) {
+            skip_value = !a.contains('=');
+            continue;
+        }
+        if matches!(
+            name,
+            "-U" | "--upgrade" | "--pre" | "--prefer-binary" | "--ignore-requires-python"
+        ) {
+            continue;
+        }
+        out.push(a.clone());
+    }
+    out
+}
+
+fn verbosity(cmd: &mut std::process::Command, v: i32) {
+    for _ in 0..v.unsigned_abs() {
+        cmd.arg(if v < 0 { "-q" } else { "-v" });
+    }
+}
+
+async fn run_pip(mut cmd: std::process::Command) -> Result<u8, InstallError> {
+    let status = tokio::task::spawn_blocking(move || cmd.status())
+        .await
+        .map_err(|e| InstallError::Io(e.to_string()))?
+        .map_err(|e| InstallError::Io(format!("cannot run pip: {e}")))?;
+    Ok(status.code().map_or(exit::FAILED, |c| c as u8))
+}
+
+fn local_target(url: &str) -> String {
+    if let Ok(u) = Url::parse(url) {
+        if u.scheme() == "file" {
+            if let Ok(p) = u.to_file_path() {
+                return p.display().to_string();
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// A file pip resolved from outside pyprov's index: a local archive (`file://`), or a direct
+/// URL the pre-check allowed.
+fn direct_candidate(url: &str, sha256: Option<&str>) -> Option<Candidate> {
+    let u = Url::parse(url).ok()?;
+    let filename = u.path_segments()?.next_back()?.to_string();
+    let origin = match u.scheme() {
+        "file" => Origin::Dir(u.to_file_path().ok()?.parent()?.to_path_buf()),
+        "http" | "https" => {
+            let mut base = u.clone();
+            base.set_path("/");
+            Origin::Page(base)
+        }
+        _ => return None,
+    };
+    Some(Candidate {
+        link: Link {
+            filename,
+            url: u,
+            sha256: sha256.map(str::to_string),
+            requires_python: None,
+            yanked: None,
+            metadata: None,
+            provenance: ProvenanceHint::NotAdvertised,
+        },
+        origin,
+    })
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    if to.exists() {
+        return Ok(());
+    }
+    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
+}
+
+/// Trust on first use, after success: packages seen for the first time are pinned to the
+/// publisher their certificate proved.
+fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) {
+    let Some(path) = gate.policy().source.clone() else {
+        return;
+    };
+    let Ok(mut trust) = TrustFile::load(&path) else {
+        return;
+    };
+    let mut done = std::collections::HashSet::new();
+    for v in all {
+        let Some(pin) = &v.decision.pin else { continue };
+        if !done.insert(v.project.clone()) {
+            continue;
+        }
+        match trust.pin(&v.project, &pin.publisher, pin.environment.as_deref()) {
+            Ok(_) => run.note(&format!(
+                "pinned {} to {} in {}",
+                v.project,
+                pin.publisher,
+                path.display()
+            )),
+            Err(e) => eprintln!("warning: could not pin {}: {e}", v.project),
+        }
+    }
+}
+
+/// Decisions for sources that never went through the gate.
+pub fn decision_row(package: &str, d: Decision) -> Row {
+    Row::from_decision(package, None, "", d)
+}

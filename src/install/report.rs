@@ -1,0 +1,328 @@
+//! The end report of an install: one row per file (package, version, file, verdict, publisher,
+//! and for refusals the reason and what to do), as a table or as JSON, plus progress display
+//! that stays quiet when stderr is not a terminal.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use console::style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use super::gate::{ProvenanceSource, Vetted};
+use crate::cli::Format;
+use crate::index;
+use crate::trust::policy::{Decision, Verdict};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub package: String,
+    pub version: Option<String>,
+    pub file: String,
+    pub sha256: Option<String>,
+    pub verdict: &'static str,
+    pub code: String,
+    pub publisher: Option<String>,
+    pub git_ref: Option<String>,
+    pub message: String,
+    pub fix: Option<String>,
+    pub source: String,
+    pub provenance: Option<ProvenanceSource>,
+    pub from_cache: bool,
+    /// The evidence behind a verified verdict (shown with -v).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::verify::Verified>,
+}
+
+impl Row {
+    pub fn from_vetted(v: &Vetted) -> Row {
+        let publisher = v.verified.as_ref().map(|ver| match &ver.publisher {
+            Some(p) => p.to_string(),
+            None => ver.identity.describe(),
+        });
+        Row {
+            package: v.project.clone(),
+            version: v.version.clone(),
+            file: v.filename.clone(),
+            sha256: Some(v.sha256.clone()).filter(|s| !s.is_empty()),
+            verdict: verdict(&v.decision),
+            code: v.decision.code.as_str().to_string(),
+            publisher,
+            git_ref: v
+                .verified
+                .as_ref()
+                .and_then(|ver| ver.identity.git_ref.clone()),
+            message: v.decision.message.clone(),
+            fix: Some(v.decision.fix.clone()).filter(|f| !f.is_empty()),
+            source: v.url.clone(),
+            provenance: Some(v.provenance.clone()),
+            from_cache: v.from_cache,
+            evidence: v.verified.clone(),
+        }
+    }
+
+    pub fn from_decision(package: &str, version: Option<&str>, source: &str, d: Decision) -> Row {
+        Row {
+            package: package.to_string(),
+            version: version.map(str::to_string),
+            file: String::new(),
+            sha256: None,
+            verdict: verdict(&d),
+            code: d.code.as_str().to_string(),
+            publisher: None,
+            git_ref: None,
+            message: d.message,
+            fix: Some(d.fix).filter(|f| !f.is_empty()),
+            source: index::redact_text(source),
+            provenance: None,
+            from_cache: false,
+            evidence: None,
+        }
+    }
+
+    pub fn local(package: &str, url: &str, editable: bool) -> Row {
+        Row {
+            package: package.to_string(),
+            version: None,
+            file: String::new(),
+            sha256: None,
+            verdict: "local",
+            code: "local-source".into(),
+            publisher: None,
+            git_ref: None,
+            message: format!(
+                "{}{} is installed from your own files, which have no provenance to verify",
+                if editable { "editable " } else { "" },
+                index::redact_text(url)
+            ),
+            fix: None,
+            source: index::redact_text(url),
+            provenance: None,
+            from_cache: false,
+            evidence: None,
+        }
+    }
+
+    fn denied(&self) -> bool {
+        self.verdict == "deny"
+    }
+}
+
+fn verdict(d: &Decision) -> &'static str {
+    match d.verdict {
+        Verdict::Allow => "allow",
+        Verdict::Warn => "warn",
+        Verdict::Deny => "deny",
+    }
+}
+
+pub struct RunReport {
+    pub rows: Vec<Row>,
+    /// With -v the table shows the evidence: certificate claims, log entry, source URL.
+    pub verbose: bool,
+    pub installed: bool,
+    notes: Vec<String>,
+    /// Notes already shown with the text table.
+    shown_notes: usize,
+    trust_file: Option<PathBuf>,
+    format: Format,
+}
+
+impl RunReport {
+    pub fn new(trust_file: Option<PathBuf>, format: Format) -> RunReport {
+        RunReport {
+            rows: Vec::new(),
+            verbose: false,
+            installed: false,
+            notes: Vec::new(),
+            shown_notes: 0,
+            trust_file,
+            format,
+        }
+    }
+
+    pub fn any_denied(&self) -> bool {
+        self.rows.iter().any(Row::denied)
+    }
+
+    pub fn note(&mut self, n: &str) {
+        self.notes.push(n.to_string());
+    }
+
+    /// Text: the verdict table, before pip installs anything. JSON waits for [`Self::finish`].
+    pub fn show_verdicts(&mut self) {
+        if self.format == Format::Text {
+            let _ = write!(std::io::stderr().lock(), "{}", self.table());
+            self.shown_notes = self.notes.len();
+        }
+    }
+
+    /// The end of the run: the JSON object, or the notes the table has not shown yet.
+    pub fn finish(&self) {
+        match self.format {
+            Format::Json => self.print(),
+            Format::Text => {
+                for n in &self.notes[self.shown_notes.min(self.notes.len())..] {
+                    eprintln!("{n}");
+                }
+            }
+        }
+    }
+
+    /// Prints the verdicts: a table on stderr (pip's own output stays on stdout), or one JSON
+    /// object on stdout.
+    pub fn print(&self) {
+        match self.format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Out<'a> {
+                    trust_file: Option<String>,
+                    installed: bool,
+                    files: &'a [Row],
+                    notes: &'a [String],
+                }
+                let out = Out {
+                    trust_file: self.trust_file.as_ref().map(|p| p.display().to_string()),
+                    installed: self.installed,
+                    files: &self.rows,
+                    notes: &self.notes,
+                };
+                let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+                let _ = writeln!(std::io::stdout().lock(), "{text}");
+            }
+            Format::Text => {
+                let _ = write!(std::io::stderr().lock(), "{}", self.table());
+            }
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        match &self.trust_file {
+            Some(p) => out.push_str(&format!("trust file: {}\n", p.display())),
+            None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n"),
+        }
+        let widths = [
+            col(&self.rows, |r| &r.package, "PACKAGE"),
+            col(
+                &self.rows,
+                |r| r.version.as_deref().unwrap_or("-"),
+                "VERSION",
+            ),
+            col(&self.rows, |r| &r.file, "FILE"),
+        ];
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {:7}  PUBLISHER\n",
+            "PACKAGE",
+            "VERSION",
+            "FILE",
+            "VERDICT",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+        for r in &self.rows {
+            let v = match r.verdict {
+                "allow" => style("allow").for_stderr().green().to_string(),
+                "deny" => style("DENY").for_stderr().red().bold().to_string(),
+                "warn" => style("warn").for_stderr().yellow().to_string(),
+                other => other.to_string(),
+            };
+            let publisher = match (&r.publisher, &r.git_ref) {
+                (Some(p), Some(g)) => format!("{p} at {g}"),
+                (Some(p), None) => p.clone(),
+                _ => "-".into(),
+            };
+            // Pad before styling: escape codes would break the alignment.
+            let pad = " ".repeat(7usize.saturating_sub(r.verdict.len().min(7)));
+            out.push_str(&format!(
+                "{:w0$}  {:w1$}  {:w2$}  {v}{pad}  {publisher}\n",
+                r.package,
+                r.version.as_deref().unwrap_or("-"),
+                r.file,
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2]
+            ));
+            if self.verbose {
+                out.push_str(&format!(
+                    "    from {}{}\n",
+                    r.source,
+                    if r.from_cache { " (cached)" } else { "" }
+                ));
+                if let Some(ev) = &r.evidence {
+                    let id = &ev.identity;
+                    for (k, v) in [
+                        ("issuer", &id.issuer),
+                        ("san", &id.san),
+                        ("repository", &id.repository),
+                        ("commit", &id.commit),
+                        ("build config", &id.build_config_uri),
+                        ("run", &id.run_invocation_uri),
+                        ("environment", &id.environment),
+                    ] {
+                        if let Some(v) = v {
+                            out.push_str(&format!("    {k}: {v}\n"));
+                        }
+                    }
+                    if let Some(i) = ev.transparency_log.log_index {
+                        out.push_str(&format!("    log index: {i}\n"));
+                    }
+                }
+            }
+            if r.verdict != "allow" {
+                out.push_str(&format!("    {} [{}]\n", r.message, r.code));
+                if let Some(f) = &r.fix {
+                    out.push_str(&format!("    fix: {f}\n"));
+                }
+            }
+        }
+        let denied = self.rows.iter().filter(|r| r.denied()).count();
+        if denied > 0 {
+            out.push_str(&format!(
+                "{}\n",
+                style(format!(
+                    "refused: {denied} of {} files failed verification or policy; nothing was installed",
+                    self.rows.len()
+                ))
+                .for_stderr()
+                .red()
+            ));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("{n}\n"));
+        }
+        out
+    }
+}
+
+fn col<'a>(rows: &'a [Row], f: impl Fn(&'a Row) -> &'a str, head: &str) -> usize {
+    rows.iter()
+        .map(|r| f(r).len())
+        .max()
+        .unwrap_or(0)
+        .max(head.len())
+}
+
+/// A spinner on a terminal; nothing when stderr is not one (CI logs).
+pub fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+pub fn bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}

@@ -1,0 +1,456 @@
+//! Requirements files, read the way pip reads them, for two reasons: an index option inside one
+//! (`--index-url`, `--extra-index-url`, `--find-links`) would send pip around pyprov's verifying
+//! index, so pyprov hands pip sanitized copies and serves those indexes itself; and direct URLs,
+//! VCS links and local paths must be named and decided before pip fetches anything.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::verify::distname::normalize_project_name;
+
+/// What a requirement points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReqKind {
+    /// A project from an index, with its version when pinned with `==`.
+    Named {
+        name: String,
+        pinned: Option<String>,
+    },
+    /// An archive URL: pip fetches it itself, so pyprov cannot put its index in between.
+    DirectUrl { name: Option<String>, url: String },
+    /// A VCS checkout (`git+https://…`).
+    Vcs { name: Option<String>, url: String },
+    /// A local directory or archive: the user's own code on disk.
+    LocalPath { path: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ReqLine {
+    pub text: String,
+    pub kind: ReqKind,
+    pub hashes: Vec<String>,
+    pub editable: bool,
+    /// `file:line`, or `command line`.
+    pub origin: String,
+}
+
+/// Index options and requirements gathered from the command line and every requirements file.
+#[derive(Debug, Default)]
+pub struct Requirements {
+    pub index_url: Option<String>,
+    pub extra_index_urls: Vec<String>,
+    pub find_links: Vec<String>,
+    pub no_index: bool,
+    pub lines: Vec<ReqLine>,
+    /// Sanitized copies standing in for the user's `-r` files, in order.
+    pub requirement_files: Vec<PathBuf>,
+    /// Sanitized copies standing in for the user's `-c` files, in order.
+    pub constraint_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReqError {
+    #[error("cannot read requirements file {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+const VCS_PREFIXES: [&str; 4] = ["git+", "hg+", "svn+", "bzr+"];
+
+/// Classifies one requirement as pip would read it.
+pub fn classify(text: &str) -> ReqKind {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return ReqKind::Vcs {
+            name: egg_name(t),
+            url: t.to_string(),
+        };
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return ReqKind::DirectUrl {
+            name: egg_name(t),
+            url: t.to_string(),
+        };
+    }
+    if lower.starts_with("file:") {
+        return ReqKind::LocalPath {
+            path: t.to_string(),
+        };
+    }
+    if let Some((name, url)) = t.split_once('@') {
+        let url = url.trim();
+        let url = url.split(';').next().unwrap_or(url).trim();
+        let name = name.split('[').next().unwrap_or(name).trim();
+        if url.contains("://") || url.starts_with("file:") {
+            let name = Some(normalize_project_name(name));
+            let lower = url.to_ascii_lowercase();
+            return if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+                ReqKind::Vcs {
+                    name,
+                    url: url.to_string(),
+                }
+            } else if lower.starts_with("file:") {
+                ReqKind::LocalPath {
+                    path: url.to_string(),
+                }
+            } else {
+                ReqKind::DirectUrl {
+                    name,
+                    url: url.to_string(),
+                }
+            };
+        }
+    }
+    let looks_like_path = t.starts_with('.')
+        || t.starts_with('/')
+        || t.starts_with('~')
+        || t.contains('/')
+        || t.contains('\\')
+        || [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+            .iter()
+            .any(|s| lower.ends_with(s));
+    if looks_like_path {
+        return ReqKind::LocalPath {
+            path: t.to_string(),
+        };
+    }
+    match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(t) {
+        Ok(req) => {
+            let pinned = match &req.version_or_url {
+                Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
+                    let specs: Vec<_> = specs.iter().collect();
+                    match specs.as_slice() {
+                        [s] if *s.operator() == pep440_rs::Operator::Equal
+                            || *s.operator() == pep440_rs::Operator::ExactEqual =>
+                        {
+                            Some(s.version().to_string())
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            ReqKind::Named {
+                name: normalize_project_name(req.name.as_ref()),
+                pinned,
+            }
+        }
+        Err(_) => ReqKind::Named {
+            name: normalize_project_name(
+                t.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                    .next()
+                    .unwrap_or(t),
+            ),
+            pinned: None,
+        },
+    }
+}
+
+fn egg_name(url: &str) -> Option<String> {
+    url.split_once("#egg=")
+        .map(|(_, e)| normalize_project_name(e.split('&').next().unwrap_or(e)))
+}
+
+/// Logical lines of a requirements file: comments stripped, `\` continuations joined.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, raw) in text.lines().enumerate() {
+        if current.is_empty() {
+            start = i + 1;
+        }
+        let line = strip_comment(raw);
+        if let Some(cont) = line.strip_suffix('\\') {
+            current.push_str(cont);
+            current.push(' ');
+            continue;
+        }
+        current.push_str(line);
+        let l = current.trim().to_string();
+        if !l.is_empty() {
+            out.push((start, l));
+        }
+        current.clear();
+    }
+    if !current.trim().is_empty() {
+        out.push((start, current.trim().to_string()));
+    }
+    out
+}
+
+fn strip_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    match line.find(" #").or_else(|| line.find("\t#")) {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// Splits `--opt=value` / `--opt value` / `-ovalue` at the start of a line.
+fn option(line: &str) -> Option<(&str, &str)> {
+    if !line.starts_with('-') {
+        return None;
+    }
+    let (head, rest) = match line.find(|c: char| c.is_whitespace() || c == '=') {
+        Some(i) => (&line[..i], line[i + 1..].trim()),
+        None => (line, ""),
+    };
+    if head.len() > 2 && !head.starts_with("--") {
+        return Some((&head[..2], head[2..].trim()));
+    }
+    Some((head, rest))
+}
+
+struct Reader<'a> {
+    out_dir: &'a Path,
+    seen: HashSet<PathBuf>,
+    counter: usize,
+    reqs: Requirements,
+}
+
+impl Reader<'_> {
+    fn read(&mut self, path: &Path, constraint: bool) -> Result<PathBuf, ReqError> {
+        let abs = std::fs::canonicalize(path).map_err(|e| ReqError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        self.counter += 1;
+        let out = self.out_dir.join(format!("req-{}.txt", self.counter));
+        if !self.seen.insert(abs.clone()) {
+            // pip would loop forever on a cycle; an empty stand-in ends it.
+            std::fs::write(&out, "").map_err(|e| ReqError::Read {
+                path: out.display().to_string(),
+                message: e.to_string(),
+            })?;
+            return Ok(out);
+        }
+        let text = std::fs::read_to_string(&abs).map_err(|e| ReqError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut sanitized = String::new();
+        for (lineno, line) in logical_lines(&text) {
+            let origin = format!("{}:{lineno}", path.display());
+            if let Some((opt, value)) = option(&line) {
+                let nested = |v: &str| dir.join(v);
+                match opt {
+                    "-r" | "--requirement" | "-c" | "--constraint" => {
+                        if value.contains("://") {
+                            return Err(ReqError::Invalid {
+                                origin,
+                                message: "remote requirements files are not supported; download it and pass the local file".into(),
+                            });
+                        }
+                        let is_constraint = matches!(opt, "-c" | "--constraint");
+                        let copy = self.read(&nested(value), constraint || is_constraint)?;
+                        sanitized.push_str(&format!("{opt} {}\n", copy.display()));
+                    }
+                    "-i" | "--index-url" => self.reqs.index_url = Some(value.to_string()),
+                    "--extra-index-url" => self.reqs.extra_index_urls.push(value.to_string()),
+                    "-f" | "--find-links" => {
+                        let v = if value.contains("://") || Path::new(value).is_absolute() {
+                            value.to_string()
+                        } else {
+                            nested(value).display().to_string()
+                        };
+                        self.reqs.find_links.push(v)
+                    }
+                    "--no-index" => self.reqs.no_index = true,
+                    "-e" | "--editable" => {
+                        self.push_line(value, true, origin, constraint);
+                        sanitized.push_str(&line);
+                        sanitized.push('\n');
+                    }
+                    _ => {
+                        sanitized.push_str(&line);
+                        sanitized.push('\n');
+                    }
+                }
+                continue;
+            }
+            self.push_line(&line, false, origin, constraint);
+            sanitized.push_str(&line);
+            sanitized.push('\n');
+        }
+        std::fs::write(&out, sanitized).map_err(|e| ReqError::Read {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(out)
+    }
+
+    fn push_line(&mut self, line: &str, editable: bool, origin: String, constraint: bool) {
+        if constraint {
+            return;
+        }
+        let mut parts = line.split_whitespace().peekable();
+        let mut spec = Vec::new();
+        let mut hashes = Vec::new();
+        while let Some(p) = parts.next() {
+            if let Some(h) = p.strip_prefix("--hash=") {
+                hashes.push(h.to_string());
+            } else if p == "--hash" {
+                if let Some(h) = parts.next() {
+                    hashes.push(h.to_string());
+                }
+            } else if p.starts_with("--") && spec.is_empty() {
+                // A per-requirement option before any spec: not a requirement line.
+                return;
+            } else if p.starts_with("--") {
+                // Per-requirement options (--config-settings, ...) go to pip untouched.
+                let _ = parts.next_if(|n| !n.starts_with('-'));
+            } else {
+                spec.push(p);
+            }
+        }
+        let text = spec.join(" ");
+        if text.is_empty() {
+            return;
+        }
+        self.reqs.lines.push(ReqLine {
+            kind: classify(&text),
+            text,
+            hashes,
+            editable,
+            origin,
+        });
+    }
+}
+
+/// Reads every requirements and constraints file (recursively) and the command line's
+/// requirements, writing sanitized copies of the files into `out_dir`.
+pub fn gather(
+    requirement_files: &[PathBuf],
+    constraint_files: &[PathBuf],
+    cli_requirements: &[String],
+    cli_editables: &[String],
+    out_dir: &Path,
+) -> Result<Requirements, ReqError> {
+    let mut r = Reader {
+        out_dir,
+        seen: HashSet::new(),
+        counter: 0,
+        reqs: Requirements::default(),
+    };
+    for f in requirement_files {
+        let copy = r.read(f, false)?;
+        r.reqs.requirement_files.push(copy);
+    }
+    for f in constraint_files {
+        let copy = r.read(f, true)?;
+        r.reqs.constraint_files.push(copy);
+    }
+    for req in cli_requirements {
+        r.push_line(req, false, "command line".into(), false);
+    }
+    for e in cli_editables {
+        r.push_line(e, true, "command line".into(), false);
+    }
+    Ok(r.reqs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_requirements() {
+        assert_eq!(
+            classify("Requests==2.32.3"),
+            ReqKind::Named {
+                name: "requests".into(),
+                pinned: Some("2.32.3".into())
+            }
+        );
+        assert_eq!(
+            classify("requests>=2; python_version > '3'"),
+            ReqKind::Named {
+                name: "requests".into(),
+                pinned: None
+            }
+        );
+        assert!(
+            matches!(classify("git+https://github.com/a/b#egg=b"), ReqKind::Vcs { name: Some(n), .. } if n == "b")
+        );
+        assert!(matches!(
+            classify("pkg @ git+https://x/y"),
+            ReqKind::Vcs { .. }
+        ));
+        assert!(
+            matches!(classify("pkg @ https://x/pkg-1.0.tar.gz"), ReqKind::DirectUrl { name: Some(n), .. } if n == "pkg")
+        );
+        assert!(matches!(
+            classify("https://x/pkg-1.0.tar.gz"),
+            ReqKind::DirectUrl { .. }
+        ));
+        assert!(matches!(classify("./local"), ReqKind::LocalPath { .. }));
+        assert!(matches!(classify("."), ReqKind::LocalPath { .. }));
+        assert!(matches!(
+            classify("dist/pkg-1.0-py3-none-any.whl"),
+            ReqKind::LocalPath { .. }
+        ));
+        assert!(matches!(
+            classify("pkg @ file:///tmp/x"),
+            ReqKind::LocalPath { .. }
+        ));
+    }
+
+    #[test]
+    fn sanitizes_index_options_and_follows_nested_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("base.txt"),
+            "--index-url https://evil.example/simple\nsix==1.16 \\\n    --hash=sha256:aa\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("reqs.txt"),
+            "# comment\n-r base.txt\n--extra-index-url=https://extra/simple\n-f ./wheels\nrequests>=2 # trailing\n-e ./proj\n-c cons.txt\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("cons.txt"), "urllib3<3\n").unwrap();
+        let r = gather(
+            &[dir.path().join("reqs.txt")],
+            &[],
+            &["idna".into()],
+            &[],
+            out.path(),
+        )
+        .unwrap();
+        assert_eq!(r.index_url.as_deref(), Some("https://evil.example/simple"));
+        assert_eq!(r.extra_index_urls, vec!["https://extra/simple"]);
+        assert!(r.find_links[0].ends_with("wheels"));
+        let names: Vec<_> = r.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(names, vec!["six==1.16", "requests>=2", "./proj", "idna"]);
+        assert_eq!(r.lines[0].hashes, vec!["sha256:aa"]);
+        assert!(r.lines[2].editable);
+        let top = std::fs::read_to_string(&r.requirement_files[0]).unwrap();
+        assert!(
+            !top.contains("extra-index") && !top.contains("-f "),
+            "{top}"
+        );
+        let all: String = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        assert!(!all.contains("evil.example"), "{all}");
+        assert!(all.contains("--hash=sha256:aa"), "{all}");
+    }
+
+    #[test]
+    fn cycles_end() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "-r b.txt\nx\n").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "-r a.txt\ny\n").unwrap();
+        let r = gather(&[dir.path().join("a.txt")], &[], &[], &[], dir.path()).unwrap();
+        assert_eq!(r.lines.len(), 2);
+    }
+}
