@@ -1,3 +1,6 @@
 //! Shared helpers for integration tests.
 
+pub mod dists;
+pub mod index;
 pub mod pki;
+pub mod venv;
