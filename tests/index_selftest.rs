@@ -332,8 +332,9 @@ fn dry_run_report_resolves_from_metadata() {
     let files = index.file_requests();
     let pip = venv.pip_version();
     eprintln!("pip {pip}: dry run fetched {} wheels", files.len());
-    // pip resolves from the .metadata files in any case; before pip 25.3 (pypa/pip#13482) a
-    // dry run still downloads each wheel once resolution is over, after every .metadata.
+    // pip resolves from the .metadata files in any case. pip 23.2.1 (the one here) still
+    // downloads each wheel once resolution is over, after every .metadata; pip 26.3 fetches
+    // none (pypa/pip#13482, docs/baseline.md section 7).
     let last_metadata = index
         .requests()
         .iter()
