@@ -1,0 +1,618 @@
+//! `pyprov install` end to end: a real index on 127.0.0.1 serving real wheels and sdists signed
+//! by the project's throwaway Sigstore, the real pip in a real virtualenv, and an index that
+//! lies. Every refusal leaves the virtualenv exactly as it was.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+use support::dists::{self, Dist};
+use support::index::{Lie, TestIndex};
+use support::pki::{self, Identity, TestPki};
+use support::venv::Venv;
+
+const REPO: &str = "acme/widgets";
+
+struct Ctx {
+    dir: tempfile::TempDir,
+    pki: TestPki,
+    root: PathBuf,
+    index: TestIndex,
+    venv: Venv,
+    cache: PathBuf,
+    /// The working directory pyprov runs in (where a pyprov.toml would be found).
+    work: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> Ctx {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = TestPki::new();
+        let root = dir.path().join("trusted_root.json");
+        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        let work = dir.path().join("project");
+        std::fs::create_dir(&work).unwrap();
+        // A .git boundary keeps trust-file discovery inside the test's directory.
+        std::fs::create_dir(work.join(".git")).unwrap();
+        let venv = Venv::create(&dir.path().join("venv"));
+        Ctx {
+            cache: dir.path().join("cache"),
+            index: TestIndex::new(),
+            dir,
+            pki,
+            root,
+            venv,
+            work,
+        }
+    }
+
+    /// Serves `dist` with provenance signed for `repo`'s release.yml.
+    fn publish(&self, dist: &Dist, repo: &str) {
+        let prov = dists::provenance_for(&self.pki, dist, repo, "release.yml");
+        self.index
+            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+    }
+
+    fn trust_file(&self, text: &str) {
+        std::fs::write(self.work.join("pyprov.toml"), text).unwrap();
+    }
+
+    fn command(&self, sub: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("pyprov").unwrap();
+        Venv::clean_env(&mut cmd);
+        cmd.env_remove("CI")
+            .env_remove("PYPROV_LOCKED")
+            .env("PYPROV_CACHE_DIR", &self.cache)
+            .env("NO_COLOR", "1")
+            .current_dir(&self.work)
+            .arg(sub)
+            .arg("--python")
+            .arg(self.venv.python())
+            .arg("--trusted-root")
+            .arg(&self.root)
+            .args(["-i", &self.index.url()])
+            .args(args);
+        cmd
+    }
+
+    fn install(&self, args: &[&str]) -> Output {
+        let out = self.command("install", args).output().unwrap();
+        eprintln!(
+            "--- pyprov install {args:?}: {:?}\n{}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn install_json(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.install(&all);
+        let text = String::from_utf8_lossy(&out.stdout);
+        // pip's own output shares stdout; the report is the last JSON object.
+        let json = text
+            .rfind("\n{")
+            .map(|i| &text[i + 1..])
+            .or_else(|| text.starts_with('{').then_some(&text[..]))
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null);
+        (out.status.code().unwrap_or(-1), json)
+    }
+}
+
+fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
+    json["files"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
+        .unwrap_or(&Value::Null)
+}
+
+fn alpha_and_beta(ctx: &Ctx) -> (Dist, Dist) {
+    let alpha = dists::wheel("alpha", "1.0", &["beta>=2"], &[]);
+    let beta = dists::wheel("beta", "2.0", &[], &[]);
+    ctx.publish(&alpha, REPO);
+    ctx.publish(&beta, REPO);
+    (alpha, beta)
+}
+
+#[test]
+fn verified_install() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    let (code, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+    for d in [&alpha, &beta] {
+        let r = row(&json, &d.filename);
+        assert_eq!(r["verdict"], "allow", "{json:#}");
+        assert_eq!(r["publisher"], format!("github:{REPO}/release.yml"));
+        assert_eq!(r["sha256"], d.sha256());
+    }
+    assert_eq!(json["installed"], true);
+    assert_eq!(json["trust_file"], Value::Null);
+    // pip resolved from PEP 658 metadata, so the wheels were fetched once, by pyprov.
+    let fetched: Vec<_> = ctx
+        .index
+        .file_requests()
+        .into_iter()
+        .filter(|r| r.status == 200)
+        .collect();
+    assert_eq!(fetched.len(), 2, "{fetched:?}");
+}
+
+#[test]
+fn text_report_is_a_table() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let out = ctx.install(&["alpha"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PACKAGE") && err.contains("VERDICT"), "{err}");
+    assert!(err.contains("no trust file used"), "{err}");
+    assert!(
+        err.contains(&format!("github:{REPO}/release.yml at refs/tags/v1.0")),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "NO_COLOR must mean no escape codes: {err:?}"
+    );
+}
+
+/// Installs alpha while `lie` is told about beta, and checks the refusal left no trace.
+fn refused_with(lie: Lie, trust: Option<&str>, code: &str) {
+    let ctx = Ctx::new();
+    let (_, beta) = alpha_and_beta(&ctx);
+    if let Some(t) = trust {
+        ctx.trust_file(t);
+    }
+    ctx.index.lie(&beta.filename, lie);
+    let before = ctx.venv.freeze();
+    let (exit, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(exit, 1, "{json:#}");
+    assert_eq!(row(&json, &beta.filename)["code"], code, "{json:#}");
+    assert_eq!(row(&json, &beta.filename)["verdict"], "deny");
+    assert_eq!(json["installed"], false);
+    assert_eq!(ctx.venv.freeze(), before, "a refusal must install nothing");
+}
+
+#[test]
+fn tampered_bytes_with_a_matching_advertised_hash_are_refused() {
+    refused_with(
+        Lie::TamperedBytes(b"PK\x03\x04 not the attested wheel".to_vec()),
+        None,
+        "provenance-invalid",
+    );
+}
+
+#[test]
+fn rewritten_publisher_block_is_refused() {
+    refused_with(
+        Lie::RewritePublisher(pki::github_publisher("evil/widgets", "release.yml", None)),
+        None,
+        "provenance-invalid",
+    );
+}
+
+#[test]
+fn stripped_provenance_is_refused_when_unattested_files_are_denied() {
+    refused_with(
+        Lie::StripProvenance,
+        Some("[policy]\nunattested = \"deny\"\n"),
+        "unattested-denied",
+    );
+}
+
+#[test]
+fn stripped_provenance_of_a_pinned_package_is_a_downgrade() {
+    refused_with(
+        Lie::StripProvenance,
+        Some(&format!(
+            "[packages]\nbeta = {{ publisher = \"github:{REPO}/release.yml\" }}\n"
+        )),
+        "attestation-downgrade",
+    );
+}
+
+#[test]
+fn a_server_that_keeps_failing_is_refused() {
+    refused_with(Lie::Fail500 { times: 50 }, None, "fetch-failed");
+}
+
+#[test]
+fn transient_faults_are_retried_and_resumed() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    ctx.index.lie(
+        &alpha.filename,
+        Lie::DropConnectionAfter {
+            bytes: 100,
+            times: 1,
+        },
+    );
+    ctx.index.lie(&beta.filename, Lie::Fail500 { times: 2 });
+    let (code, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    let ranged = ctx
+        .index
+        .file_requests()
+        .into_iter()
+        .any(|r| r.range.is_some() && r.status == 206);
+    assert!(ranged, "the dropped download resumes with a Range request");
+}
+
+#[test]
+fn slow_and_redirected_files_install() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    ctx.index
+        .lie(&alpha.filename, Lie::Slow(Duration::from_millis(300)));
+    ctx.index.lie(&beta.filename, Lie::Redirect);
+    let (code, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+}
+
+#[test]
+fn refused_sdist_never_runs_its_code() {
+    let ctx = Ctx::new();
+    let marker = ctx.dir.path().join("marker");
+    let backend = dists::backend_wheel();
+    ctx.publish(&backend, "acme/backend");
+    // Published without provenance, and unattested files are denied.
+    let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
+    ctx.index.add("gamma", gamma.clone());
+    ctx.trust_file("[policy]\nunattested = \"deny\"\n");
+    let before = ctx.venv.freeze();
+    let (code, json) = ctx.install_json(&["gamma"]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(row(&json, &gamma.filename)["code"], "unattested-denied");
+    assert!(
+        !marker.exists(),
+        "the sdist's code ran before it was refused"
+    );
+    assert_eq!(ctx.venv.freeze(), before);
+}
+
+#[test]
+fn allowed_sdist_builds_with_verified_build_dependencies() {
+    let ctx = Ctx::new();
+    let marker = ctx.dir.path().join("marker");
+    let backend = dists::backend_wheel();
+    ctx.publish(&backend, "acme/backend");
+    let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
+    ctx.publish(&gamma, REPO);
+    let (code, json) = ctx.install_json(&["gamma"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(ctx.venv.has_package("gamma"));
+    assert!(marker.exists());
+    // The build backend is never in pip's report, yet it was verified like any file.
+    let b = row(&json, &backend.filename);
+    assert_eq!(b["verdict"], "allow", "{json:#}");
+    assert_eq!(b["publisher"], "github:acme/backend/release.yml");
+}
+
+#[test]
+fn build_dependency_from_another_publisher_is_refused() {
+    let ctx = Ctx::new();
+    let marker = ctx.dir.path().join("marker");
+    let backend = dists::backend_wheel();
+    ctx.publish(&backend, "evil/backend");
+    let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
+    ctx.publish(&gamma, REPO);
+    ctx.trust_file(&format!(
+        "[packages]\ngamma = {{ publisher = \"github:{REPO}\" }}\npyprov-test-backend = {{ publisher = \"github:acme/backend\" }}\n"
+    ));
+    let (code, json) = ctx.install_json(&["gamma"]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(row(&json, &backend.filename)["code"], "publisher-changed");
+    assert!(!ctx.venv.has_package("gamma"));
+}
+
+#[test]
+fn tofu_pins_then_refuses_a_changed_publisher() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    ctx.trust_file("# our trust file\n[policy]\ntofu = true\nunattested = \"deny\"\n");
+    let (code, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    let text = std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap();
+    assert!(text.starts_with("# our trust file\n"), "{text}");
+    assert!(
+        text.contains(&format!("github:{REPO}/release.yml")),
+        "{text}"
+    );
+    assert!(text.contains("tofu "), "{text}");
+
+    // A new release signed from another repository.
+    let alpha2 = dists::wheel("alpha", "1.1", &["beta>=2"], &[]);
+    ctx.publish(&alpha2, "evil/widgets");
+    let before = ctx.venv.freeze();
+    let (code, json) = ctx.install_json(&["alpha==1.1"]);
+    assert_eq!(code, 1, "{json:#}");
+    let r = row(&json, &alpha2.filename);
+    assert_eq!(r["code"], "publisher-changed", "{json:#}");
+    assert!(
+        r["message"].as_str().unwrap().contains("evil/widgets"),
+        "{r:#}"
+    );
+    assert_eq!(ctx.venv.freeze(), before);
+}
+
+#[test]
+fn locked_refuses_packages_without_an_entry_and_writes_nothing() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let text = "[policy]\ntofu = true\n";
+    ctx.trust_file(text);
+    let (code, json) = ctx.install_json(&["--locked", "alpha"]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(
+        row(&json, "alpha-1.0-py3-none-any.whl")["code"],
+        "unknown-package"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn second_install_hits_the_cache() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    assert_eq!(ctx.install_json(&["alpha"]).0, 0);
+    ctx.index.clear_log();
+    let other = Venv::create(&ctx.dir.path().join("venv2"));
+    let mut cmd = ctx.command("install", &["alpha"]);
+    cmd.arg("--python").arg(other.python());
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(other.has_package("alpha"));
+    assert!(
+        ctx.index.file_requests().is_empty(),
+        "no file is downloaded again: {:?}",
+        ctx.index.file_requests()
+    );
+    assert!(ctx.index.integrity_requests().is_empty());
+}
+
+#[test]
+fn hash_pinned_requirements_skip_resolution() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    let reqs = ctx.work.join("requirements.txt");
+    std::fs::write(
+        &reqs,
+        format!(
+            "alpha==1.0 \\\n    --hash=sha256:{}\nbeta==2.0 --hash=sha256:{}\n",
+            alpha.sha256(),
+            beta.sha256()
+        ),
+    )
+    .unwrap();
+    let (code, json) = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+    assert!(
+        ctx.index.metadata_requests().is_empty(),
+        "pip's resolver would have read metadata"
+    );
+    // Warm: nothing asked of the index at all.
+    ctx.index.clear_log();
+    let other = Venv::create(&ctx.dir.path().join("venv2"));
+    let mut cmd = ctx.command("install", &["-r", reqs.to_str().unwrap()]);
+    cmd.arg("--python").arg(other.python());
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(other.has_package("alpha"));
+    assert!(
+        ctx.index.requests().is_empty(),
+        "{:?}",
+        ctx.index.requests()
+    );
+}
+
+#[test]
+fn hash_pinned_tampering_is_still_refused() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    let evil = b"PK\x03\x04 tampered".to_vec();
+    ctx.index
+        .lie(&beta.filename, Lie::TamperedBytes(evil.clone()));
+    let reqs = ctx.work.join("requirements.txt");
+    // The lockfile was generated against the tampered index.
+    std::fs::write(
+        &reqs,
+        format!(
+            "alpha==1.0 --hash=sha256:{}\nbeta==2.0 --hash=sha256:{}\n",
+            alpha.sha256(),
+            pki::sha256_hex(&evil)
+        ),
+    )
+    .unwrap();
+    let before = ctx.venv.freeze();
+    let (code, json) = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(row(&json, &beta.filename)["code"], "provenance-invalid");
+    assert_eq!(ctx.venv.freeze(), before);
+}
+
+#[test]
+fn index_options_inside_requirements_files_go_through_pyprov() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let reqs = ctx.work.join("requirements.txt");
+    std::fs::write(&reqs, format!("--index-url {}\nalpha\n", ctx.index.url())).unwrap();
+    // No -i on the command line: the index comes from the file.
+    let mut cmd = Command::cargo_bin("pyprov").unwrap();
+    Venv::clean_env(&mut cmd);
+    let out = cmd
+        .env_remove("CI")
+        .env("PYPROV_CACHE_DIR", &ctx.cache)
+        .current_dir(&ctx.work)
+        .args(["install", "--format", "json", "--python"])
+        .arg(ctx.venv.python())
+        .arg("--trusted-root")
+        .arg(&ctx.root)
+        .arg("-r")
+        .arg(&reqs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"verdict\": \"allow\""), "{text}");
+}
+
+#[test]
+fn direct_urls_are_decided_like_unattested_files() {
+    let ctx = Ctx::new();
+    ctx.trust_file("[policy]\nunattested = \"deny\"\n");
+    let url = format!(
+        "{}/files/whatever-1.0-py3-none-any.whl",
+        ctx.index.base_url()
+    );
+    let spec = format!("whatever @ {url}");
+    let (code, json) = ctx.install_json(&[&spec]);
+    assert_eq!(code, 1, "{json:#}");
+    let r = &json["files"][0];
+    assert_eq!(r["code"], "unattested-denied");
+    assert!(
+        r["message"].as_str().unwrap().contains("direct URL"),
+        "{r:#}"
+    );
+    assert!(ctx.index.requests().is_empty(), "nothing may be fetched");
+}
+
+#[test]
+fn download_keeps_only_vetted_files() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    let dest = ctx.dir.path().join("out");
+    let out = ctx
+        .command("download", &["-d", dest.to_str().unwrap(), "alpha"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for d in [&alpha, &beta] {
+        assert_eq!(std::fs::read(dest.join(&d.filename)).unwrap(), d.bytes);
+    }
+    assert!(!ctx.venv.has_package("alpha"));
+}
+
+#[test]
+fn dry_run_verifies_and_installs_nothing() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let before = ctx.venv.freeze();
+    let (code, json) = ctx.install_json(&["--dry-run", "alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(ctx.venv.freeze(), before);
+}
+
+#[test]
+fn credentials_in_index_urls_are_never_printed() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let url = ctx
+        .index
+        .url()
+        .replace("http://", "http://user:s3cr3t-token@");
+    let mut cmd = ctx.command("install", &["-v", "alpha"]);
+    // A second -i wins over the one the context passes.
+    cmd.args(["-i", &url]);
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains("s3cr3t"));
+    }
+}
+
+#[test]
+fn pip_too_old_is_a_clear_error() {
+    let assets = std::env::var_os("PYPROV_TEST_ASSETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-assets"));
+    let wheel = std::fs::read_dir(&assets)
+        .ok()
+        .and_then(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().contains("pip-21"))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no pip 21 wheel in {}: run `bash .ci/run`, which downloads it",
+                assets.display()
+            )
+        });
+    let ctx = Ctx::new();
+    let mut pip = ctx.venv.pip_command();
+    let out = pip
+        .args(["install", "--no-index", "--force-reinstall"])
+        .arg(&wheel)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ctx.install(&["alpha"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("21.3") && err.contains("22.2"), "{err}");
+}
+
+#[test]
+fn unknown_identity_signers_and_google_publishers() {
+    let ctx = Ctx::new();
+    let delta = dists::wheel("delta", "1.0", &[], &[]);
+    let prov = dists::provenance_with(
+        &ctx.pki,
+        &delta,
+        Identity::google("release@acme.iam.gserviceaccount.com"),
+        pki::google_publisher("release@acme.iam.gserviceaccount.com"),
+    );
+    ctx.index
+        .add_with_provenance("delta", delta.clone(), Some(prov));
+    ctx.trust_file(
+        "[packages]\ndelta = { publisher = \"google:release@acme.iam.gserviceaccount.com\" }\n",
+    );
+    let (code, json) = ctx.install_json(&["delta"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(
+        row(&json, &delta.filename)["publisher"],
+        "google:release@acme.iam.gserviceaccount.com"
+    );
+}
