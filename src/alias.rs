@@ -160,7 +160,7 @@ pub fn run(argv0: &str, args: &[String]) -> Result<u8, CliError> {
             }
             let own = OwnArgs {
                 real_pip: Some((real.program, real.prefix)),
-                ..OwnArgs::default()
+                ..OwnArgs::from_env()
             };
             install::run(own, &rest, mode).map_err(|e| CliError::Usage(e.to_string()))
         }

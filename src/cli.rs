@@ -13,7 +13,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 Every check (certificate chain, SCT, transparency-log inclusion proof, signed checkpoint and \
 entry timestamp, DSSE signature, subject name and sha256) runs locally against the embedded \
 Sigstore trusted root. pyprov makes no network call in these commands.",
-    after_help = "Exit status: 0 every file verified and matched; 1 a verification or policy failure; 2 a usage error or unreadable input."
+    after_help = "Exit status: 0 every file verified and matched (install: installed); 1 a verification or policy failure (nothing installed); 2 a usage error or unreadable input; pip's own status when pip fails after verification passed.\n\n\
+Environment: PYPROV_TRUST_FILE (--trust-file), PYPROV_LOCKED (--locked; on by default when CI is set), \
+PYPROV_UNATTESTED (--unattested), PYPROV_PROVENANCE_INDEX (--provenance-index), PYPROV_CACHE_DIR (--cache-dir), \
+PYPROV_TRUSTED_ROOT (--trusted-root), PYPROV_REAL_PIP (the pip the drop-in runs), NO_COLOR. \
+pip's own PIP_* variables and pip.conf are honoured as pip honours them.\n\n\
+Invoked as pip, pip3 or pip3.X (see `pyprov shim install`), pyprov is a drop-in pip."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -276,7 +281,7 @@ pub struct InstallArgs {
     pub cache_dir: Option<PathBuf>,
 
     /// Sigstore trusted_root.json to verify against instead of the embedded production root
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "PYPROV_TRUSTED_ROOT")]
     pub trusted_root: Option<PathBuf>,
 
     /// Output format of the verification report

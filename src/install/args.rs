@@ -102,6 +102,24 @@ pub struct OwnArgs {
     pub real_pip: Option<(PathBuf, Vec<String>)>,
 }
 
+impl OwnArgs {
+    /// pyprov's settings from its environment variables alone: what the `pip` drop-in uses,
+    /// since pip's command line has no room for pyprov's flags (they are accepted there too).
+    pub fn from_env() -> OwnArgs {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        OwnArgs {
+            trust_file: var("PYPROV_TRUST_FILE").map(PathBuf::from),
+            locked: var("PYPROV_LOCKED")
+                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")),
+            provenance_index: var("PYPROV_PROVENANCE_INDEX"),
+            cache_dir: var("PYPROV_CACHE_DIR").map(PathBuf::from),
+            unattested: var("PYPROV_UNATTESTED"),
+            trusted_root: var("PYPROV_TRUSTED_ROOT").map(PathBuf::from),
+            ..OwnArgs::default()
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ArgError(pub String);

@@ -1,0 +1,320 @@
+//! pyprov as a drop-in pip, under each name, against the real pip in a real virtualenv:
+//! pass-through commands are pip's to the byte, install verifies, loops are refused, pip's
+//! configuration reaches resolution, and credentials never show.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assert_cmd::cargo::CommandCargoExt;
+use support::dists::{self, Dist};
+use support::index::{Lie, TestIndex};
+use support::pki::TestPki;
+use support::venv::Venv;
+
+const REPO: &str = "acme/widgets";
+
+struct Ctx {
+    dir: tempfile::TempDir,
+    pki: TestPki,
+    root: PathBuf,
+    index: TestIndex,
+    venv: Venv,
+}
+
+impl Ctx {
+    fn new() -> Ctx {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = TestPki::new();
+        let root = dir.path().join("trusted_root.json");
+        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let venv = Venv::create(&dir.path().join("venv"));
+        Ctx {
+            index: TestIndex::new(),
+            dir,
+            pki,
+            root,
+            venv,
+        }
+    }
+
+    fn publish(&self, dist: &Dist) {
+        let prov = dists::provenance_for(&self.pki, dist, REPO, "release.yml");
+        self.index
+            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+    }
+
+    /// `pyprov shim install VENV/bin`, so `bin/pip` and `bin/pip3` are pyprov.
+    fn shim(&self) {
+        let out = Command::cargo_bin("pyprov")
+            .unwrap()
+            .args(["shim", "install"])
+            .arg(self.venv.bin())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs `program args` with the venv activated and pyprov's settings in the environment.
+    fn run(&self, program: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(program);
+        self.venv.activate(&mut cmd);
+        cmd.env_remove("CI")
+            .env("PYPROV_TRUSTED_ROOT", &self.root)
+            .env("PYPROV_CACHE_DIR", self.dir.path().join("cache"))
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path())
+            .args(args);
+        output(&mut cmd)
+    }
+
+    /// The real pip, as `python -m pip`.
+    fn real(&self, args: &[&str]) -> Output {
+        let mut a = vec!["-m", "pip"];
+        a.extend_from_slice(args);
+        self.run(&self.venv.python(), &a)
+    }
+}
+
+/// Runs `cmd`, retrying while the executable is busy: a copied binary can be briefly held open
+/// by a child another test thread forked before the copy's descriptor closed (ETXTBSY).
+fn output(cmd: &mut Command) -> Output {
+    for _ in 0..50 {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            other => return other.unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}")),
+        }
+    }
+    panic!("{cmd:?} stayed busy");
+}
+
+#[test]
+fn pass_through_commands_are_pips_own_under_every_name() {
+    let ctx = Ctx::new();
+    let wheel = dists::wheel("alpha", "1.0", &[], &[]);
+    let path = wheel.write_to(ctx.dir.path());
+    let out = ctx.real(&["install", "--no-index", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    // A copy named pip3.11 as well as the links.
+    ctx.shim();
+    let me = assert_cmd::cargo::cargo_bin("pyprov");
+    let copy = ctx.venv.bin().join("pip3.99");
+    std::fs::copy(&me, &copy).unwrap();
+    for name in ["pip", "pip3", "pip3.99"] {
+        let alias = ctx.venv.bin().join(name);
+        for args in [
+            vec!["--version"],
+            vec!["list"],
+            vec!["freeze"],
+            vec!["show", "alpha"],
+            vec!["config", "list"],
+            vec!["no-such-command"],
+            vec!["uninstall", "-y", "no-such-package"],
+            vec!["-v", "list", "--format", "json"],
+        ] {
+            let want = ctx.real(&args);
+            let got = ctx.run(&alias, &args);
+            assert_eq!(got.status.code(), want.status.code(), "{name} {args:?}");
+            assert_eq!(got.stdout, want.stdout, "{name} {args:?} stdout");
+            assert_eq!(got.stderr, want.stderr, "{name} {args:?} stderr");
+        }
+    }
+    // `pyprov pip` is the same drop-in under any name.
+    let got = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args(["pip", "list"])
+        .env("VIRTUAL_ENV", ctx.venv.root())
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .output()
+        .unwrap();
+    assert_eq!(got.stdout, ctx.real(&["list"]).stdout);
+}
+
+#[test]
+fn install_through_the_alias_verifies() {
+    let ctx = Ctx::new();
+    let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
+    let beta = dists::wheel("beta", "2.0", &[], &[]);
+    ctx.publish(&alpha);
+    ctx.publish(&beta);
+    ctx.shim();
+    let pip = ctx.venv.bin().join("pip");
+    let out = ctx.run(&pip, &["install", "-i", &ctx.index.url(), "alpha"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("github:{REPO}/release.yml")), "{err}");
+    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+
+    // A tampered file is refused and nothing changes.
+    let gamma = dists::wheel("gamma", "1.0", &[], &[]);
+    ctx.publish(&gamma);
+    ctx.index.lie(
+        &gamma.filename,
+        Lie::TamperedBytes(b"PK\x03\x04 evil".to_vec()),
+    );
+    let before = ctx.venv.freeze();
+    let out = ctx.run(&pip, &["install", "-i", &ctx.index.url(), "gamma"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("provenance-invalid"));
+    assert_eq!(ctx.venv.freeze(), before);
+}
+
+#[test]
+fn pip_configuration_reaches_resolution() {
+    let ctx = Ctx::new();
+    let alpha = dists::wheel("alpha", "1.0", &[], &[]);
+    ctx.publish(&alpha);
+    ctx.shim();
+    let pip = ctx.venv.bin().join("pip");
+    // Through PIP_INDEX_URL.
+    let mut cmd = Command::new(&pip);
+    ctx.venv.activate(&mut cmd);
+    let out = cmd
+        .env_remove("CI")
+        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
+        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache"))
+        .env("PIP_INDEX_URL", ctx.index.url())
+        .args(["install", "alpha"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ctx.venv.has_package("alpha"));
+    let out = ctx.real(&["uninstall", "-y", "alpha"]);
+    assert!(out.status.success());
+
+    // Through a pip.conf file, read by the real pip.
+    let conf = ctx.dir.path().join("pip.conf");
+    std::fs::write(
+        &conf,
+        format!("[global]\nindex-url = {}\n", ctx.index.url()),
+    )
+    .unwrap();
+    let mut cmd = Command::new(&pip);
+    ctx.venv.activate(&mut cmd);
+    let out = cmd
+        .env_remove("CI")
+        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
+        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache2"))
+        .env("PIP_CONFIG_FILE", &conf)
+        .args(["install", "alpha"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ctx.venv.has_package("alpha"));
+    assert!(!ctx.index.file_requests().is_empty());
+}
+
+#[test]
+fn credentials_from_pip_configuration_never_show() {
+    let ctx = Ctx::new();
+    let alpha = dists::wheel("alpha", "1.0", &[], &[]);
+    ctx.publish(&alpha);
+    ctx.shim();
+    let url = ctx
+        .index
+        .url()
+        .replace("http://", "http://deploy:hunter2-secret@");
+    let mut cmd = Command::new(ctx.venv.bin().join("pip"));
+    ctx.venv.activate(&mut cmd);
+    let out = cmd
+        .env_remove("CI")
+        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
+        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache"))
+        .env("PIP_INDEX_URL", &url)
+        .args(["install", "-v", "alpha"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains("hunter2"));
+    }
+    // And a failure message with the URL in it.
+    let mut cmd = Command::new(ctx.venv.bin().join("pip"));
+    ctx.venv.activate(&mut cmd);
+    let dead = "http://deploy:hunter2-secret@127.0.0.1:9/simple/";
+    let out = cmd
+        .env_remove("CI")
+        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
+        .env("PIP_INDEX_URL", dead)
+        .args(["install", "alpha"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains("hunter2"));
+    }
+}
+
+#[test]
+fn a_link_loop_is_refused() {
+    let ctx = Ctx::new();
+    ctx.shim();
+    let pip = ctx.venv.bin().join("pip");
+    // The "real" pip is pyprov again.
+    let other = ctx.dir.path().join("elsewhere");
+    std::fs::create_dir(&other).unwrap();
+    std::os::unix::fs::symlink(&pip, other.join("pip")).unwrap();
+    let mut cmd = Command::new(&pip);
+    ctx.venv.activate(&mut cmd);
+    let out = cmd
+        .env("PYPROV_REAL_PIP", other.join("pip"))
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loop"));
+    // A loop the checks cannot see (pyprov reached again through the real pip) stops too.
+    let mut cmd = Command::new(&pip);
+    ctx.venv.activate(&mut cmd);
+    let out = cmd
+        .env("PYPROV_ALIAS_ACTIVE", "1")
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn shim_remove_restores_the_real_pip() {
+    let ctx = Ctx::new();
+    let original = std::fs::read(ctx.venv.bin().join("pip")).unwrap();
+    ctx.shim();
+    assert!(std::fs::symlink_metadata(ctx.venv.bin().join("pip"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args(["shim", "remove"])
+        .arg(ctx.venv.bin())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read(ctx.venv.bin().join("pip")).unwrap(), original);
+    let out = ctx.run(&ctx.venv.bin().join("pip"), &["--version"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("pip "));
+}
