@@ -18,7 +18,9 @@ use serde_json::Value;
 use sigstore_verify::trust_root::{
     TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT,
 };
-use sigstore_verify::types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};
+use sigstore_verify::types::{
+    Bundle, DerPublicKey, KindVersion, Sha256Hash, SignatureContent, TransparencyLogEntry,
+};
 use sigstore_verify::{
     PublicKeyVerificationPolicy, TimestampError, TransparencyLogError, VerificationPolicy,
     VerificationResult, Verifier,
@@ -288,6 +290,7 @@ impl Engine {
                 ),
             ));
         }
+        check_proof_tree_size(&entries[0])?;
         let digest = Sha256Hash::new(*artifact.sha256);
         let result = match expect {
             Expectation::PublicKey(key) => {
@@ -375,6 +378,33 @@ fn statement_problem(bundle: &Bundle) -> Option<Failure> {
         )),
         Ok(_) => None,
     }
+}
+
+/// `sigstore-verify` checks a Rekor v1 inclusion proof against the proof's own `treeSize` and
+/// requires only its root hash to equal the signed checkpoint's. The size must be the signed one
+/// too: for some index and size pairs (the last leaf of a tree, for one) a proof computed for the
+/// wrong size reaches the same root, which would leave the proof's index and size unchecked.
+/// Rekor v2 proofs take both from the entry and the checkpoint, so they need no such check.
+fn check_proof_tree_size(entry: &TransparencyLogEntry) -> Result<(), Failure> {
+    let Some(proof) = &entry.inclusion_proof else {
+        return Ok(());
+    };
+    let Some(checkpoint) = proof.checkpoint.checkpoint() else {
+        return Ok(()); // sigstore-verify refuses a proof without a checkpoint
+    };
+    if entry.kind_version == KindVersion::HashedRekordV002
+        || checkpoint.tree_size() == proof.tree_size
+    {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Reason::TlogInvalid,
+        format!(
+            "the inclusion proof is for a tree of {} entries, but its signed checkpoint is for {}",
+            proof.tree_size,
+            checkpoint.tree_size()
+        ),
+    ))
 }
 
 /// `sigstore-verify` reports success only when its policy's checks ran; pyprov never relaxes the
