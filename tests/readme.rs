@@ -1,0 +1,219 @@
+//! The README's Docker and CI recipes, run word for word in a fresh virtualenv and a fresh
+//! working directory against a local index, so the documentation cannot drift from what works.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::dists::{self, Dist};
+use support::index::TestIndex;
+use support::pki::TestPki;
+use support::venv::Venv;
+
+const REPO: &str = "acme/widgets";
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+/// The lines of the README's first fenced block in `lang`.
+fn block(lang: &str) -> Vec<String> {
+    let text = readme();
+    let start = text
+        .find(&format!("```{lang}\n"))
+        .unwrap_or_else(|| panic!("README has no {lang} block"));
+    let body = &text[start + lang.len() + 4..];
+    let end = body.find("```").expect("closed block");
+    body[..end].lines().map(str::to_string).collect()
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    pki: TestPki,
+    index: TestIndex,
+    root: PathBuf,
+    work: PathBuf,
+    alpha: Dist,
+    beta: Dist,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = TestPki::new();
+        let root = dir.path().join("trusted_root.json");
+        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        let work = dir.path().join("app");
+        std::fs::create_dir_all(work.join(".git")).unwrap();
+        let index = TestIndex::new();
+        let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
+        let beta = dists::wheel("beta", "2.0", &[], &[]);
+        for d in [&alpha, &beta] {
+            let p = dists::provenance_for(&pki, d, REPO, "release.yml");
+            index.add_with_provenance(&d.name, d.clone(), Some(p));
+        }
+        std::fs::write(work.join("requirements.txt"), "alpha\n").unwrap();
+        std::fs::write(
+            work.join("pyprov.toml"),
+            format!(
+                "[policy]\nunattested = \"deny\"\n\n[packages]\nalpha = {{ publisher = \"github:{REPO}/release.yml\" }}\nbeta = {{ publisher = \"github:{REPO}/release.yml\" }}\n"
+            ),
+        )
+        .unwrap();
+        World {
+            dir,
+            pki,
+            index,
+            root,
+            work,
+            alpha,
+            beta,
+        }
+    }
+
+    /// Runs one documented command line with bash, as a Dockerfile RUN or a CI step would.
+    fn run(&self, line: &str, env: &[(&str, String)]) -> Output {
+        let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+        let mut cmd = Command::new("bash");
+        Venv::clean_env(&mut cmd);
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.env("PATH", path)
+            .env_remove("CI")
+            .env("PIP_INDEX_URL", self.index.url())
+            .env("PYPROV_TRUSTED_ROOT", &self.root)
+            .env("PYPROV_CACHE_DIR", self.dir.path().join("cache"))
+            .current_dir(&self.work)
+            .args(["-c", line]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        eprintln!(
+            "$ {line}\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+fn installed(venv: &Path, name: &str) -> bool {
+    std::fs::read_dir(venv.join("lib"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .any(|py| {
+            std::fs::read_dir(py.path().join("site-packages"))
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{name}-"))
+                })
+        })
+}
+
+#[test]
+fn docker_recipe() {
+    let lines = block("dockerfile");
+    let world = World::new();
+    let venv = world.dir.path().join("opt-venv");
+    let runs: Vec<String> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with("FROM python"))
+        .filter_map(|l| l.strip_prefix("RUN "))
+        .map(|l| l.replace("/opt/venv", &venv.display().to_string()))
+        .collect();
+    assert_eq!(
+        runs.len(),
+        3,
+        "the final stage's RUN lines changed; update this test: {runs:?}"
+    );
+    let path = format!(
+        "{}:{}",
+        venv.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let envs: Vec<&String> = lines.iter().filter(|l| l.starts_with("ENV ")).collect();
+    assert_eq!(
+        envs,
+        vec!["ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PYPROV_LOCKED=1"],
+        "the final stage's ENV changed; update this test"
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let env = [
+        ("VIRTUAL_ENV", venv.display().to_string()),
+        ("PATH", format!("{}:{path}", bin.display())),
+        ("PYPROV_LOCKED", "1".to_string()),
+    ];
+    for line in &runs {
+        let out = world.run(line, &env);
+        assert_eq!(out.status.code(), Some(0), "{line}");
+    }
+    assert!(installed(&venv, "alpha") && installed(&venv, "beta"));
+    // After the shim, a later `pip install` in the image is verified too.
+    let gamma = dists::wheel("gamma", "1.0", &[], &[]);
+    let p = dists::provenance_for(&world.pki, &gamma, "evil/gamma", "release.yml");
+    world.index.add_with_provenance("gamma", gamma, Some(p));
+    let out = world.run("pip install gamma", &env);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a package with no entry, locked"
+    );
+    assert!(!installed(&venv, "gamma"));
+}
+
+#[test]
+fn ci_recipe() {
+    let lines = block("yaml");
+    let world = World::new();
+    let steps: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("- run: "))
+        .filter(|l| !l.starts_with("cargo install"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "python -m venv .venv".to_string(),
+            "pyprov install --python .venv/bin/python -r requirements.txt".to_string()
+        ],
+        "the CI steps changed; update this test"
+    );
+    let ci = [("CI", "true".to_string())];
+    for step in &steps {
+        let out = world.run(step, &ci);
+        assert_eq!(out.status.code(), Some(0), "{step}");
+    }
+    let venv = world.work.join(".venv");
+    assert!(installed(&venv, "alpha") && installed(&venv, "beta"));
+    let _ = (&world.alpha, &world.beta);
+
+    // In CI pyprov is locked: a package with no entry fails the job, and nothing is written.
+    let trust = std::fs::read_to_string(world.work.join("pyprov.toml")).unwrap();
+    std::fs::write(
+        world.work.join("pyprov.toml"),
+        "[policy]\ntofu = true\nunattested = \"deny\"\n",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&venv).unwrap();
+    let out = world.run(&steps[0], &ci);
+    assert_eq!(out.status.code(), Some(0));
+    let out = world.run(&steps[1], &ci);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown-package"));
+    assert_eq!(
+        std::fs::read_to_string(world.work.join("pyprov.toml")).unwrap(),
+        "[policy]\ntofu = true\nunattested = \"deny\"\n"
+    );
+    assert!(!trust.is_empty());
+}
