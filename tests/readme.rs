@@ -217,3 +217,41 @@ fn ci_recipe() {
     );
     assert!(!trust.is_empty());
 }
+
+#[test]
+fn first_command_installs_a_verified_release() {
+    let text = readme();
+    let first = text
+        .lines()
+        .skip_while(|l| *l != "```sh")
+        .nth(1)
+        .expect("the README starts with a command block");
+    let rest = first
+        .strip_prefix("cargo install --locked --path . && ")
+        .expect("the first command installs pyprov with cargo, then runs it");
+    let dir = tempfile::tempdir().unwrap();
+    let venv = dir.path().join("demo");
+    let line = rest.replace("/tmp/pyprov-demo", &venv.display().to_string());
+    let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let mut cmd = Command::new("bash");
+    Venv::clean_env(&mut cmd);
+    let out = cmd
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env_remove("CI")
+        .env("PYPROV_CACHE_DIR", dir.path().join("cache"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", &line])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("rfc8785") && err.contains("allow"), "{err}");
+    assert!(installed(&venv, "rfc8785"));
+}
