@@ -253,6 +253,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     ));
     let mut run = RunReport::new(policy.source.clone(), own.format);
     run.verbose = pip_args.verbosity > 0;
+    report::set_verbosity(pip_args.verbosity);
 
     // Sources pip would fetch around any index are decided before pip runs.
     for line in &reqs.lines {

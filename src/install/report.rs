@@ -152,7 +152,14 @@ impl RunReport {
 
     /// Text: the verdict table, before pip installs anything. JSON waits for [`Self::finish`].
     pub fn show_verdicts(&mut self) {
-        if self.format == Format::Text {
+        // -q hides the table when every file was allowed; -qq unless something was refused.
+        let all_allowed = self.rows.iter().all(|r| r.verdict == "allow");
+        let quiet = match verbosity() {
+            v if v <= -2 => !self.any_denied(),
+            -1 => all_allowed,
+            _ => false,
+        };
+        if self.format == Format::Text && !quiet {
             let _ = write!(std::io::stderr().lock(), "{}", self.table());
             self.shown_notes = self.notes.len();
         }
@@ -192,7 +199,10 @@ impl RunReport {
                 let _ = writeln!(std::io::stdout().lock(), "{text}");
             }
             Format::Text => {
-                let _ = write!(std::io::stderr().lock(), "{}", self.table());
+                let quiet = verbosity() <= -2 && !self.any_denied();
+                if !quiet {
+                    let _ = write!(std::io::stderr().lock(), "{}", self.table());
+                }
             }
         }
     }
@@ -305,8 +315,27 @@ fn col<'a>(rows: &'a [Row], f: impl Fn(&'a Row) -> &'a str, head: &str) -> usize
         .max(head.len())
 }
 
-/// A spinner on a terminal; nothing when stderr is not one (CI logs).
+/// pip's -q/-v count for this run: below 0 pyprov's own lines are quieter, as pip's are.
+static VERBOSITY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+pub fn set_verbosity(v: i32) {
+    VERBOSITY.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn verbosity() -> i32 {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// On a terminal progress is drawn and erased; in a CI log it is one plain line per step.
+fn plain_line(msg: &str) {
+    if verbosity() >= 0 && !console::Term::stderr().is_term() {
+        eprintln!("pyprov: {msg}");
+    }
+}
+
+/// A spinner on a terminal; a plain line when stderr is not one (CI logs).
 pub fn spinner(msg: &str) -> ProgressBar {
+    plain_line(msg);
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} {elapsed}")
@@ -318,6 +347,9 @@ pub fn spinner(msg: &str) -> ProgressBar {
 }
 
 pub fn bar(len: u64, msg: &str) -> ProgressBar {
+    if len > 0 {
+        plain_line(&format!("{msg} {len} files"));
+    }
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     pb.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
