@@ -282,18 +282,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     // Hash-pinned requirements need no resolver: fetch and verify the known set.
     if let Some(chosen) = locked_candidates(&pip, &pip_args, &reqs, &gate, &client, &sources).await
     {
-        let bar = report::bar(chosen.len() as u64, "verifying");
-        let vetted = futures_util::future::join_all(chosen.iter().map(|(_, _, c)| {
-            let gate = gate.clone();
-            let bar = bar.clone();
-            async move {
-                let v = gate.vet(c).await;
-                bar.inc(1);
-                v
-            }
-        }))
-        .await;
-        bar.finish_and_clear();
+        let vetted = vet_all(&gate, chosen.iter().map(|(_, _, c)| c)).await;
         let pinned = chosen
             .into_iter()
             .zip(vetted)
@@ -301,6 +290,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             .collect();
         let plan = Plan {
             pinned,
+            extra: Vec::new(),
             local: Vec::new(),
             install: InstallSet::UserFiles,
         };
@@ -337,8 +327,9 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     spinner.finish_and_clear();
 
     if !resolved.status.success() {
-        let refused: Vec<_> = gate
-            .results()
+        let requested = proxy.requested();
+        let refused: Vec<_> = vet_all(&gate, requested.iter())
+            .await
             .into_iter()
             .filter(|v| !v.allowed())
             .collect();
@@ -397,24 +388,16 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             candidate,
         ));
     }
-    let bar = report::bar(pending.len() as u64, "verifying");
-    let vetted = futures_util::future::join_all(pending.iter().map(|(_, _, c)| {
-        let gate = gate.clone();
-        let bar = bar.clone();
-        async move {
-            let v = gate.vet(c).await;
-            bar.inc(1);
-            v
-        }
-    }))
-    .await;
-    bar.finish_and_clear();
+    let vetted = vet_all(&gate, pending.iter().map(|(_, _, c)| c)).await;
+    let requested = proxy.requested();
+    let extra = vet_all(&gate, requested.iter()).await;
     proxy.stop().await;
     for ((name, version, _), v) in pending.iter().zip(&vetted) {
         pinned.push((name.clone(), version.clone(), v.clone()));
     }
     let plan = Plan {
         pinned,
+        extra,
         local,
         install: InstallSet::Pinned,
     };
@@ -525,6 +508,32 @@ async fn locked_candidates(
     Some(chosen)
 }
 
+/// Downloads in flight at once: enough to fill a fast link, few enough to be polite to an index.
+const PARALLEL_FETCHES: usize = 16;
+
+/// Vets candidates in parallel (bounded), in order, with a progress bar.
+async fn vet_all<'a>(
+    gate: &Arc<Gate>,
+    candidates: impl ExactSizeIterator<Item = &'a Candidate>,
+) -> Vec<Arc<Vetted>> {
+    use futures_util::StreamExt;
+    let bar = report::bar(candidates.len() as u64, "verifying");
+    let vetted = futures_util::stream::iter(candidates.map(|c| {
+        let gate = gate.clone();
+        let bar = bar.clone();
+        async move {
+            let v = gate.vet(c).await;
+            bar.inc(1);
+            v
+        }
+    }))
+    .buffered(PARALLEL_FETCHES)
+    .collect()
+    .await;
+    bar.finish_and_clear();
+    vetted
+}
+
 /// What the install step installs.
 enum InstallSet {
     /// The resolved set, pinned by pyprov to the vetted files' hashes.
@@ -535,6 +544,9 @@ enum InstallSet {
 
 struct Plan {
     pinned: Vec<(String, String, Arc<Vetted>)>,
+    /// Files pip fetched during resolution that are not in the resolved set (build
+    /// dependencies): reported, and staged for the install step's builds.
+    extra: Vec<Arc<Vetted>>,
     local: Vec<(String, String, bool)>,
     install: InstallSet,
 }
@@ -562,10 +574,16 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     } = ctx;
     let Plan {
         pinned,
+        extra,
         local,
         install: install_set,
     } = plan;
-    let all = gate.results();
+    let mut all: Vec<Arc<Vetted>> = pinned.iter().map(|(_, _, v)| v.clone()).collect();
+    for v in extra {
+        if !all.iter().any(|a| a.filename == v.filename && a.sha256 == v.sha256) {
+            all.push(v);
+        }
+    }
     for v in &all {
         run.rows.push(Row::from_vetted(v));
     }

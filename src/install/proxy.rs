@@ -28,6 +28,8 @@ pub struct ProxyState {
     client: Client,
     sources: Vec<Origin>,
     candidates: Mutex<Vec<Candidate>>,
+    /// The files pip itself asked for (not those fetched ahead because pip read their metadata).
+    requested: Mutex<Vec<Candidate>>,
 }
 
 pub struct Proxy {
@@ -50,6 +52,7 @@ impl Proxy {
             client,
             sources,
             candidates: Mutex::new(Vec::new()),
+            requested: Mutex::new(Vec::new()),
         });
         let (stop, mut stopped) = watch::channel(false);
         let st = state.clone();
@@ -98,6 +101,16 @@ impl Proxy {
         c.get(idx).cloned()
     }
 
+    /// Every file pip downloaded during resolution, sdists' build dependencies included (pip's
+    /// report never lists those, but the install step needs them).
+    pub fn requested(&self) -> Vec<Candidate> {
+        self.state
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -137,8 +150,20 @@ async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Full<Byt
             return text(StatusCode::NOT_FOUND, "no such file\n".into());
         };
         if name.ends_with(".metadata") && name != c.link.filename {
+            // The resolver is considering this file: fetch and verify it now, in parallel
+            // with pip's sequential work, so it is ready when pip asks for it.
+            let gate = state.gate.clone();
+            let candidate = c.clone();
+            tokio::spawn(async move {
+                gate.vet(&candidate).await;
+            });
             return metadata(state, &c).await;
         }
+        state
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(c.clone());
         return file(state, &c).await;
     }
     text(StatusCode::NOT_FOUND, "not found\n".into())
