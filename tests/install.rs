@@ -616,3 +616,97 @@ fn unknown_identity_signers_and_google_publishers() {
         "google:release@acme.iam.gserviceaccount.com"
     );
 }
+
+#[test]
+fn html_only_index_works_too() {
+    let ctx = Ctx::new();
+    ctx.index.set_format(support::index::Format::HtmlOnly);
+    alpha_and_beta(&ctx);
+    let (code, json) = ctx.install_json(&["alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(row(&json, "beta-2.0-py3-none-any.whl")["verdict"], "allow");
+}
+
+#[test]
+fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it() {
+    let ctx = Ctx::new();
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    // A mirror serving the same bytes, with no provenance anywhere.
+    let mirror = TestIndex::new();
+    mirror.set_advertise_provenance(false);
+    mirror.set_integrity_api(false);
+    mirror.add("alpha", alpha.clone());
+    mirror.add("beta", beta.clone());
+    let (code, json) = ctx.install_json(&["--dry-run", "-i", &mirror.url(), "alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    let r = row(&json, &alpha.filename);
+    assert_eq!(r["code"], "unattested-warned", "{json:#}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("serves no provenance"),
+        "{r:#}"
+    );
+
+    // The upstream index's Integrity API supplies it, bound to the mirror's bytes by sha256.
+    let (code, json) = ctx.install_json(&[
+        "-i",
+        &mirror.url(),
+        "--provenance-index",
+        &ctx.index.url(),
+        "alpha",
+    ]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(row(&json, &alpha.filename)["verdict"], "allow", "{json:#}");
+    assert_eq!(
+        row(&json, &alpha.filename)["publisher"],
+        format!("github:{REPO}/release.yml")
+    );
+
+    // The same from the trust file, for every run.
+    ctx.trust_file(&format!(
+        "[policy]\nunattested = \"deny\"\nprovenance-index = \"{}\"\n",
+        ctx.index.url()
+    ));
+    let other = Venv::create(&ctx.dir.path().join("venv2"));
+    let mut cmd = ctx.command("install", &["-i", &mirror.url(), "alpha"]);
+    cmd.arg("--python").arg(other.python());
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_file_the_index_says_has_no_provenance() {
+    let ctx = Ctx::new();
+    let solo = dists::wheel("solo", "1.0", &[], &[]);
+    ctx.index.add("solo", solo.clone());
+    let (code, json) = ctx.install_json(&["--dry-run", "solo"]);
+    assert_eq!(code, 0, "{json:#}");
+    let r = row(&json, &solo.filename);
+    assert_eq!(r["code"], "unattested-warned");
+    assert!(
+        !r["message"]
+            .as_str()
+            .unwrap()
+            .contains("serves no provenance"),
+        "{r:#}"
+    );
+    assert_eq!(r["provenance"]["kind"], "file-has-none", "{r:#}");
+}
+
+#[test]
+fn install_location_flags_reach_pip() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let target = ctx.dir.path().join("target-dir");
+    let (code, json) = ctx.install_json(&["--target", target.to_str().unwrap(), "alpha"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(target.join("alpha").join("__init__.py").exists() || target.join("alpha").exists());
+    assert!(!ctx.venv.has_package("alpha"));
+}

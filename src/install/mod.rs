@@ -230,7 +230,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             cache_root.display()
         ))
     })?;
-    let provenance_index = match own.provenance_index.as_deref() {
+    let provenance_index = match own
+        .provenance_index
+        .as_deref()
+        .or(policy.provenance_index.as_deref())
+    {
         None => None,
         Some(s) => {
             let with_slash = if s.ends_with('/') {
@@ -580,7 +584,10 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     } = plan;
     let mut all: Vec<Arc<Vetted>> = pinned.iter().map(|(_, _, v)| v.clone()).collect();
     for v in extra {
-        if !all.iter().any(|a| a.filename == v.filename && a.sha256 == v.sha256) {
+        if !all
+            .iter()
+            .any(|a| a.filename == v.filename && a.sha256 == v.sha256)
+        {
             all.push(v);
         }
     }

@@ -72,6 +72,9 @@ pub struct Policy {
     /// names the file at its top level.)
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// Where to look provenance up when the index strips it (`--provenance-index` wins).
+    #[serde(rename = "provenance-index", skip_serializing_if = "Option::is_none")]
+    pub provenance_index: Option<String>,
 }
 
 impl Policy {
@@ -84,6 +87,7 @@ impl Policy {
             tofu: false,
             locked: false,
             source: None,
+            provenance_index: None,
         }
     }
 }
@@ -325,10 +329,22 @@ impl TrustFile {
                             err(value.span(), "`tofu` must be true or false".into())
                         })?
                     }
+                    "provenance-index" => {
+                        let url = value
+                            .as_str()
+                            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                            .ok_or_else(|| {
+                                err(
+                                    value.span(),
+                                    "`provenance-index` must be an http(s) URL, e.g. \"https://pypi.org/simple/\"".into(),
+                                )
+                            })?;
+                        policy.provenance_index = Some(url.to_string());
+                    }
                     other => {
                         return Err(err(
                             table_key_span(table, other),
-                            format!("unknown policy setting `{other}`: [policy] has `unattested` and `tofu`"),
+                            format!("unknown policy setting `{other}`: [policy] has `unattested`, `tofu` and `provenance-index`"),
                         ))
                     }
                 }

@@ -77,6 +77,7 @@ fn file_policy(unattested: Unattested, tofu: bool, locked: bool) -> Policy {
         tofu,
         locked,
         source: Some(PathBuf::from("pyprov.toml")),
+        provenance_index: None,
     }
 }
 
