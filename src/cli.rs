@@ -297,3 +297,172 @@ pub struct InstallArgs {
     )]
     pub pip_args: Vec<String>,
 }
+
+/// The pip install/download flags pyprov documents and interprets (long name, short name,
+/// value name, help). They are pip's, passed on in `PIP_ARGS`; listed here so that `--help`
+/// and the shell completions cover them.
+pub const PIP_FLAGS: &[(&str, Option<char>, Option<&str>, &str)] = &[
+    (
+        "requirement",
+        Some('r'),
+        Some("FILE"),
+        "Install from a requirements file",
+    ),
+    (
+        "constraint",
+        Some('c'),
+        Some("FILE"),
+        "Constrain versions with a constraints file",
+    ),
+    (
+        "editable",
+        Some('e'),
+        Some("PATH"),
+        "Install a local project in editable mode",
+    ),
+    (
+        "index-url",
+        Some('i'),
+        Some("URL"),
+        "Base URL of the package index pyprov fetches from",
+    ),
+    (
+        "extra-index-url",
+        None,
+        Some("URL"),
+        "Extra index URLs, also fetched by pyprov",
+    ),
+    (
+        "find-links",
+        Some('f'),
+        Some("DIR_OR_URL"),
+        "Directory (sidecar provenance) or page of links",
+    ),
+    (
+        "no-index",
+        None,
+        None,
+        "Ignore the package index (only find-links)",
+    ),
+    ("no-deps", None, None, "Do not install dependencies"),
+    (
+        "upgrade",
+        Some('U'),
+        None,
+        "Upgrade packages to the newest available version",
+    ),
+    (
+        "pre",
+        None,
+        None,
+        "Include pre-release and development versions",
+    ),
+    (
+        "only-binary",
+        None,
+        Some("FORMAT_CONTROL"),
+        "Do not use source distributions (:all: or names)",
+    ),
+    (
+        "no-binary",
+        None,
+        Some("FORMAT_CONTROL"),
+        "Do not use wheels (:all: or names)",
+    ),
+    (
+        "target",
+        Some('t'),
+        Some("DIR"),
+        "Install packages into DIR",
+    ),
+    ("prefix", None, Some("DIR"), "Installation prefix"),
+    ("user", None, None, "Install to the user site"),
+    (
+        "require-hashes",
+        None,
+        None,
+        "Require a hash for every requirement",
+    ),
+    (
+        "python-version",
+        None,
+        Some("VERSION"),
+        "Python version the packages are for",
+    ),
+    (
+        "platform",
+        None,
+        Some("PLATFORM"),
+        "Platform the packages are for",
+    ),
+    (
+        "no-build-isolation",
+        None,
+        None,
+        "Build with the environment's own build dependencies",
+    ),
+    ("dry-run", None, None, "Verify everything, install nothing"),
+    (
+        "report",
+        None,
+        Some("FILE"),
+        "Write pip's installation report to FILE",
+    ),
+    (
+        "dest",
+        Some('d'),
+        Some("DIR"),
+        "Where `pyprov download` puts the vetted files",
+    ),
+    ("quiet", Some('q'), None, "Less output (repeatable), as pip"),
+    (
+        "verbose",
+        Some('v'),
+        None,
+        "More output, with the evidence (repeatable)",
+    ),
+];
+
+/// The command tree with pip's documented flags added to `install` and `download`, for
+/// completions. (The parser leaves them to pip, so they are not real clap arguments.)
+pub fn command_with_pip_flags() -> clap::Command {
+    use clap::CommandFactory;
+    let add = |mut cmd: clap::Command| {
+        for (long, short, value, help) in PIP_FLAGS {
+            let mut arg = clap::Arg::new(*long).long(*long).help(*help);
+            if let Some(s) = short {
+                arg = arg.short(*s);
+            }
+            arg = match value {
+                Some(v) => arg.value_name(*v).action(clap::ArgAction::Append),
+                None => arg.action(clap::ArgAction::Count),
+            };
+            if matches!(*long, "requirement" | "constraint" | "report") {
+                arg = arg.value_hint(clap::ValueHint::FilePath);
+            } else if matches!(*long, "target" | "prefix" | "dest" | "editable") {
+                arg = arg.value_hint(clap::ValueHint::DirPath);
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    };
+    Cli::command()
+        .mut_subcommand("install", add)
+        .mut_subcommand("download", add)
+}
+
+/// The pip flags, formatted for `pyprov install --help`.
+pub fn pip_flags_help() -> String {
+    let mut s =
+        String::from("pip flags pyprov interprets (every other pip flag goes to pip unchanged):\n");
+    for (long, short, value, help) in PIP_FLAGS {
+        let name = match (short, value) {
+            (Some(c), Some(v)) => format!("-{c}, --{long} <{v}>"),
+            (Some(c), None) => format!("-{c}, --{long}"),
+            (None, Some(v)) => format!("--{long} <{v}>"),
+            (None, None) => format!("--{long}"),
+        };
+        s.push_str(&format!("  {name:<38} {help}\n"));
+    }
+    s
+}

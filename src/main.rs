@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use pyprov::cli::{Cli, Command, ShimAction};
 use pyprov::commands;
 use pyprov::error::exit;
@@ -12,7 +12,14 @@ fn main() -> ExitCode {
     if pyprov::alias::invoked_as_pip(&argv0) {
         return finish(pyprov::alias::run(&argv0, &argv[1..]));
     }
-    let cli = match Cli::try_parse() {
+    let help = pyprov::cli::pip_flags_help();
+    let command = Cli::command()
+        .mut_subcommand("install", |c| c.after_help(help.clone()))
+        .mut_subcommand("download", |c| c.after_help(help.clone()));
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -1,12 +1,11 @@
 //! `pyprov completions SHELL`: generated from the clap definitions, so they never drift.
 
-use clap::CommandFactory;
 use clap_complete::{generate, shells};
 
-use crate::cli::{Cli, Shell};
+use crate::cli::{command_with_pip_flags, Shell};
 
 pub fn render(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
+    let mut cmd = command_with_pip_flags();
     let mut out = Vec::new();
     match shell {
         Shell::Bash => generate(shells::Bash, &mut cmd, "pyprov", &mut out),
