@@ -68,97 +68,6 @@ pub fn run(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, Install
     runtime.block_on(run_async(own, raw, mode))
 }
 
-/// A value from `pip config list` (`section.key='value'`); `install` beats `global`, as in pip.
-fn config_value(config: &[(String, String)], key: &str) -> Option<String> {
-    ["install", "global"].iter().find_map(|sec| {
-        config
-            .iter()
-            .find(|(k, _)| k == &format!("{sec}.{key}"))
-            .map(|(_, v)| v.clone())
-    })
-}
-
-struct Sources {
-    origins: Vec<Origin>,
-}
-
-/// The indexes and find-links pip would use, with pip's precedence: command line, then
-/// requirements files, then `PIP_*` variables, then pip's configuration files.
-fn sources(
-    pip_args: &args::PipArgs,
-    reqs: &reqs::Requirements,
-    config: &[(String, String)],
-) -> Result<Sources, InstallError> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let conf = |key: &str| config_value(config, key);
-    let words = |v: Option<String>| -> Vec<String> {
-        v.map(|s| s.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    let truthy = |v: Option<String>| {
-        v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
-    };
-    let no_index = pip_args.no_index
-        || reqs.no_index
-        || truthy(env("PIP_NO_INDEX"))
-        || truthy(conf("no-index"));
-    let index = pip_args
-        .index_url
-        .clone()
-        .or_else(|| reqs.index_url.clone())
-        .or_else(|| env("PIP_INDEX_URL"))
-        .or_else(|| conf("index-url"))
-        .unwrap_or_else(|| DEFAULT_INDEX.to_string());
-    let mut extras = pip_args.extra_index_urls.clone();
-    extras.extend(reqs.extra_index_urls.iter().cloned());
-    if pip_args.extra_index_urls.is_empty() {
-        extras.extend(words(
-            env("PIP_EXTRA_INDEX_URL").or_else(|| conf("extra-index-url")),
-        ));
-    }
-    let mut find_links = pip_args.find_links.clone();
-    find_links.extend(reqs.find_links.iter().cloned());
-    if pip_args.find_links.is_empty() {
-        find_links.extend(words(env("PIP_FIND_LINKS").or_else(|| conf("find-links"))));
-    }
-    let parse_url = |s: &str| {
-        let with_slash = if s.ends_with('/') {
-            s.to_string()
-        } else {
-            format!("{s}/")
-        };
-        Url::parse(&with_slash).map_err(|e| {
-            InstallError::Usage(format!(
-                "index URL {} is not a URL: {e}",
-                index::redact_text(s)
-            ))
-        })
-    };
-    let mut origins = Vec::new();
-    if !no_index {
-        origins.push(Origin::Index(parse_url(&index)?));
-        for e in &extras {
-            origins.push(Origin::Index(parse_url(e)?));
-        }
-    }
-    for f in &find_links {
-        if let Some(path) = f.strip_prefix("file://") {
-            origins.push(Origin::Dir(PathBuf::from(path)));
-        } else if f.contains("://") {
-            origins.push(Origin::Page(Url::parse(f).map_err(|e| {
-                InstallError::Usage(format!("--find-links {}: {e}", index::redact_text(f)))
-            })?));
-        } else {
-            let p = PathBuf::from(f);
-            // pip ignores a find-links directory that does not exist; so does pyprov.
-            if p.is_dir() {
-                origins.push(Origin::Dir(std::fs::canonicalize(&p).unwrap_or(p)));
-            }
-        }
-    }
-    Ok(Sources { origins })
-}
-
 async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, InstallError> {
     let (own, pip_args) = args::parse(own, raw).map_err(|e| InstallError::Usage(e.0))?;
     if mode == Mode::Download && pip_args.dest.is_none() {
@@ -178,7 +87,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         let from_env = std::env::var("PIP_CONSTRAINT")
             .ok()
             .filter(|v| !v.trim().is_empty())
-            .or_else(|| config_value(&config, "constraint"));
+            .or_else(|| sources::config_value(&config, "constraint"));
         if let Some(v) = from_env {
             constraint_files.extend(v.split_whitespace().map(PathBuf::from));
         }
@@ -190,7 +99,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         &pip_args.editables,
         &reqs_dir,
     )?;
-    let sources = sources(&pip_args, &reqs, &config)?;
+    let sources = sources::gather(&pip_args, &reqs, &config)?;
 
     let cwd = std::env::current_dir().map_err(|e| InstallError::Io(e.to_string()))?;
     let trust = TrustFile::discover(&cwd, own.trust_file.as_deref())?;
@@ -429,7 +338,7 @@ async fn locked_candidates(
     reqs: &reqs::Requirements,
     gate: &Gate,
     client: &Client,
-    sources: &Sources,
+    sources: &sources::Sources,
 ) -> Option<Vec<(String, String, Candidate)>> {
     let targeted = pip_args.passthrough.iter().any(|a| {
         let name = a.split('=').next().unwrap_or(a);

@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use super::args::PipArgs;
+use super::reqs::Requirements;
+use super::InstallError;
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::verify::distname;
 
@@ -76,4 +79,95 @@ fn dir_links(dir: &Path, project: &str) -> Vec<Link> {
         .collect();
     links.sort_by(|a, b| a.filename.cmp(&b.filename));
     links
+}
+
+/// A value from `pip config list` (`section.key='value'`); `install` beats `global`, as in pip.
+pub fn config_value(config: &[(String, String)], key: &str) -> Option<String> {
+    ["install", "global"].iter().find_map(|sec| {
+        config
+            .iter()
+            .find(|(k, _)| k == &format!("{sec}.{key}"))
+            .map(|(_, v)| v.clone())
+    })
+}
+
+pub struct Sources {
+    pub origins: Vec<Origin>,
+}
+
+/// The indexes and find-links pip would use, with pip's precedence: command line, then
+/// requirements files, then `PIP_*` variables, then pip's configuration files.
+pub fn gather(
+    pip_args: &PipArgs,
+    reqs: &Requirements,
+    config: &[(String, String)],
+) -> Result<Sources, InstallError> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let conf = |key: &str| config_value(config, key);
+    let words = |v: Option<String>| -> Vec<String> {
+        v.map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let truthy = |v: Option<String>| {
+        v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+    };
+    let no_index = pip_args.no_index
+        || reqs.no_index
+        || truthy(env("PIP_NO_INDEX"))
+        || truthy(conf("no-index"));
+    let index = pip_args
+        .index_url
+        .clone()
+        .or_else(|| reqs.index_url.clone())
+        .or_else(|| env("PIP_INDEX_URL"))
+        .or_else(|| conf("index-url"))
+        .unwrap_or_else(|| super::DEFAULT_INDEX.to_string());
+    let mut extras = pip_args.extra_index_urls.clone();
+    extras.extend(reqs.extra_index_urls.iter().cloned());
+    if pip_args.extra_index_urls.is_empty() {
+        extras.extend(words(
+            env("PIP_EXTRA_INDEX_URL").or_else(|| conf("extra-index-url")),
+        ));
+    }
+    let mut find_links = pip_args.find_links.clone();
+    find_links.extend(reqs.find_links.iter().cloned());
+    if pip_args.find_links.is_empty() {
+        find_links.extend(words(env("PIP_FIND_LINKS").or_else(|| conf("find-links"))));
+    }
+    let parse_url = |s: &str| {
+        let with_slash = if s.ends_with('/') {
+            s.to_string()
+        } else {
+            format!("{s}/")
+        };
+        Url::parse(&with_slash).map_err(|e| {
+            InstallError::Usage(format!(
+                "index URL {} is not a URL: {e}",
+                index::redact_text(s)
+            ))
+        })
+    };
+    let mut origins = Vec::new();
+    if !no_index {
+        origins.push(Origin::Index(parse_url(&index)?));
+        for e in &extras {
+            origins.push(Origin::Index(parse_url(e)?));
+        }
+    }
+    for f in &find_links {
+        if let Some(path) = f.strip_prefix("file://") {
+            origins.push(Origin::Dir(PathBuf::from(path)));
+        } else if f.contains("://") {
+            origins.push(Origin::Page(Url::parse(f).map_err(|e| {
+                InstallError::Usage(format!("--find-links {}: {e}", index::redact_text(f)))
+            })?));
+        } else {
+            let p = PathBuf::from(f);
+            // pip ignores a find-links directory that does not exist; so does pyprov.
+            if p.is_dir() {
+                origins.push(Origin::Dir(std::fs::canonicalize(&p).unwrap_or(p)));
+            }
+        }
+    }
+    Ok(Sources { origins })
 }
