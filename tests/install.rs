@@ -710,3 +710,62 @@ fn install_location_flags_reach_pip() {
     assert!(target.join("alpha").join("__init__.py").exists() || target.join("alpha").exists());
     assert!(!ctx.venv.has_package("alpha"));
 }
+
+#[test]
+fn concurrent_runs_share_the_cache() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let venvs: Vec<Venv> = (0..3)
+        .map(|i| Venv::create(&ctx.dir.path().join(format!("v{i}"))))
+        .collect();
+    let children: Vec<_> = venvs
+        .iter()
+        .map(|v| {
+            let mut cmd = ctx.command("install", &["alpha"]);
+            cmd.arg("--python").arg(v.python());
+            cmd.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for v in &venvs {
+        assert!(v.has_package("alpha") && v.has_package("beta"));
+    }
+    // Every cache entry is whole: named by the hash of its bytes.
+    let mut blobs = 0;
+    for entry in walk(&ctx.cache) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        if name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            blobs += 1;
+            assert_eq!(pki::sha256_hex(&std::fs::read(&entry).unwrap()), name);
+        }
+    }
+    assert_eq!(blobs, 2);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
