@@ -229,7 +229,7 @@ impl Gate {
                 let sidecars = crate::files::sidecars(&path);
                 let provenance = match sidecars.as_slice() {
                     [] => None,
-                    [one] => Some(std::fs::read(one).map_err(|e| e.to_string())?),
+                    [one] => Some(crate::files::read_document(one).map_err(|e| e.to_string())?),
                     many => Some(combine_attestations(many)?),
                 };
                 let source = match sidecars.first() {
@@ -350,7 +350,8 @@ fn copy_hashing(from: &std::path::Path, to: &std::path::Path) -> std::io::Result
 fn combine_attestations(paths: &[PathBuf]) -> Result<Vec<u8>, String> {
     let mut attestations = Vec::new();
     for p in paths {
-        let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        // Bounded like every provenance read: a sidecar can be any size.
+        let bytes = crate::files::read_document(p).map_err(|e| e.to_string())?;
         let v: serde_json::Value =
             serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         attestations.push(v);
