@@ -80,10 +80,20 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
+/// TLS settings taken from pip's: `cert`, `client-cert`, `trusted-host`.
+#[derive(Debug, Clone, Default)]
+pub struct TlsSettings {
+    pub extra_roots: Option<Vec<u8>>,
+    pub client_identity: Option<Vec<u8>>,
+    pub trusted_hosts: Vec<String>,
+}
+
 /// An HTTP client with pyprov's retry policy.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    insecure: Option<reqwest::Client>,
+    trusted_hosts: std::sync::Arc<Vec<String>>,
     retries: u32,
     backoff: Duration,
     netrc: std::sync::Arc<Vec<NetrcEntry>>,
@@ -151,32 +161,70 @@ fn load_netrc() -> Vec<NetrcEntry> {
 }
 
 impl Client {
-    pub fn new(extra_root_pem: Option<&[u8]>) -> Result<Client, IndexError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("pyprov/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15))
-            .read_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(16);
-        if let Some(pem) = extra_root_pem {
-            for cert in
-                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| IndexError::Parse {
-                    url: "certificate bundle".into(),
-                    message: e.to_string(),
-                })?
-            {
-                builder = builder.add_root_certificate(cert);
+    pub fn new(tls: &TlsSettings) -> Result<Client, IndexError> {
+        let build = |accept_invalid: bool| -> Result<reqwest::Client, IndexError> {
+            let bad = |what: &str, e: reqwest::Error| IndexError::Parse {
+                url: what.into(),
+                message: e.to_string(),
+            };
+            let mut builder = reqwest::Client::builder()
+                .user_agent(concat!("pyprov/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(15))
+                .read_timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(16)
+                .danger_accept_invalid_certs(accept_invalid);
+            if let Some(pem) = &tls.extra_roots {
+                for cert in reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| bad("certificate bundle (PIP_CERT)", e))?
+                {
+                    builder = builder.add_root_certificate(cert);
+                }
             }
-        }
-        let http = builder.build().map_err(|e| IndexError::Network {
-            url: "client".into(),
-            message: e.to_string(),
-        })?;
+            if let Some(pem) = &tls.client_identity {
+                builder = builder.identity(
+                    reqwest::Identity::from_pem(pem)
+                        .map_err(|e| bad("client certificate (PIP_CLIENT_CERT)", e))?,
+                );
+            }
+            builder.build().map_err(|e| IndexError::Network {
+                url: "client".into(),
+                message: e.to_string(),
+            })
+        };
+        let insecure = if tls.trusted_hosts.is_empty() {
+            None
+        } else {
+            Some(build(true)?)
+        };
         Ok(Client {
-            http,
+            http: build(false)?,
+            insecure,
+            trusted_hosts: std::sync::Arc::new(tls.trusted_hosts.clone()),
             retries: 4,
             backoff: Duration::from_millis(200),
             netrc: std::sync::Arc::new(load_netrc()),
         })
+    }
+
+    /// pip's `--trusted-host`: that host's TLS certificate is not checked (as pip does); the
+    /// bytes still have to verify against their provenance.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        let host = url.host_str().unwrap_or_default();
+        let with_port = url
+            .port()
+            .map(|p| format!("{host}:{p}"))
+            .unwrap_or_else(|| host.to_string());
+        match &self.insecure {
+            Some(c)
+                if self
+                    .trusted_hosts
+                    .iter()
+                    .any(|h| *h == host || *h == with_port) =>
+            {
+                c
+            }
+            _ => &self.http,
+        }
     }
 
     /// Retries transient failures (connection errors, 5xx) with exponential backoff.
@@ -196,7 +244,7 @@ impl Client {
             None
         };
         loop {
-            let mut req = self.http.get(url.clone());
+            let mut req = self.client_for(url).get(url.clone());
             if !url.username().is_empty() {
                 // Credentials in an index URL, as pip accepts them.
                 req = req.basic_auth(

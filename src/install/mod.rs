@@ -124,10 +124,8 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         crate::commands::verify::load_engine(own.trusted_root.as_deref())
             .map_err(|e| InstallError::Usage(e.to_string()))?,
     );
-    let cert = std::env::var_os("PIP_CERT")
-        .or_else(|| std::env::var_os("REQUESTS_CA_BUNDLE"))
-        .and_then(|p| std::fs::read(p).ok());
-    let client = Client::new(cert.as_deref()).map_err(|e| InstallError::Io(e.to_string()))?;
+    let tls = sources::tls_settings(&pip_args, &config)?;
+    let client = Client::new(&tls).map_err(|e| InstallError::Usage(e.to_string()))?;
     let cache_root = match (&own.cache_dir, own.no_cache) {
         (_, true) => work.path().join("cache"),
         (Some(d), false) => d.clone(),

@@ -29,6 +29,56 @@ pub struct Pip {
     pub prefix: Vec<String>,
     pub version: (u32, u32, u32),
     pub version_text: String,
+    /// `pip config list`, when [`PROBE`] already read it.
+    config: Option<Vec<(String, String)>>,
+}
+
+/// pip's version and `pip config list`, in one interpreter start-up: `pip --version` and `pip
+/// config list` each import pip's whole command line (about 0.3 s each here), this imports only
+/// pip's configuration code, which `pip config list` runs (`Configuration.load()`, then
+/// `sorted(items())` printed as `key=repr(value)`). `isolated` as pip's `PIP_ISOLATED` would set
+/// it. Any failure (a pip whose internals differ) exits 3, and pyprov asks pip the slow way.
+const PROBE: &str = r#"import os, sys
+try:
+    import pip
+    from pip._internal.configuration import Configuration
+    isolated = os.environ.get("PIP_ISOLATED", "").lower() in ("1", "y", "yes", "t", "true", "on")
+    configuration = Configuration(isolated=isolated)
+    configuration.load()
+    items = sorted(configuration.items())
+    version = pip.__version__
+except Exception:
+    sys.exit(3)
+print("pip %s from %s (python %d.%d)" % (version, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]))
+for key, value in items:
+    print("%s=%r" % (key, value))
+"#;
+
+/// `key='value'` lines as `pip config list` prints them.
+fn parse_config(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            let v = v.trim().trim_matches('\'').trim_matches('"');
+            Some((k.trim().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// [`PROBE`] run by `python`: pip's `--version` line and its configuration.
+fn probe(python: &Path) -> Option<(String, Vec<(String, String)>)> {
+    let out = Command::new(python)
+        .args(["-c", PROBE])
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    parse_version(first)?;
+    Some((first.trim().to_string(), parse_config(rest)))
 }
 
 fn is_self(candidate: &Path) -> bool {
@@ -99,29 +149,44 @@ impl Pip {
                 program.display()
             )));
         }
-        let out = Command::new(&program)
-            .args(&prefix)
-            .arg("--version")
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| PipError::Run {
-                program: program.display().to_string(),
-                message: e.to_string(),
-            })?;
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let version = parse_version(&text).ok_or_else(|| {
-            PipError::NotFound(format!(
-                "{} does not answer like pip ({})",
-                program.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        })?;
+        // An interpreter running `-m pip` imports the same pip for `-c` (both put the working
+        // directory first on sys.path): ask it everything at once.
+        let probed = if prefix == ["-m", "pip"] {
+            probe(&program)
+        } else {
+            None
+        };
+        let (text, config) = match probed {
+            Some((text, config)) => (text, Some(config)),
+            None => {
+                let out = Command::new(&program)
+                    .args(&prefix)
+                    .arg("--version")
+                    .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+                    .stdin(Stdio::null())
+                    .output()
+                    .map_err(|e| PipError::Run {
+                        program: program.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if parse_version(&text).is_none() {
+                    return Err(PipError::NotFound(format!(
+                        "{} does not answer like pip ({})",
+                        program.display(),
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )));
+                }
+                (text, None)
+            }
+        };
+        let version = parse_version(&text).unwrap_or_default();
         let pip = Pip {
             program,
             prefix,
             version,
             version_text: text,
+            config,
         };
         if (version.0, version.1) < MIN_PIP {
             return Err(PipError::TooOld {
@@ -186,6 +251,9 @@ impl Pip {
     /// `pip config list`, read through the real pip so every pip.conf location and
     /// `PIP_CONFIG_FILE` is honoured as pip honours it.
     pub fn config_list(&self) -> Vec<(String, String)> {
+        if let Some(config) = &self.config {
+            return config.clone();
+        }
         let out: Option<Output> = Command::new(&self.program)
             .args(&self.prefix)
             .args(["config", "list"])
@@ -197,14 +265,7 @@ impl Pip {
         let Some(out) = out.filter(|o| o.status.success()) else {
             return Vec::new();
         };
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once('=')?;
-                let v = v.trim().trim_matches('\'').trim_matches('"');
-                Some((k.trim().to_string(), v.to_string()))
-            })
-            .collect()
+        parse_config(&String::from_utf8_lossy(&out.stdout))
     }
 }
 

@@ -171,3 +171,55 @@ pub fn gather(
     }
     Ok(Sources { origins })
 }
+
+/// pip's TLS settings, with pip's precedence (command line, then `PIP_*`, then pip.conf), so
+/// pyprov's own downloads reach an index exactly when pip's would.
+pub fn tls_settings(
+    pip_args: &PipArgs,
+    config: &[(String, String)],
+) -> Result<index::TlsSettings, InstallError> {
+    let flag = |name: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut it = pip_args.passthrough.iter();
+        while let Some(a) = it.next() {
+            if a == name {
+                if let Some(v) = it.next() {
+                    out.push(v.clone());
+                }
+            } else if let Some(v) = a.strip_prefix(&format!("{name}=")) {
+                out.push(v.to_string());
+            }
+        }
+        out
+    };
+    let setting = |flag_name: &str, env: &str, key: &str| -> Option<String> {
+        flag(flag_name)
+            .pop()
+            .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()))
+            .or_else(|| config_value(config, key))
+    };
+    let read = |what: &str, path: Option<String>| -> Result<Option<Vec<u8>>, InstallError> {
+        path.map(|p| std::fs::read(&p).map_err(|e| InstallError::Usage(format!("{what} {p}: {e}"))))
+            .transpose()
+    };
+    let mut trusted_hosts = flag("--trusted-host");
+    if trusted_hosts.is_empty() {
+        trusted_hosts = std::env::var("PIP_TRUSTED_HOST")
+            .ok()
+            .or_else(|| config_value(config, "trusted-host"))
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+    }
+    Ok(index::TlsSettings {
+        extra_roots: read(
+            "--cert",
+            setting("--cert", "PIP_CERT", "cert")
+                .or_else(|| std::env::var("REQUESTS_CA_BUNDLE").ok()),
+        )?,
+        client_identity: read(
+            "--client-cert",
+            setting("--client-cert", "PIP_CLIENT_CERT", "client-cert"),
+        )?,
+        trusted_hosts,
+    })
+}
