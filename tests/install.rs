@@ -30,10 +30,7 @@ struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = TestPki::new();
-        let root = dir.path().join("trusted_root.json");
-        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        let (dir, pki, root) = support::sandbox();
         let work = dir.path().join("project");
         std::fs::create_dir(&work).unwrap();
         // A .git boundary keeps trust-file discovery inside the test's directory.

@@ -40,10 +40,7 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = TestPki::new();
-        let root = dir.path().join("trusted_root.json");
-        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        let (dir, pki, root) = support::sandbox();
         let work = dir.path().join("app");
         std::fs::create_dir_all(work.join(".git")).unwrap();
         let index = TestIndex::new();

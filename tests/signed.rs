@@ -20,10 +20,7 @@ struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = TestPki::new();
-        let root = dir.path().join("trusted_root.json");
-        std::fs::write(&root, pki.trusted_root_json()).unwrap();
+        let (dir, pki, root) = support::sandbox();
         Ctx { dir, pki, root }
     }
 
