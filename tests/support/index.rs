@@ -203,6 +203,8 @@ struct State {
     file_host: Option<String>,
     advertise_provenance: bool,
     integrity_api: bool,
+    /// `Cache-Control` on files and `.metadata` (see [`TestIndex::set_cache_headers`]).
+    cache_headers: bool,
     log: Vec<LoggedRequest>,
 }
 
@@ -217,6 +219,7 @@ impl Default for State {
             file_host: None,
             advertise_provenance: true,
             integrity_api: true,
+            cache_headers: false,
             log: Vec::new(),
         }
     }
@@ -449,6 +452,16 @@ impl TestIndex {
         self.state().integrity_api = on;
     }
 
+    /// Send `Cache-Control: max-age=365000000, immutable, public` (what files.pythonhosted.org
+    /// sends) with every file and `.metadata` served with 200 or 206 (default off: no caching
+    /// headers at all, like the mirror of docs/baseline.md section 6). pip's HTTP cache
+    /// (CacheControl) stores only responses that say they may be stored, and over http:// only
+    /// from a `--trusted-host`, so a benchmark of pip with a warm cache needs this on and
+    /// `--trusted-host 127.0.0.1` (benches/install.rs). Project pages never carry it.
+    pub fn set_cache_headers(&self, on: bool) {
+        self.state().cache_headers = on;
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state().log.clone()
@@ -574,7 +587,17 @@ async fn handle(
     let reply = {
         let mut st = lock(&state);
         let reply = if method == Method::GET || method == Method::HEAD {
-            route(&mut st, &base, &path, accept.as_deref(), range.as_deref())
+            let reply = route(&mut st, &base, &path, accept.as_deref(), range.as_deref());
+            let cacheable = matches!(reply.status, StatusCode::OK | StatusCode::PARTIAL_CONTENT)
+                && (path.starts_with("/files/") || path.starts_with("/redirected/"));
+            if st.cache_headers && cacheable {
+                reply.header(
+                    header::CACHE_CONTROL,
+                    "max-age=365000000, immutable, public",
+                )
+            } else {
+                reply
+            }
         } else {
             Reply::text(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed")
                 .header(header::ALLOW, "GET, HEAD")
