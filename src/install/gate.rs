@@ -197,17 +197,19 @@ impl Gate {
         if let Some(sha) = c.link.sha256.as_deref() {
             if let Some(entry) = self.cache.get(sha) {
                 let (provenance, source) = match (entry.provenance, &c.origin) {
+                    // Already in the cache: nothing to write back (no fsync on a warm read).
                     (Some(p), _) => (Some(p), ProvenanceSource::Fetched("cache".into())),
                     // Provenance may have appeared since (a mirror that stripped it was fixed):
                     // a file that had none is asked about again; the bytes are not fetched again.
                     (None, Origin::Index(base) | Origin::Page(base)) => {
-                        self.provenance(c, base, version).await?
+                        let found = self.provenance(c, base, version).await?;
+                        if found.0.is_some() {
+                            let _ = self.cache.set_provenance(sha, found.0.as_deref());
+                        }
+                        found
                     }
                     (None, Origin::Dir(_)) => (None, ProvenanceSource::FileHasNone),
                 };
-                if provenance.is_some() {
-                    let _ = self.cache.set_provenance(sha, provenance.as_deref());
-                }
                 return Ok(Fetched {
                     sha256: sha.to_ascii_lowercase(),
                     path: entry.path,
