@@ -25,6 +25,8 @@
 //! at least 40), `PYPROV_BENCH_ONLY` (comma-separated row keys, e.g. `pip-cold,pyprov-cold`),
 //! `PYPROV_BENCH_KEEP=1` (keep the temporary directory: wheels, requirement files, trusted root),
 //! `PYPROV_BENCH_PIP_LOG=1` (pip's rows write `--log` files into the temporary directory),
+//! `PYPROV_BENCH_LATENCY_MS` (default 0: the index waits this long before every answer, like an
+//! index across a network),
 //! `PYPROV_TEST_PYTHON` (the base interpreter, as for the tests).
 
 #[path = "../tests/support/mod.rs"]
@@ -224,6 +226,9 @@ fn fixture(count: usize) -> Fixture {
     let index = TestIndex::new();
     index.set_metadata(true);
     index.set_cache_headers(true);
+    index.set_latency(std::time::Duration::from_millis(
+        env_usize("PYPROV_BENCH_LATENCY_MS", 0) as u64,
+    ));
     let all = packages(count);
     let mut rng = Lcg(0x05ee_d740);
     let mut hashes = String::new();
@@ -837,6 +842,10 @@ fn main() {
         fx.wheel_bytes as f64 / 1e6,
         fx.modules,
         t.elapsed().as_secs_f64()
+    );
+    println!(
+        "index: 127.0.0.1, PEP 658 metadata, PEP 740 provenance, cacheable files, {} ms added before every answer",
+        env_usize("PYPROV_BENCH_LATENCY_MS", 0)
     );
     println!(
         "requirements.txt: {} top-level names; requirements-hashes.txt: {} pins",

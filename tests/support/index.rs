@@ -205,6 +205,8 @@ struct State {
     integrity_api: bool,
     /// `Cache-Control` on files and `.metadata` (see [`TestIndex::set_cache_headers`]).
     cache_headers: bool,
+    /// Added before every answer (see [`TestIndex::set_latency`]).
+    latency: Duration,
     log: Vec<LoggedRequest>,
 }
 
@@ -220,6 +222,7 @@ impl Default for State {
             advertise_provenance: true,
             integrity_api: true,
             cache_headers: false,
+            latency: Duration::ZERO,
             log: Vec::new(),
         }
     }
@@ -462,6 +465,12 @@ impl TestIndex {
         self.state().cache_headers = on;
     }
 
+    /// Wait this long before answering any request (default zero), like an index across a
+    /// network: each request costs a round trip, and requests made in parallel overlap.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
+    }
+
     /// Every request answered so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state().log.clone()
@@ -583,6 +592,10 @@ async fn handle(
     let accept = header_text(header::ACCEPT);
     let method = req.method().clone();
     let path = percent_decode(req.uri().path());
+    let latency = lock(&state).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 
     let reply = {
         let mut st = lock(&state);
