@@ -230,6 +230,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     for _ in 0..pip_args.verbosity.max(0) {
         resolve.arg("-v");
     }
+    let vetted_dir = work.path().join("vetted");
+    std::fs::create_dir_all(&vetted_dir).map_err(|e| InstallError::Io(e.to_string()))?;
+    let prestarted = (mode == Mode::Install && !pip_args.dry_run)
+        .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args))
+        .flatten();
     let spinner = report::spinner("resolving with pip against the verifying index");
     let resolved = tokio::task::spawn_blocking(move || resolve.output())
         .await
@@ -310,7 +315,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         pinned,
         extra,
         local,
-        install: InstallSet::Pinned,
+        install: InstallSet::Pinned(prestarted),
     };
     complete(
         Ctx {
@@ -445,10 +450,70 @@ async fn vet_all<'a>(
     vetted
 }
 
+/// pip's install command, started while pip resolves and pyprov verifies, so that its start-up
+/// (≈0.4 s) overlaps that work. It reads its requirements from a pipe that pyprov writes only
+/// once every verdict is in: until then it has no requirement and cannot install anything, and
+/// on any refusal it is killed (dropping it kills it).
+struct Prestarted {
+    child: Option<std::process::Child>,
+}
+
+impl Prestarted {
+    fn start(pip: &Pip, vetted_dir: &Path, pip_args: &args::PipArgs) -> Option<Prestarted> {
+        let mut install = pip.command(IndexEnv::Vetted(vetted_dir));
+        install.args([
+            "install",
+            "--no-index",
+            "--require-hashes",
+            "--no-deps",
+            "-r",
+            "/dev/stdin",
+        ]);
+        install.args(&pip_args.location);
+        install.args(install_passthrough(&pip_args.passthrough));
+        verbosity(&mut install, pip_args.verbosity);
+        install.stdin(std::process::Stdio::piped());
+        // Not started is not an error: the install then runs the ordinary way.
+        install
+            .spawn()
+            .ok()
+            .map(|child| Prestarted { child: Some(child) })
+    }
+
+    /// Hands pip its requirements and waits for it.
+    async fn feed(mut self, requirements: String) -> Result<u8, InstallError> {
+        let Some(mut child) = self.child.take() else {
+            return Err(InstallError::Io("pip's install process is gone".into()));
+        };
+        let status = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            if let Some(mut stdin) = child.stdin.take() {
+                // pip may have exited already (its status says why); a broken pipe is not ours.
+                let _ = stdin.write_all(requirements.as_bytes());
+            }
+            child.wait()
+        })
+        .await
+        .map_err(|e| InstallError::Io(e.to_string()))?
+        .map_err(|e| InstallError::Io(format!("cannot run pip: {e}")))?;
+        Ok(status.code().map_or(exit::FAILED, |c| c as u8))
+    }
+}
+
+impl Drop for Prestarted {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// What the install step installs.
 enum InstallSet {
-    /// The resolved set, pinned by pyprov to the vetted files' hashes.
-    Pinned,
+    /// The resolved set, pinned by pyprov to the vetted files' hashes (pip already started,
+    /// when it could be).
+    Pinned(Option<Prestarted>),
     /// The user's hash-pinned requirements, as given.
     UserFiles,
 }
@@ -548,15 +613,22 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     for (name, version, v) in &pinned {
         text.push_str(&format!("{name}=={version} --hash=sha256:{}\n", v.sha256));
     }
-    std::fs::write(&pinned_file, text).map_err(|e| InstallError::Io(e.to_string()))?;
+    std::fs::write(&pinned_file, &text).map_err(|e| InstallError::Io(e.to_string()))?;
     run.show_verdicts();
     let mut status = 0;
-    if !pinned.is_empty() {
+    let install_set = match install_set {
+        InstallSet::Pinned(Some(started)) if !pinned.is_empty() => {
+            status = started.feed(text).await?;
+            None
+        }
+        other => Some(other),
+    };
+    if let Some(install_set) = install_set.filter(|_| !pinned.is_empty()) {
         let mut install = pip.command(IndexEnv::Vetted(&vetted_dir));
         install.args(["install", "--no-index", "--require-hashes"]);
         match install_set {
             // pip's resolution is already done: exactly these files, nothing more.
-            InstallSet::Pinned => {
+            InstallSet::Pinned(_) => {
                 install.args(["--no-deps", "-r"]);
                 install.arg(&pinned_file);
             }
