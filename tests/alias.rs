@@ -71,6 +71,16 @@ impl Ctx {
         output(&mut cmd)
     }
 
+    /// The shimmed `VENV/bin/pip`, activated, with pyprov's settings and cache `cache`.
+    fn shim_pip(&self, cache: &str) -> Command {
+        let mut cmd = Command::new(self.venv.bin().join("pip"));
+        self.venv.activate(&mut cmd);
+        cmd.env_remove("CI")
+            .env("PYPROV_TRUSTED_ROOT", &self.root)
+            .env("PYPROV_CACHE_DIR", self.dir.path().join(cache));
+        cmd
+    }
+
     /// The real pip, as `python -m pip`.
     fn real(&self, args: &[&str]) -> Output {
         let mut a = vec!["-m", "pip"];
@@ -171,14 +181,9 @@ fn pip_configuration_reaches_resolution() {
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
     ctx.publish(&alpha);
     ctx.shim();
-    let pip = ctx.venv.bin().join("pip");
     // Through PIP_INDEX_URL.
-    let mut cmd = Command::new(&pip);
-    ctx.venv.activate(&mut cmd);
-    let out = cmd
-        .env_remove("CI")
-        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
-        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache"))
+    let out = ctx
+        .shim_pip("cache")
         .env("PIP_INDEX_URL", ctx.index.url())
         .args(["install", "alpha"])
         .output()
@@ -200,12 +205,8 @@ fn pip_configuration_reaches_resolution() {
         format!("[global]\nindex-url = {}\n", ctx.index.url()),
     )
     .unwrap();
-    let mut cmd = Command::new(&pip);
-    ctx.venv.activate(&mut cmd);
-    let out = cmd
-        .env_remove("CI")
-        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
-        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache2"))
+    let out = ctx
+        .shim_pip("cache2")
         .env("PIP_CONFIG_FILE", &conf)
         .args(["install", "alpha"])
         .output()
@@ -230,12 +231,8 @@ fn credentials_from_pip_configuration_never_show() {
         .index
         .url()
         .replace("http://", "http://deploy:hunter2-secret@");
-    let mut cmd = Command::new(ctx.venv.bin().join("pip"));
-    ctx.venv.activate(&mut cmd);
-    let out = cmd
-        .env_remove("CI")
-        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
-        .env("PYPROV_CACHE_DIR", ctx.dir.path().join("cache"))
+    let out = ctx
+        .shim_pip("cache")
         .env("PIP_INDEX_URL", &url)
         .args(["install", "-v", "alpha"])
         .output()
@@ -250,12 +247,9 @@ fn credentials_from_pip_configuration_never_show() {
         assert!(!String::from_utf8_lossy(stream).contains("hunter2"));
     }
     // And a failure message with the URL in it.
-    let mut cmd = Command::new(ctx.venv.bin().join("pip"));
-    ctx.venv.activate(&mut cmd);
     let dead = "http://deploy:hunter2-secret@127.0.0.1:9/simple/";
-    let out = cmd
-        .env_remove("CI")
-        .env("PYPROV_TRUSTED_ROOT", &ctx.root)
+    let out = ctx
+        .shim_pip("cache")
         .env("PIP_INDEX_URL", dead)
         .args(["install", "alpha"])
         .output()

@@ -76,6 +76,23 @@ impl Ctx {
         cmd
     }
 
+    /// `pyprov install ARGS` into a fresh virtualenv `name` (the context's cache and index),
+    /// asserting success.
+    fn install_fresh(&self, name: &str, args: &[&str]) -> Venv {
+        let venv = Venv::create(&self.dir.path().join(name));
+        let mut cmd = self.command("install", args);
+        // A later --python wins over the context's.
+        cmd.arg("--python").arg(venv.python());
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        venv
+    }
+
     fn install(&self, args: &[&str]) -> Output {
         let out = self.command("install", args).output().unwrap();
         eprintln!(
@@ -365,16 +382,7 @@ fn second_install_hits_the_cache() {
     alpha_and_beta(&ctx);
     assert_eq!(ctx.install_json(&["alpha"]).0, 0);
     ctx.index.clear_log();
-    let other = Venv::create(&ctx.dir.path().join("venv2"));
-    let mut cmd = ctx.command("install", &["alpha"]);
-    cmd.arg("--python").arg(other.python());
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let other = ctx.install_fresh("venv2", &["alpha"]);
     assert!(other.has_package("alpha"));
     assert!(
         ctx.index.file_requests().is_empty(),
@@ -407,16 +415,7 @@ fn hash_pinned_requirements_skip_resolution() {
     );
     // Warm: nothing asked of the index at all.
     ctx.index.clear_log();
-    let other = Venv::create(&ctx.dir.path().join("venv2"));
-    let mut cmd = ctx.command("install", &["-r", reqs.to_str().unwrap()]);
-    cmd.arg("--python").arg(other.python());
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let other = ctx.install_fresh("venv2", &["-r", reqs.to_str().unwrap()]);
     assert!(other.has_package("alpha"));
     assert!(
         ctx.index.requests().is_empty(),
@@ -666,16 +665,8 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
         "[policy]\nunattested = \"deny\"\nprovenance-index = \"{}\"\n",
         ctx.index.url()
     ));
-    let other = Venv::create(&ctx.dir.path().join("venv2"));
-    let mut cmd = ctx.command("install", &["-i", &mirror.url(), "alpha"]);
-    cmd.arg("--python").arg(other.python());
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let other = ctx.install_fresh("venv2", &["-i", &mirror.url(), "alpha"]);
+    assert!(other.has_package("alpha"));
 }
 
 #[test]
