@@ -757,3 +757,36 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_resolution_is_reused_until_an_index_page_changes() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    assert_eq!(ctx.install_json(&["alpha"]).0, 0);
+
+    // Same inputs, same pages: pip's dry run is skipped, nothing is downloaded again.
+    ctx.index.clear_log();
+    let second = ctx.install_fresh("venv2", &["alpha"]);
+    assert!(second.has_package("alpha") && second.has_package("beta"));
+    assert!(
+        ctx.index.metadata_requests().is_empty(),
+        "the dry run was not skipped: {:?}",
+        ctx.index.requests()
+    );
+    assert!(ctx.index.file_requests().is_empty());
+    assert!(
+        ctx.index.requests().iter().any(|r| r.is_page()),
+        "the pages are checked"
+    );
+
+    // A new release of a dependency changes its page: resolve again, and get it.
+    let beta2 = dists::wheel("beta", "2.1", &[], &[]);
+    ctx.publish(&beta2, REPO);
+    ctx.index.clear_log();
+    let third = ctx.install_fresh("venv3", &["alpha"]);
+    assert_eq!(
+        third.packages().get("beta").map(String::as_str),
+        Some("2.1")
+    );
+    assert!(!ctx.index.metadata_requests().is_empty());
+}

@@ -26,6 +26,13 @@ const PROBE: &str = "import json\nfrom pip._vendor.packaging import markers, tag
 
 /// Asks pip's interpreter (through pip's own vendored `packaging`) what it runs on.
 pub fn probe(pip: &Pip) -> Option<Target> {
+    if let Some(t) = pip
+        .target
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+    {
+        return Some(t);
+    }
     let python = if pip.prefix.is_empty() {
         interpreter_of(&pip.program)?
     } else {

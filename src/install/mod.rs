@@ -19,6 +19,7 @@ pub mod pip;
 pub mod proxy;
 pub mod report;
 pub mod reqs;
+pub mod reuse;
 pub mod sources;
 
 use std::path::{Path, PathBuf};
@@ -216,6 +217,67 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         return complete(ctx, plan, run).await;
     }
 
+    // A stored resolution whose every input and page is unchanged: pip's dry run would say the
+    // same, so it is skipped.
+    let reusable = reqs
+        .lines
+        .iter()
+        .all(|l| !l.editable && matches!(l.kind, ReqKind::Named { .. }));
+    let reuse_path = reusable.then(|| {
+        reuse::path(
+            &cache_root,
+            &resolution_key(&pip, &pip_args, &reqs_dir, work.path(), &sources, &config),
+        )
+    });
+    if let Some(stored) = reuse_path.as_deref().and_then(reuse::load) {
+        if reuse::still_valid(&stored, &client, &sources.origins).await {
+            let items: Option<Vec<(String, String, Candidate)>> = stored
+                .items
+                .iter()
+                .map(|i| Some((i.name.clone(), i.version.clone(), i.link.to_candidate()?)))
+                .collect();
+            let extra: Option<Vec<Candidate>> = stored
+                .extra
+                .iter()
+                .map(reuse::StoredLink::to_candidate)
+                .collect();
+            if let (Some(items), Some(extra)) = (items, extra) {
+                let vetted_dir = work.path().join("vetted");
+                std::fs::create_dir_all(&vetted_dir)
+                    .map_err(|e| InstallError::Io(e.to_string()))?;
+                let prestarted = (mode == Mode::Install && !pip_args.dry_run)
+                    .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args))
+                    .flatten();
+                if let Some(user_report) = &pip_args.report {
+                    let _ = std::fs::write(user_report, &stored.report);
+                }
+                let vetted = vet_all(&gate, items.iter().map(|(_, _, c)| c)).await;
+                let extra = vet_all(&gate, extra.iter()).await;
+                let pinned = items
+                    .into_iter()
+                    .zip(vetted)
+                    .map(|((name, version, _), v)| (name, version, v))
+                    .collect();
+                run.note("reused the stored resolution: every input and index page is unchanged");
+                let plan = Plan {
+                    pinned,
+                    extra,
+                    local: Vec::new(),
+                    install: InstallSet::Pinned(prestarted),
+                };
+                let ctx = Ctx {
+                    gate: &gate,
+                    pip: &pip,
+                    pip_args: &pip_args,
+                    reqs: &reqs,
+                    work: work.path(),
+                    mode,
+                };
+                return complete(ctx, plan, run).await;
+            }
+        }
+    }
+
     let proxy = proxy::Proxy::start(gate.clone(), client.clone(), sources.origins.clone())
         .await
         .map_err(|e| InstallError::Io(format!("cannot start the verifying index: {e}")))?;
@@ -307,7 +369,34 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let vetted = vet_all(&gate, pending.iter().map(|(_, _, c)| c)).await;
     let requested = proxy.requested();
     let extra = vet_all(&gate, requested.iter()).await;
+    let pages = proxy.pages();
     proxy.stop().await;
+    if let (Some(path), Some(pages), true) = (&reuse_path, pages, local.is_empty()) {
+        let in_set: std::collections::HashSet<&str> = pending
+            .iter()
+            .map(|(_, _, c)| c.link.filename.as_str())
+            .collect();
+        reuse::save(
+            path,
+            &reuse::Stored {
+                pages,
+                items: pending
+                    .iter()
+                    .map(|(name, version, c)| reuse::StoredItem {
+                        name: name.clone(),
+                        version: version.clone(),
+                        link: reuse::StoredLink::from_candidate(c),
+                    })
+                    .collect(),
+                extra: requested
+                    .iter()
+                    .filter(|c| !in_set.contains(c.link.filename.as_str()))
+                    .map(reuse::StoredLink::from_candidate)
+                    .collect(),
+                report: String::from_utf8_lossy(&report_bytes).into_owned(),
+            },
+        );
+    }
     for ((name, version, _), v) in pending.iter().zip(&vetted) {
         pinned.push((name.clone(), version.clone(), v.clone()));
     }
@@ -422,6 +511,57 @@ async fn locked_candidates(
         ));
     }
     Some(chosen)
+}
+
+/// Everything pip's dry run depends on besides the index pages, as one key.
+fn resolution_key(
+    pip: &Pip,
+    pip_args: &args::PipArgs,
+    reqs_dir: &Path,
+    work: &Path,
+    sources: &sources::Sources,
+    config: &[(String, String)],
+) -> String {
+    let work = work.display().to_string();
+    // What the resolution depends on about pip and the interpreter: pip's version and the
+    // interpreter's markers and tags, not where the virtualenv happens to be.
+    let (major, minor, patch) = pip.version;
+    let mut parts = vec![
+        format!("pip {major}.{minor}.{patch}"),
+        pip.target
+            .clone()
+            .unwrap_or_else(|| pip.program.display().to_string()),
+    ];
+    // The sanitized requirement and constraint files, nested ones included; their temporary
+    // directory differs from run to run and is left out.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(reqs_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        parts.push(
+            std::fs::read_to_string(&f)
+                .unwrap_or_default()
+                .replace(&work, ""),
+        );
+    }
+    parts.extend(pip_args.requirements.iter().cloned());
+    parts.extend(pip_args.editables.iter().cloned());
+    parts.extend(pip_args.location.iter().cloned());
+    parts.extend(pip_args.passthrough.iter().cloned());
+    parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
+    parts.extend(sources.origins.iter().map(|o| format!("{o:?}")));
+    parts.extend(config.iter().map(|(k, v)| format!("{k}={v}")));
+    let mut env: Vec<String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("PIP_"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    env.sort();
+    parts.extend(env);
+    reuse::key(&parts)
 }
 
 /// Downloads in flight at once: enough to fill a fast link, few enough to be polite to an index.

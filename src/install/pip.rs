@@ -31,6 +31,9 @@ pub struct Pip {
     pub version_text: String,
     /// `pip config list`, when [`PROBE`] already read it.
     config: Option<Vec<(String, String)>>,
+    /// The interpreter's marker environment and supported tags as JSON, when [`PROBE`] read
+    /// them: what a resolution depends on about the interpreter.
+    pub target: Option<String>,
 }
 
 /// pip's version and `pip config list`, in one interpreter start-up: `pip --version` and `pip
@@ -47,9 +50,13 @@ try:
     configuration.load()
     items = sorted(configuration.items())
     version = pip.__version__
+    import json
+    from pip._vendor.packaging import markers, tags
+    target = json.dumps({"env": markers.default_environment(), "tags": [str(t) for t in tags.sys_tags()]})
 except Exception:
     sys.exit(3)
 print("pip %s from %s (python %d.%d)" % (version, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]))
+print(target)
 for key, value in items:
     print("%s=%r" % (key, value))
 "#;
@@ -65,8 +72,12 @@ fn parse_config(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// [`PROBE`] run by `python`: pip's `--version` line and its configuration.
-fn probe(python: &Path) -> Option<(String, Vec<(String, String)>)> {
+/// What [`PROBE`] prints: pip's `--version` line, the interpreter's marker environment and
+/// wheel tags (JSON), and pip's configuration.
+type Probed = (String, String, Vec<(String, String)>);
+
+/// [`PROBE`] run by `python`.
+fn probe(python: &Path) -> Option<Probed> {
     let out = Command::new(python)
         .args(["-c", PROBE])
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
@@ -76,9 +87,16 @@ fn probe(python: &Path) -> Option<(String, Vec<(String, String)>)> {
         .ok()
         .filter(|o| o.status.success())?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let mut lines = text.splitn(3, '\n');
+    let first = lines.next()?;
+    let target = lines.next()?;
+    let rest = lines.next().unwrap_or("");
     parse_version(first)?;
-    Some((first.trim().to_string(), parse_config(rest)))
+    Some((
+        first.trim().to_string(),
+        target.trim().to_string(),
+        parse_config(rest),
+    ))
 }
 
 fn is_self(candidate: &Path) -> bool {
@@ -156,8 +174,8 @@ impl Pip {
         } else {
             None
         };
-        let (text, config) = match probed {
-            Some((text, config)) => (text, Some(config)),
+        let (text, target, config) = match probed {
+            Some((text, target, config)) => (text, Some(target), Some(config)),
             None => {
                 let out = Command::new(&program)
                     .args(&prefix)
@@ -177,7 +195,7 @@ impl Pip {
                         String::from_utf8_lossy(&out.stderr).trim()
                     )));
                 }
-                (text, None)
+                (text, None, None)
             }
         };
         let version = parse_version(&text).unwrap_or_default();
@@ -187,6 +205,7 @@ impl Pip {
             version,
             version_text: text,
             config,
+            target,
         };
         if (version.0, version.1) < MIN_PIP {
             return Err(PipError::TooOld {

@@ -30,6 +30,9 @@ pub struct ProxyState {
     candidates: Mutex<Vec<Candidate>>,
     /// The files pip itself asked for (not those fetched ahead because pip read their metadata).
     requested: Mutex<Vec<Candidate>>,
+    /// What each project page pip read said (for reusing this resolution); `None` once a
+    /// source failed to answer, since a resolution made on partial pages must not be reused.
+    pages: Mutex<Option<std::collections::BTreeMap<String, String>>>,
 }
 
 pub struct Proxy {
@@ -53,6 +56,7 @@ impl Proxy {
             sources,
             candidates: Mutex::new(Vec::new()),
             requested: Mutex::new(Vec::new()),
+            pages: Mutex::new(Some(std::collections::BTreeMap::new())),
         });
         let (stop, mut stopped) = watch::channel(false);
         let st = state.clone();
@@ -106,6 +110,15 @@ impl Proxy {
     pub fn requested(&self) -> Vec<Candidate> {
         self.state
             .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A digest of every project page pip read, when every source answered for each.
+    pub fn pages(&self) -> Option<std::collections::BTreeMap<String, String>> {
+        self.state
+            .pages
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -183,6 +196,17 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Full<Bytes>
         match page {
             Ok(ls) => links.extend(ls.into_iter().map(|l| (l, origin.clone()))),
             Err(e) => errors.push(e),
+        }
+    }
+    {
+        let mut pages = state.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if errors.is_empty() {
+            let plain: Vec<Link> = links.iter().map(|(l, _)| l.clone()).collect();
+            if let Some(p) = pages.as_mut() {
+                p.insert(project.to_string(), super::reuse::links_digest(&plain));
+            }
+        } else {
+            *pages = None;
         }
     }
     if links.is_empty() && !errors.is_empty() {

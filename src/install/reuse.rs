@@ -1,0 +1,160 @@
+//! Reusing a resolution. pip's dry run is a process of its own and costs about a second; when
+//! nothing it depended on has changed, its answer is the same. So each resolution is stored,
+//! keyed by every input of the dry run (pip and its interpreter, the arguments, the requirement
+//! and constraint files' contents, the sources, pip's configuration and `PIP_*` variables), with
+//! a digest of every project page pip read through the verifying index. A later run with the
+//! same key fetches those pages again (in parallel) and reuses the resolution only if every one
+//! is unchanged: a new release, a yanked file or a changed hash sends it through pip again.
+//!
+//! Nothing is trusted from the stored record but the choice of files: every file is vetted again
+//! (from the verified-file cache), and pip installs it pinned by hash.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::gate::Candidate;
+use super::sources::{self, Origin};
+use crate::index::{Client, Link, ProvenanceHint};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored {
+    /// Project name -> digest of the files every source listed for it.
+    pub pages: BTreeMap<String, String>,
+    /// The resolved files, in pip's report order.
+    pub items: Vec<StoredItem>,
+    /// Files pip fetched while resolving that are not in the set (build dependencies).
+    pub extra: Vec<StoredLink>,
+    /// pip's report, for `--report`.
+    pub report: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredItem {
+    pub name: String,
+    pub version: String,
+    pub link: StoredLink,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredLink {
+    pub filename: String,
+    pub url: String,
+    pub sha256: Option<String>,
+    pub origin: StoredOrigin,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum StoredOrigin {
+    Index(String),
+    Page(String),
+    Dir(PathBuf),
+}
+
+impl StoredLink {
+    pub fn from_candidate(c: &Candidate) -> StoredLink {
+        StoredLink {
+            filename: c.link.filename.clone(),
+            url: c.link.url.to_string(),
+            sha256: c.link.sha256.clone(),
+            origin: match &c.origin {
+                Origin::Index(u) => StoredOrigin::Index(u.to_string()),
+                Origin::Page(u) => StoredOrigin::Page(u.to_string()),
+                Origin::Dir(d) => StoredOrigin::Dir(d.clone()),
+            },
+        }
+    }
+
+    pub fn to_candidate(&self) -> Option<Candidate> {
+        let origin = match &self.origin {
+            StoredOrigin::Index(u) => Origin::Index(Url::parse(u).ok()?),
+            StoredOrigin::Page(u) => Origin::Page(Url::parse(u).ok()?),
+            StoredOrigin::Dir(d) => Origin::Dir(d.clone()),
+        };
+        Some(Candidate {
+            link: Link {
+                filename: self.filename.clone(),
+                url: Url::parse(&self.url).ok()?,
+                sha256: self.sha256.clone(),
+                requires_python: None,
+                yanked: None,
+                metadata: None,
+                provenance: ProvenanceHint::NotAdvertised,
+            },
+            origin,
+        })
+    }
+}
+
+/// A digest of what a project page says: every file with its URL, hash, Python requirement,
+/// yank state, metadata and provenance annotations, in the sources' order.
+pub fn links_digest(links: &[Link]) -> String {
+    let mut h = Sha256::new();
+    for l in links {
+        h.update(
+            format!(
+                "{}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n\n",
+                l.filename, l.url, l.sha256, l.requires_python, l.yanked, l.metadata, l.provenance
+            )
+            .as_bytes(),
+        );
+    }
+    hex::encode(h.finalize())
+}
+
+/// The store key: a digest of every input of the dry run.
+pub fn key(parts: &[String]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+pub fn path(cache_root: &Path, key: &str) -> PathBuf {
+    cache_root.join("resolutions").join(format!("{key}.json"))
+}
+
+pub fn load(path: &Path) -> Option<Stored> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Written beside and renamed, like every cache entry.
+pub fn save(path: &Path, stored: &Stored) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(bytes) = serde_json::to_vec(stored) else {
+        return;
+    };
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+        use std::io::Write;
+        if tmp.write_all(&bytes).is_ok() {
+            let _ = tmp.persist(path);
+        }
+    }
+}
+
+/// Whether every page the stored resolution read still says the same, asked of the sources now.
+pub async fn still_valid(stored: &Stored, client: &Client, origins: &[Origin]) -> bool {
+    let checks = stored.pages.iter().map(|(project, digest)| async move {
+        let mut links = Vec::new();
+        for origin in origins {
+            match sources::links(client, origin, project).await {
+                Ok(l) => links.extend(l),
+                Err(_) => return false,
+            }
+        }
+        links_digest(&links) == *digest
+    });
+    futures_util::future::join_all(checks)
+        .await
+        .into_iter()
+        .all(|ok| ok)
+}
