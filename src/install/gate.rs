@@ -116,14 +116,6 @@ impl Gate {
             .clone()
     }
 
-    /// Every file vetted so far.
-    pub fn results(&self) -> Vec<Arc<Vetted>> {
-        let done = self.done.lock().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<_> = done.values().filter_map(|c| c.get().cloned()).collect();
-        v.sort_by(|a, b| a.filename.cmp(&b.filename));
-        v
-    }
-
     async fn vet_uncached(&self, c: &Candidate) -> Vetted {
         let filename = c.link.filename.clone();
         let parsed = distname::parse(&filename).ok();

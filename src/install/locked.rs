@@ -89,9 +89,6 @@ pub fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
         if !req.marker.evaluate(env, &[]) {
             continue;
         }
-        if !req.extras.is_empty() {
-            // Extras add requirements the lockfile lists separately; nothing to pick here.
-        }
         let hashes: Vec<String> = line
             .hashes
             .iter()

@@ -30,7 +30,7 @@ use url::Url;
 use crate::cache::{self, Cache};
 use crate::error::exit;
 use crate::index::{self, Client, Link, ProvenanceHint};
-use crate::trust::policy::{self, Decision, Observed};
+use crate::trust::policy::{self, Observed};
 use crate::trust::{self as trustfile, Policy, TrustFile};
 use gate::{Candidate, Gate, Origin, Vetted};
 use pip::{IndexEnv, Pip};
@@ -965,9 +965,4 @@ fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) {
             Err(e) => eprintln!("warning: could not pin {}: {e}", v.project),
         }
     }
-}
-
-/// Decisions for sources that never went through the gate.
-pub fn decision_row(package: &str, d: Decision) -> Row {
-    Row::from_decision(package, None, "", d)
 }

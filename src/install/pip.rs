@@ -1,7 +1,6 @@
 //! The real pip: finding it without ever finding pyprov, checking its version, and running it
 //! with an environment in which no index but pyprov's can be reached.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -360,14 +359,6 @@ impl ArchiveInfo {
 
 pub fn parse_report(bytes: &[u8]) -> Result<Report, PipError> {
     serde_json::from_slice(bytes).map_err(|e| PipError::Report(e.to_string()))
-}
-
-/// Arguments joined for a log line.
-pub fn shell_words(args: &[OsString]) -> String {
-    args.iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -288,14 +288,5 @@ async fn file(state: &ProxyState, c: &Candidate) -> Response<Full<Bytes>> {
                 vetted.decision.code.as_str()
             ),
         ),
-    }
-}
-
-/// Links as JSON, for the report.
-pub fn describe(origin: &Origin) -> Value {
-    match origin {
-        Origin::Index(u) => json!({"index": index::redact(u)}),
-        Origin::Page(u) => json!({"find_links": index::redact(u)}),
-        Origin::Dir(d) => json!({"find_links": d.display().to_string()}),
     }
 }

@@ -15,9 +15,7 @@ pub mod statement;
 
 use serde::Serialize;
 use serde_json::Value;
-use sigstore_verify::trust_root::{
-    TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT, SIGSTORE_STAGING_TRUSTED_ROOT,
-};
+use sigstore_verify::trust_root::{TrustedRoot, SIGSTORE_PRODUCTION_TRUSTED_ROOT};
 use sigstore_verify::types::{
     Bundle, DerPublicKey, KindVersion, Sha256Hash, SignatureContent, TransparencyLogEntry,
 };
@@ -197,11 +195,6 @@ impl Engine {
     /// The Sigstore public-good production root embedded in the binary.
     pub fn production() -> Result<Engine, TrustRootError> {
         Engine::from_trusted_root_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT)
-    }
-
-    /// The Sigstore staging root embedded in the binary.
-    pub fn staging() -> Result<Engine, TrustRootError> {
-        Engine::from_trusted_root_json(SIGSTORE_STAGING_TRUSTED_ROOT)
     }
 
     pub fn from_trusted_root_json(json: &str) -> Result<Engine, TrustRootError> {
