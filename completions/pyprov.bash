@@ -180,7 +180,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__download)
-            opts="-r -c -e -i -f -U -t -d -q -v -h --python --trust-file --locked --provenance-index --unattested --no-cache --cache-dir --trusted-root --format --requirement --constraint --editable --index-url --extra-index-url --find-links --no-index --no-deps --upgrade --pre --only-binary --no-binary --target --prefix --user --require-hashes --python-version --platform --no-build-isolation --dry-run --report --dest --quiet --verbose --help"
+            opts="-r -c -e -i -f -U -t -d -q -v -h --python --trust-file --locked --provenance-index --unattested --no-cache --pyprov-cache-dir --trusted-root --format --requirement --constraint --editable --index-url --extra-index-url --find-links --no-index --no-deps --upgrade --pre --only-binary --no-binary --target --prefix --user --require-hashes --python-version --platform --no-build-isolation --dry-run --report --dest --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,7 +206,7 @@ _pyprov() {
                     COMPREPLY=($(compgen -W "deny warn allow" -- "${cur}"))
                     return 0
                     ;;
-                --cache-dir)
+                --pyprov-cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -642,7 +642,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__install)
-            opts="-r -c -e -i -f -U -t -d -q -v -h --python --trust-file --locked --provenance-index --unattested --no-cache --cache-dir --trusted-root --format --requirement --constraint --editable --index-url --extra-index-url --find-links --no-index --no-deps --upgrade --pre --only-binary --no-binary --target --prefix --user --require-hashes --python-version --platform --no-build-isolation --dry-run --report --dest --quiet --verbose --help"
+            opts="-r -c -e -i -f -U -t -d -q -v -h --python --trust-file --locked --provenance-index --unattested --no-cache --pyprov-cache-dir --trusted-root --format --requirement --constraint --editable --index-url --extra-index-url --find-links --no-index --no-deps --upgrade --pre --only-binary --no-binary --target --prefix --user --require-hashes --python-version --platform --no-build-isolation --dry-run --report --dest --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,7 +668,7 @@ _pyprov() {
                     COMPREPLY=($(compgen -W "deny warn allow" -- "${cur}"))
                     return 0
                     ;;
-                --cache-dir)
+                --pyprov-cache-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -112,7 +112,7 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l provenance-ind
 complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l unattested -d 'Files with no provenance: deny, warn or allow (overrides the trust file\'s policy)' -r -f -a "deny\t''
 warn\t''
 allow\t''"
-complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l pyprov-cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov). Not pip\'s --cache-dir: pip\'s caches stay off under pyprov' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand install" -l format -d 'Output format of the verification report' -r -f -a "text\t''
 json\t''"
@@ -150,7 +150,7 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l provenance-in
 complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l unattested -d 'Files with no provenance: deny, warn or allow (overrides the trust file\'s policy)' -r -f -a "deny\t''
 warn\t''
 allow\t''"
-complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l pyprov-cache-dir -d 'Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov). Not pip\'s --cache-dir: pip\'s caches stay off under pyprov' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l trusted-root -d 'Sigstore trusted_root.json to verify against instead of the embedded production root' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand download" -l format -d 'Output format of the verification report' -r -f -a "text\t''
 json\t''"

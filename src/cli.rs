@@ -15,7 +15,7 @@ entry timestamp, DSSE signature, subject name and sha256) runs locally against t
 Sigstore trusted root. pyprov makes no network call in these commands.",
     after_help = "Exit status: 0 every file verified and matched (install: installed); 1 a verification or policy failure (nothing installed); 2 a usage error or unreadable input; pip's own status when pip fails after verification passed.\n\n\
 Environment: PYPROV_TRUST_FILE (--trust-file), PYPROV_LOCKED (--locked; on by default when CI is set), \
-PYPROV_UNATTESTED (--unattested), PYPROV_PROVENANCE_INDEX (--provenance-index), PYPROV_CACHE_DIR (--cache-dir), \
+PYPROV_UNATTESTED (--unattested), PYPROV_PROVENANCE_INDEX (--provenance-index), PYPROV_CACHE_DIR (--pyprov-cache-dir), \
 PYPROV_TRUSTED_ROOT (--trusted-root), PYPROV_REAL_PIP (the pip the drop-in runs), NO_COLOR. \
 pip's own PIP_* variables and pip.conf are honoured as pip honours them.\n\n\
 Invoked as pip, pip3 or pip3.X (see `pyprov shim install`), pyprov is a drop-in pip."
@@ -276,8 +276,13 @@ pub struct InstallArgs {
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov)
-    #[arg(long, value_name = "DIR", env = "PYPROV_CACHE_DIR")]
+    /// Where verified files are cached (default: $XDG_CACHE_HOME/pyprov or ~/.cache/pyprov).
+    /// Not pip's --cache-dir: pip's caches stay off under pyprov
+    #[arg(
+        long = "pyprov-cache-dir",
+        value_name = "DIR",
+        env = "PYPROV_CACHE_DIR"
+    )]
     pub cache_dir: Option<PathBuf>,
 
     /// Sigstore trusted_root.json to verify against instead of the embedded production root

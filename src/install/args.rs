@@ -176,7 +176,13 @@ pub fn parse(mut own: OwnArgs, args: &[String]) -> Result<(OwnArgs, PipArgs), Ar
             "--no-cache" => own.no_cache = true,
             "--provenance-index" => own.provenance_index = Some(value_of(&mut i, name, inline)?),
             "--trusted-root" => own.trusted_root = Some(value_of(&mut i, name, inline)?.into()),
-            "--cache-dir-pyprov" => own.cache_dir = Some(value_of(&mut i, name, inline)?.into()),
+            "--pyprov-cache-dir" => own.cache_dir = Some(value_of(&mut i, name, inline)?.into()),
+            // pip's own caches stay off under pyprov: a cached (or built) wheel would reach pip
+            // without passing the gate. pyprov's cache of verified files stands in for them.
+            "--cache-dir" => {
+                value_of(&mut i, name, inline)?;
+            }
+            "--no-cache-dir" => {}
             "--format" => {
                 own.format = match value_of(&mut i, name, inline)?.as_str() {
                     "json" => Format::Json,
@@ -254,6 +260,9 @@ mod tests {
         assert_eq!(pip.requirements, vec!["requests==2.0"]);
         assert_eq!(pip.location, vec!["-t", "out"]);
         assert_eq!(pip.passthrough, vec!["--pre", "--only-binary", ":all:"]);
+        let (own2, pip2) = parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir");
+        assert!(pip2.passthrough.is_empty(), "{:?}", pip2.passthrough);
+        assert_eq!(own2.cache_dir, Some(PathBuf::from("/p")));
         assert_eq!(pip.editables, vec!["."]);
         assert_eq!(pip.verbosity, -1);
         assert_eq!(own.python, Some("/venv/bin/python".into()));
