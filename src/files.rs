@@ -2,7 +2,7 @@
 //! provenance documents, and sidecar discovery.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -17,12 +17,28 @@ pub fn sha256_file(path: &Path) -> Result<[u8; 32], CliError> {
 }
 
 pub fn sha256_reader(reader: &mut impl Read) -> std::io::Result<[u8; 32]> {
+    hash_copy(reader, &mut std::io::sink())
+}
+
+/// Copies `from` to `to` (created), hashing as it goes, and syncs the copy.
+pub fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<[u8; 32]> {
+    let mut dst = File::create(to)?;
+    let digest = hash_copy(&mut File::open(from)?, &mut dst)?;
+    dst.sync_all()?;
+    Ok(digest)
+}
+
+/// The one streaming loop: fixed-size chunks into the hasher and the writer.
+fn hash_copy(reader: &mut impl Read, writer: &mut impl Write) -> std::io::Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                writer.write_all(&buf[..n])?;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
@@ -50,6 +66,29 @@ pub fn read_document(path: &Path) -> Result<Vec<u8>, CliError> {
         });
     }
     Ok(out)
+}
+
+/// The provenance in `paths` as one document: a single file as it is, several loose
+/// attestations (a FILE.publish.attestation and a FILE.slsa.attestation, or repeated
+/// --attestation) as one provenance object without a publisher block, so that all of them must
+/// verify and the installer's cache stores one document per file.
+pub fn read_provenance(paths: &[PathBuf]) -> Result<Vec<u8>, CliError> {
+    if let [one] = paths {
+        return read_document(one);
+    }
+    let mut attestations = Vec::with_capacity(paths.len());
+    for p in paths {
+        // Not JSON stays in as null, which fails as a malformed attestation.
+        let v: serde_json::Value =
+            serde_json::from_slice(&read_document(p)?).unwrap_or(serde_json::Value::Null);
+        attestations.push(v);
+    }
+    Ok(serde_json::json!({
+        "version": 1,
+        "attestation_bundles": [{"publisher": null, "attestations": attestations}],
+    })
+    .to_string()
+    .into_bytes())
 }
 
 /// Sidecar suffixes, in the order they are preferred.

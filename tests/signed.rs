@@ -709,3 +709,45 @@ fn inspect_shows_claims_and_says_it_did_not_verify() {
     assert_eq!(json["verified"], false);
     assert_eq!(json["documents"][0]["error"]["code"], "unsupported-format");
 }
+
+#[test]
+fn several_attestations_must_all_verify() {
+    let ctx = Ctx::new();
+    let wheel = ctx.write(WHEEL, CONTENTS);
+    let publish = ctx.write(
+        "publish.json",
+        ctx.pki.pep740_attestation(&Signing::default()),
+    );
+    let slsa = Signing {
+        statement: pki::statement(
+            WHEEL,
+            &pki::sha256_hex(CONTENTS),
+            pki::SLSA_PROVENANCE_V1,
+            json!({"buildDefinition": {}}),
+        ),
+        ..Signing::default()
+    };
+    let slsa = ctx.write("slsa.json", ctx.pki.pep740_attestation(&slsa));
+    let (w, p, s) = (
+        wheel.to_str().unwrap(),
+        publish.to_str().unwrap(),
+        slsa.to_str().unwrap(),
+    );
+    let (exit, json) = ctx.verify(&[w, "--attestation", p, s]);
+    assert_eq!(exit, 0, "{json:#}");
+    assert_eq!(
+        json["files"][0]["predicate_types"],
+        json!([pki::PUBLISH_PREDICATE_V1, pki::SLSA_PROVENANCE_V1])
+    );
+    // One bad attestation among good ones fails the file.
+    let other = Signing {
+        statement: statement_for("example-9.9-py3-none-any.whl"),
+        ..Signing::default()
+    };
+    let bad = ctx.write("bad.json", ctx.pki.pep740_attestation(&other));
+    let (exit, json) = ctx.verify(&[w, "--attestation", p, bad.to_str().unwrap()]);
+    assert_eq!((exit, reason(&json)), (1, "subject-name-mismatch"));
+    let junk = ctx.write("junk.json", "not json");
+    let (exit, json) = ctx.verify(&[w, "--attestation", p, junk.to_str().unwrap()]);
+    assert_eq!((exit, reason(&json)), (1, "malformed"));
+}

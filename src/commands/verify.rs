@@ -9,7 +9,7 @@ use crate::output::{self, FileReport};
 use crate::trust::policy::{self, Observed, Verdict};
 use crate::trust::{self, EditOutcome, PackageEntry, Policy, TrustFile};
 use crate::verify::distname;
-use crate::verify::document::{AttestationGroup, Document};
+use crate::verify::document::Document;
 use crate::verify::{Artifact, Engine, Expectation, Failure, PublisherSpec, Reason, Verified};
 
 pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
@@ -255,41 +255,9 @@ fn explicit_sources(args: &VerifyArgs) -> Option<Vec<PathBuf>> {
 /// Reads and parses the provenance for one file. Unreadable files are input errors (exit 2);
 /// unparseable content is a verification failure with a reason (exit 1).
 pub fn load_document(paths: &[PathBuf]) -> Result<Result<Document, Failure>, CliError> {
-    let mut docs = Vec::with_capacity(paths.len());
-    for path in paths {
-        let bytes = files::read_document(path)?;
-        match Document::parse(&bytes) {
-            Ok(doc) => docs.push(doc),
-            Err(f) => {
-                return Ok(Err(Failure::new(
-                    f.reason,
-                    format!("{}: {}", path.display(), f.message),
-                )))
-            }
-        }
-    }
-    if docs.len() == 1 {
-        return Ok(Ok(docs.remove(0)));
-    }
-    // Several files are loose attestations for the same artifact: all of them must verify.
-    let mut attestations = Vec::with_capacity(docs.len());
-    for (doc, path) in docs.into_iter().zip(paths) {
-        match doc {
-            Document::Attestation(a) => attestations.push(a),
-            other => {
-                return Ok(Err(Failure::new(
-                    Reason::UnsupportedFormat,
-                    format!(
-                        "{} is a {}; only PEP 740 attestations can be combined",
-                        path.display(),
-                        other.kind()
-                    ),
-                )))
-            }
-        }
-    }
-    Ok(Ok(Document::Provenance(vec![AttestationGroup {
-        publisher: None,
-        attestations,
-    }])))
+    let bytes = files::read_provenance(paths)?;
+    Ok(Document::parse(&bytes).map_err(|f| {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        Failure::new(f.reason, format!("{}: {}", names.join(", "), f.message))
+    }))
 }

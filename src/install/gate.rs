@@ -219,12 +219,12 @@ impl Gate {
                     .url
                     .to_file_path()
                     .map_err(|_| "not a local path".to_string())?;
-                let digest = copy_hashing(&path, scratch.path()).map_err(|e| e.to_string())?;
+                let digest =
+                    crate::files::copy_hashing(&path, scratch.path()).map_err(|e| e.to_string())?;
                 let sidecars = crate::files::sidecars(&path);
                 let provenance = match sidecars.as_slice() {
                     [] => None,
-                    [one] => Some(crate::files::read_document(one).map_err(|e| e.to_string())?),
-                    many => Some(combine_attestations(many)?),
+                    found => Some(crate::files::read_provenance(found).map_err(|e| e.to_string())?),
                 };
                 let source = match sidecars.first() {
                     Some(p) => ProvenanceSource::Sidecar(p.display().to_string()),
@@ -318,41 +318,4 @@ struct Fetched {
     provenance: Option<Vec<u8>>,
     source: ProvenanceSource,
     from_cache: bool,
-}
-
-fn copy_hashing(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<[u8; 32]> {
-    use sha2::{Digest, Sha256};
-    use std::io::{Read, Write};
-    let mut src = std::fs::File::open(from)?;
-    let mut dst = std::fs::File::create(to)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = src.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        dst.write_all(&buf[..n])?;
-    }
-    dst.sync_all()?;
-    Ok(hasher.finalize().into())
-}
-
-/// Loose attestation sidecars become one provenance object without a publisher block, so the
-/// cache stores a single document per file.
-fn combine_attestations(paths: &[PathBuf]) -> Result<Vec<u8>, String> {
-    let mut attestations = Vec::new();
-    for p in paths {
-        // Bounded like every provenance read: a sidecar can be any size.
-        let bytes = crate::files::read_document(p).map_err(|e| e.to_string())?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        attestations.push(v);
-    }
-    serde_json::to_vec(&serde_json::json!({
-        "version": 1,
-        "attestation_bundles": [{"publisher": null, "attestations": attestations}],
-    }))
-    .map_err(|e| e.to_string())
 }
