@@ -163,6 +163,14 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         policy.clone(),
         provenance_index,
     ));
+    let ctx = Ctx {
+        gate: &gate,
+        pip: &pip,
+        pip_args: &pip_args,
+        reqs: &reqs,
+        work: work.path(),
+        mode,
+    };
     let mut run = RunReport::new(policy.source.clone(), own.format);
     run.verbose = pip_args.verbosity > 0;
     report::set_verbosity(pip_args.verbosity);
@@ -194,25 +202,12 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     // Hash-pinned requirements need no resolver: fetch and verify the known set.
     if let Some(chosen) = locked_candidates(&pip, &pip_args, &reqs, &gate, &client, &sources).await
     {
-        let vetted = vet_all(&gate, chosen.iter().map(|(_, _, c)| c)).await;
-        let pinned = chosen
-            .into_iter()
-            .zip(vetted)
-            .map(|((name, version, _), v)| (name, version, v))
-            .collect();
+        let pinned = vet_set(&gate, &chosen).await;
         let plan = Plan {
             pinned,
             extra: Vec::new(),
             local: Vec::new(),
             install: InstallSet::UserFiles,
-        };
-        let ctx = Ctx {
-            gate: &gate,
-            pip: &pip,
-            pip_args: &pip_args,
-            reqs: &reqs,
-            work: work.path(),
-            mode,
         };
         return complete(ctx, plan, run).await;
     }
@@ -251,27 +246,14 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 if let Some(user_report) = &pip_args.report {
                     let _ = std::fs::write(user_report, &stored.report);
                 }
-                let vetted = vet_all(&gate, items.iter().map(|(_, _, c)| c)).await;
+                let pinned = vet_set(&gate, &items).await;
                 let extra = vet_all(&gate, extra.iter()).await;
-                let pinned = items
-                    .into_iter()
-                    .zip(vetted)
-                    .map(|((name, version, _), v)| (name, version, v))
-                    .collect();
                 run.note("reused the stored resolution: every input and index page is unchanged");
                 let plan = Plan {
                     pinned,
                     extra,
                     local: Vec::new(),
                     install: InstallSet::Pinned(prestarted),
-                };
-                let ctx = Ctx {
-                    gate: &gate,
-                    pip: &pip,
-                    pip_args: &pip_args,
-                    reqs: &reqs,
-                    work: work.path(),
-                    mode,
                 };
                 return complete(ctx, plan, run).await;
             }
@@ -333,7 +315,6 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let pip_report = pip::parse_report(&report_bytes)?;
 
     // Vet every resolved file pip did not download itself (metadata-only resolution).
-    let mut pinned = Vec::new();
     let mut local = Vec::new();
     let mut pending = Vec::new();
     for item in &pip_report.install {
@@ -366,7 +347,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             candidate,
         ));
     }
-    let vetted = vet_all(&gate, pending.iter().map(|(_, _, c)| c)).await;
+    let pinned = vet_set(&gate, &pending).await;
     let requested = proxy.requested();
     let extra = vet_all(&gate, requested.iter()).await;
     let pages = proxy.pages();
@@ -397,28 +378,13 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             },
         );
     }
-    for ((name, version, _), v) in pending.iter().zip(&vetted) {
-        pinned.push((name.clone(), version.clone(), v.clone()));
-    }
     let plan = Plan {
         pinned,
         extra,
         local,
         install: InstallSet::Pinned(prestarted),
     };
-    complete(
-        Ctx {
-            gate: &gate,
-            pip: &pip,
-            pip_args: &pip_args,
-            reqs: &reqs,
-            work: work.path(),
-            mode,
-        },
-        plan,
-        run,
-    )
-    .await
+    complete(ctx, plan, run).await
 }
 
 /// The file of every pin, when the requirements are fully hash-pinned and pyprov can choose each
@@ -649,6 +615,18 @@ impl Drop for Prestarted {
     }
 }
 
+/// Vets a resolved set: each package, its version, and the verdict on its file.
+async fn vet_set(
+    gate: &Arc<Gate>,
+    set: &[(String, String, Candidate)],
+) -> Vec<(String, String, Arc<Vetted>)> {
+    let vetted = vet_all(gate, set.iter().map(|(_, _, c)| c)).await;
+    set.iter()
+        .zip(vetted)
+        .map(|((name, version, _), v)| (name.clone(), version.clone(), v))
+        .collect()
+}
+
 /// What the install step installs.
 enum InstallSet {
     /// The resolved set, pinned by pyprov to the vetted files' hashes (pip already started,
@@ -667,6 +645,7 @@ struct Plan {
     install: InstallSet,
 }
 
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     gate: &'a Arc<Gate>,
     pip: &'a Pip,
