@@ -12,5 +12,6 @@ pub mod files;
 pub mod index;
 pub mod install;
 pub mod output;
+pub mod pipopts;
 pub mod trust;
 pub mod verify;

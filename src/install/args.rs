@@ -4,61 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::Format;
-
-/// pip install/download options that take a value, so the next word is not a requirement.
-const VALUE_OPTIONS: &[&str] = &[
-    "-r",
-    "--requirement",
-    "-c",
-    "--constraint",
-    "-e",
-    "--editable",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "-t",
-    "--target",
-    "--prefix",
-    "--root",
-    "--platform",
-    "--python-version",
-    "--implementation",
-    "--abi",
-    "--upgrade-strategy",
-    "--src",
-    "--report",
-    "--progress-bar",
-    "--global-option",
-    "-C",
-    "--config-settings",
-    "--build-constraint",
-    "--no-binary",
-    "--only-binary",
-    "--cache-dir",
-    "--log",
-    "--log-file",
-    "--timeout",
-    "--retries",
-    "--trusted-host",
-    "--cert",
-    "--client-cert",
-    "--proxy",
-    "--exists-action",
-    "--python",
-    "--keyring-provider",
-    "--root-user-action",
-    "--use-feature",
-    "--use-deprecated",
-    "--group",
-    "-d",
-    "--dest",
-    "--resume-retries",
-];
-
-/// Options that say where to install; they go to both pip runs.
-const LOCATION_OPTIONS: &[&str] = &["-t", "--target", "--prefix", "--root", "--user", "--src"];
+use crate::pipopts::{self, Command, Effective, OptError, Parsed, Role};
 
 /// pip's own flags pyprov reads (they still go to pip where they make sense).
 #[derive(Debug, Default, Clone)]
@@ -79,11 +25,27 @@ pub struct PipArgs {
     pub report: Option<String>,
     /// `-d DIR` for `pyprov download`.
     pub dest: Option<PathBuf>,
-    /// Where to install (`--target`, `--prefix`, `--root`, `--user`), verbatim.
+    /// Where to install (`--target`, `--prefix`, `--root`, `--user`), in canonical form.
     pub location: Vec<String>,
-    /// Everything else, verbatim, in order: it goes to both pip runs.
-    pub passthrough: Vec<String>,
+    /// pip options for the resolving run, in canonical form (never the user's own words).
+    pub resolve: Vec<String>,
+    /// pip options for the installing run, in canonical form.
+    pub install: Vec<String>,
+    /// Network settings, for pyprov's own downloads: pip only ever talks to the gate.
+    pub network: Network,
     pub verbosity: i32,
+    /// `--isolated` was given: pip's user configuration and `PIP_*` variables are not read.
+    pub isolated: bool,
+}
+
+/// pip's network settings, with pip's precedence (command line, `PIP_*`, configuration files).
+#[derive(Debug, Default, Clone)]
+pub struct Network {
+    pub cert: Option<String>,
+    pub client_cert: Option<String>,
+    pub trusted_hosts: Vec<String>,
+    pub proxy: Option<String>,
+    pub no_proxy_env: bool,
 }
 
 /// pyprov's own install flags, which pip never sees.
@@ -124,67 +86,48 @@ impl OwnArgs {
 #[error("{0}")]
 pub struct ArgError(pub String);
 
-fn split_value(arg: &str) -> (&str, Option<&str>) {
-    if let Some(rest) = arg.strip_prefix("--") {
-        if let Some((name, value)) = rest.split_once('=') {
-            return (&arg[..name.len() + 2], Some(value));
-        }
-        return (arg, None);
+impl From<OptError> for ArgError {
+    fn from(e: OptError) -> Self {
+        ArgError(format!("{e}\n  fix: see `pyprov install --help`; pyprov reads pip's options as pip does"))
     }
-    // Short options glue their value: `-rreqs.txt`.
-    if arg.len() > 2 && arg.starts_with('-') && !arg.starts_with("--") {
-        let (name, value) = arg.split_at(2);
-        if VALUE_OPTIONS.contains(&name) {
-            return (name, Some(value));
-        }
-    }
-    (arg, None)
 }
 
-/// Splits `pyprov install ARGS` into pyprov's flags and pip's arguments. `own` holds the flags
-/// already parsed before the first pip argument; later ones override them.
-pub fn parse(mut own: OwnArgs, args: &[String]) -> Result<(OwnArgs, PipArgs), ArgError> {
-    let mut pip = PipArgs::default();
-    let mut i = 0;
-    let value_of = |i: &mut usize, name: &str, inline: Option<&str>| -> Result<String, ArgError> {
-        if let Some(v) = inline {
-            return Ok(v.to_string());
-        }
-        *i += 1;
-        args.get(*i)
-            .cloned()
-            .ok_or_else(|| ArgError(format!("{name} needs a value")))
-    };
-    while i < args.len() {
-        let arg = &args[i];
-        let (name, inline) = split_value(arg);
-        match name {
-            "--python" => own.python = Some(value_of(&mut i, name, inline)?.into()),
-            "--trust-file" => own.trust_file = Some(value_of(&mut i, name, inline)?.into()),
-            "--locked" => {
-                own.locked = Some(match inline.map(str::to_ascii_lowercase).as_deref() {
-                    None | Some("true" | "1" | "yes" | "on") => true,
-                    Some("false" | "0" | "no" | "off") => false,
-                    Some(other) => {
+/// The first pass over `pyprov install ARGS`: pyprov's own flags are taken out (later ones
+/// override `own`); pip's options stay parsed for [`build`], which needs pip's configuration.
+pub fn parse(
+    mut own: OwnArgs,
+    args: &[String],
+    command: Command,
+) -> Result<(OwnArgs, Vec<Parsed>), ArgError> {
+    let parsed = pipopts::parse(args, command)?;
+    let mut rest = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let Parsed::Opt { option, value, .. } = &p else {
+            rest.push(p);
+            continue;
+        };
+        let value = value.clone().unwrap_or_default();
+        match option.dest {
+            "python" => own.python = Some(value.into()),
+            "pyprov_trust_file" => own.trust_file = Some(value.into()),
+            "pyprov_locked" => {
+                own.locked = Some(match value.to_ascii_lowercase().as_str() {
+                    "" | "true" | "1" | "yes" | "on" => true,
+                    "false" | "0" | "no" | "off" => false,
+                    other => {
                         return Err(ArgError(format!(
                             "--locked={other}: expected true or false"
                         )))
                     }
                 })
             }
-            "--unattested" => own.unattested = Some(value_of(&mut i, name, inline)?),
-            "--no-cache" => own.no_cache = true,
-            "--provenance-index" => own.provenance_index = Some(value_of(&mut i, name, inline)?),
-            "--trusted-root" => own.trusted_root = Some(value_of(&mut i, name, inline)?.into()),
-            "--pyprov-cache-dir" => own.cache_dir = Some(value_of(&mut i, name, inline)?.into()),
-            // pip's own caches stay off under pyprov: a cached (or built) wheel would reach pip
-            // without passing the gate. pyprov's cache of verified files stands in for them.
-            "--cache-dir" => {
-                value_of(&mut i, name, inline)?;
-            }
-            "--no-cache-dir" => {}
-            "--format" => {
-                own.format = match value_of(&mut i, name, inline)?.as_str() {
+            "pyprov_unattested" => own.unattested = Some(value),
+            "pyprov_no_cache" => own.no_cache = true,
+            "pyprov_provenance_index" => own.provenance_index = Some(value),
+            "pyprov_trusted_root" => own.trusted_root = Some(value.into()),
+            "pyprov_cache_dir" => own.cache_dir = Some(value.into()),
+            "pyprov_format" => {
+                own.format = match value.as_str() {
                     "json" => Format::Json,
                     "text" => Format::Text,
                     other => {
@@ -192,49 +135,67 @@ pub fn parse(mut own: OwnArgs, args: &[String]) -> Result<(OwnArgs, PipArgs), Ar
                     }
                 }
             }
-            "-r" | "--requirement" => pip
-                .requirement_files
-                .push(value_of(&mut i, name, inline)?.into()),
-            "-c" | "--constraint" => pip
-                .constraint_files
-                .push(value_of(&mut i, name, inline)?.into()),
-            "-e" | "--editable" => pip.editables.push(value_of(&mut i, name, inline)?),
-            "-i" | "--index-url" => pip.index_url = Some(value_of(&mut i, name, inline)?),
-            "--extra-index-url" => pip.extra_index_urls.push(value_of(&mut i, name, inline)?),
-            "-f" | "--find-links" => pip.find_links.push(value_of(&mut i, name, inline)?),
-            "--no-index" => pip.no_index = true,
-            "--require-hashes" => pip.require_hashes = true,
-            "--no-deps" => pip.no_deps = true,
-            "--dry-run" => pip.dry_run = true,
-            "--report" => pip.report = Some(value_of(&mut i, name, inline)?),
-            "-d" | "--dest" | "--destination-dir" => {
-                pip.dest = Some(value_of(&mut i, name, inline)?.into())
+            "help" => {
+                return Err(ArgError(
+                    "-h/--help: run `pyprov install --help` (before pip's arguments)".into(),
+                ))
             }
-            "-q" | "--quiet" => pip.verbosity -= 1,
-            "-v" | "--verbose" => pip.verbosity += 1,
-            "-qq" => pip.verbosity -= 2,
-            "-vv" => pip.verbosity += 2,
-            _ if LOCATION_OPTIONS.contains(&name) => {
-                pip.location.push(name.to_string());
-                if name != "--user" {
-                    pip.location.push(value_of(&mut i, name, inline)?);
-                }
-            }
-            _ if name.starts_with('-') => {
-                pip.passthrough.push(name.to_string());
-                if VALUE_OPTIONS.contains(&name) {
-                    pip.passthrough.push(value_of(&mut i, name, inline)?);
-                } else if let Some(v) = inline {
-                    // A flag pyprov does not know, given as --flag=value: keep it whole.
-                    pip.passthrough.pop();
-                    pip.passthrough.push(format!("{name}={v}"));
-                }
-            }
-            _ => pip.requirements.push(arg.clone()),
+            _ => rest.push(p),
         }
-        i += 1;
     }
-    Ok((own, pip))
+    Ok((own, rest))
+}
+
+/// Whether pip would load its configuration isolated: pip looks for the literal word
+/// `--isolated` (not a prefix of it) before it parses anything.
+pub fn isolated(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--isolated")
+}
+
+/// pip's effective options for this run: pip's configuration (`config`, as pip orders it), then
+/// the command line, sorted by what pyprov does with each.
+pub fn build(
+    parsed: Vec<Parsed>,
+    config: &[(String, String)],
+    command: Command,
+    isolated: bool,
+) -> Result<PipArgs, ArgError> {
+    let mut e = Effective::default();
+    e.apply_config(config, command)?;
+    e.apply_args(parsed)?;
+    e.check_supported()?;
+    let network = Network {
+        cert: e.store("cert").map(str::to_string),
+        client_cert: e.store("client_cert").map(str::to_string),
+        trusted_hosts: e.list("trusted_hosts"),
+        proxy: e.store("proxy").map(str::to_string),
+        no_proxy_env: e.flag("no_proxy_env"),
+    };
+    let verbosity = i32::try_from(e.count("verbose")).unwrap_or(i32::MAX)
+        - i32::try_from(e.count("quiet")).unwrap_or(i32::MAX);
+    Ok(PipArgs {
+        requirement_files: e.list("requirements").into_iter().map(PathBuf::from).collect(),
+        constraint_files: e.list("constraints").into_iter().map(PathBuf::from).collect(),
+        editables: e.list("editables"),
+        requirements: e.positional.clone(),
+        index_url: e.store("index_url").map(str::to_string),
+        extra_index_urls: e.list("extra_index_urls"),
+        find_links: e.list("find_links"),
+        no_index: e.flag("no_index"),
+        require_hashes: e.flag("require_hashes"),
+        no_deps: e.flag("ignore_dependencies"),
+        dry_run: e.flag("dry_run"),
+        report: e.store("json_report_file").map(str::to_string),
+        dest: e.store("download_dir").map(PathBuf::from),
+        location: e.words(&[Role::Location]),
+        resolve: e.words(&[Role::Both, Role::ResolveOnly]),
+        install: e.words(&[Role::Both, Role::InstallOnly]),
+        network,
+        verbosity,
+        isolated,
+    })
 }
 
 #[cfg(test)]
@@ -243,7 +204,8 @@ mod tests {
 
     fn parse_str(s: &str) -> (OwnArgs, PipArgs) {
         let v: Vec<String> = s.split_whitespace().map(str::to_string).collect();
-        parse(OwnArgs::default(), &v).unwrap()
+        let (own, parsed) = parse(OwnArgs::default(), &v, Command::Install).unwrap();
+        (own, build(parsed, &[], Command::Install, isolated(&v)).unwrap())
     }
 
     #[test]
@@ -258,10 +220,12 @@ mod tests {
         );
         assert_eq!(pip.index_url.as_deref(), Some("https://i/simple"));
         assert_eq!(pip.requirements, vec!["requests==2.0"]);
-        assert_eq!(pip.location, vec!["-t", "out"]);
-        assert_eq!(pip.passthrough, vec!["--pre", "--only-binary", ":all:"]);
-        let (own2, pip2) = parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir");
-        assert!(pip2.passthrough.is_empty(), "{:?}", pip2.passthrough);
+        assert_eq!(pip.location, vec!["--target=out"]);
+        assert_eq!(pip.resolve, vec!["--pre", "--only-binary=:all:"]);
+        assert_eq!(pip.install, vec!["--only-binary=:all:"]);
+        let (own2, pip2) = parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir --isolated");
+        assert!(pip2.resolve.is_empty(), "{:?}", pip2.resolve);
+        assert!(pip2.isolated);
         assert_eq!(own2.cache_dir, Some(PathBuf::from("/p")));
         assert_eq!(pip.editables, vec!["."]);
         assert_eq!(pip.verbosity, -1);
@@ -272,11 +236,14 @@ mod tests {
 
     #[test]
     fn missing_values_are_errors() {
-        assert!(parse(OwnArgs::default(), &["-r".to_string()]).is_err());
+        assert!(parse(OwnArgs::default(), &["-r".to_string()], Command::Install).is_err());
         assert!(parse(
             OwnArgs::default(),
-            &["--format".to_string(), "xml".to_string()]
+            &["--format".to_string(), "xml".to_string()],
+            Command::Install
         )
         .is_err());
+        // Used to panic: a byte-index slice inside a multi-byte character.
+        assert!(parse(OwnArgs::default(), &["-éx".to_string()], Command::Install).is_err());
     }
 }

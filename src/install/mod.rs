@@ -70,37 +70,37 @@ pub fn run(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, Install
 }
 
 async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8, InstallError> {
-    let (own, pip_args) = args::parse(own, raw).map_err(|e| InstallError::Usage(e.0))?;
+    let command = match mode {
+        Mode::Install => crate::pipopts::Command::Install,
+        Mode::Download => crate::pipopts::Command::Download,
+    };
+    let (own, parsed) = args::parse(own, raw, command).map_err(|e| InstallError::Usage(e.0))?;
+    let isolated = args::isolated(raw);
+    let pip = Pip::locate(
+        own.python.as_deref(),
+        own.real_pip.as_ref(),
+        command.pip_name(),
+        isolated,
+    )?;
+    let mut pip_args = args::build(parsed, &pip.config, command, isolated)
+        .map_err(|e| InstallError::Usage(e.0))?;
     if mode == Mode::Download && pip_args.dest.is_none() {
         return Err(InstallError::Usage(
             "pyprov download needs -d DIR: where to put the vetted files".into(),
         ));
     }
-    let pip = Pip::locate(own.python.as_deref(), own.real_pip.as_ref())?;
     let work = tempfile::tempdir().map_err(|e| InstallError::Io(e.to_string()))?;
     let reqs_dir = work.path().join("requirements");
     std::fs::create_dir_all(&reqs_dir).map_err(|e| InstallError::Io(e.to_string()))?;
-    let config = pip.config_list();
-    // pip reads PIP_CONSTRAINT and its config's `constraint` itself; pyprov hands pip sanitized
-    // copies instead, so it reads them here.
-    let mut constraint_files = pip_args.constraint_files.clone();
-    if constraint_files.is_empty() {
-        let from_env = std::env::var("PIP_CONSTRAINT")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| sources::config_value(&config, "constraint"));
-        if let Some(v) = from_env {
-            constraint_files.extend(v.split_whitespace().map(PathBuf::from));
-        }
-    }
+    let config = pip.config.clone();
     let reqs = reqs::gather(
         &pip_args.requirement_files,
-        &constraint_files,
+        &pip_args.constraint_files,
         &pip_args.requirements,
         &pip_args.editables,
         &reqs_dir,
     )?;
-    let sources = sources::gather(&pip_args, &reqs, &config)?;
+    let sources = sources::gather(&pip_args, &reqs)?;
 
     let cwd = std::env::current_dir().map_err(|e| InstallError::Io(e.to_string()))?;
     let trust = TrustFile::discover(&cwd, own.trust_file.as_deref())?;
@@ -125,7 +125,8 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         crate::commands::verify::load_engine(own.trusted_root.as_deref())
             .map_err(|e| InstallError::Usage(e.to_string()))?,
     );
-    let tls = sources::tls_settings(&pip_args, &config)?;
+    let mut tls = sources::tls_settings(&pip_args)?;
+    tls.trusted_hosts.extend(reqs.trusted_hosts.iter().cloned());
     let client = Client::new(&tls).map_err(|e| InstallError::Usage(e.to_string()))?;
     let cache_root = match (&own.cache_dir, own.no_cache) {
         (_, true) => work.path().join("cache"),
@@ -163,6 +164,73 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         policy.clone(),
         provenance_index,
     ));
+    // Every pip process pyprov runs has this server as its only proxy, from the first to the
+    // last: whatever it is told, nothing reaches pip that the gate did not vet.
+    let proxy = proxy::Proxy::start(gate.clone(), client.clone(), sources.origins.clone())
+        .await
+        .map_err(|e| InstallError::Io(format!("cannot start the verifying index: {e}")))?;
+    let mut run = RunReport::new(policy.source.clone(), own.format);
+    run.verbose = pip_args.verbosity > 0;
+    report::set_verbosity(pip_args.verbosity);
+
+    // Sources pip would fetch around any index are decided before pip runs. A direct URL the
+    // policy allows is handed to pip as a URL on the gate, which fetches and hashes it; a VCS
+    // checkout is fetched by git, which the gate cannot vet.
+    let mut rewrites: Vec<(String, String)> = Vec::new();
+    for line in reqs.lines.iter().chain(reqs.constraint_urls.iter()) {
+        let (name, url, vcs) = match &line.kind {
+            ReqKind::DirectUrl { name, url } => (name.clone(), url.clone(), false),
+            ReqKind::Vcs { name, url } => (name.clone(), url.clone(), true),
+            _ => continue,
+        };
+        let package = name.unwrap_or_else(|| "<unknown>".into());
+        let shown = index::redact_text(&url);
+        if vcs {
+            let d = policy::outside_gate(
+                &format!("{shown} ({})", line.origin),
+                "a VCS link is fetched by git, around the gate, and carries no provenance pyprov can check",
+            );
+            run.rows.push(Row::from_decision(&package, None, &url, d));
+            continue;
+        }
+        let entry = gate.trust().and_then(|t| t.entry(&package));
+        let mut d = policy::decide(&package, entry, &policy, &Observed::NoProvenance);
+        d.message = format!(
+            "{shown} ({}) is a direct URL, which carries no provenance pyprov can check: {}",
+            line.origin, d.message
+        );
+        let denied = d.denied();
+        run.rows.push(Row::from_decision(&package, None, &url, d));
+        if denied {
+            continue;
+        }
+        match direct_candidate(url.split('#').next().unwrap_or(&url), None) {
+            Some(c) => {
+                let fragment = url.split_once('#').map(|(_, f)| format!("#{f}")).unwrap_or_default();
+                rewrites.push((url.clone(), format!("{}{fragment}", proxy.register(c))));
+            }
+            None => run.rows.push(Row::from_decision(
+                &package,
+                None,
+                &url,
+                policy::outside_gate(&shown, "not a URL of a wheel or sdist pyprov can fetch"),
+            )),
+        }
+    }
+    if run.any_denied() {
+        proxy.stop().await;
+        run.print();
+        return Ok(exit::FAILED);
+    }
+    // The rows above were decisions on URLs, not files: the files are reported once vetted.
+    run.rows.clear();
+    for (from, to) in &rewrites {
+        reqs::rewrite(&reqs, from, to)?;
+        for r in pip_args.requirements.iter_mut() {
+            *r = r.replace(from.as_str(), to);
+        }
+    }
+    let pip_args = pip_args;
     let ctx = Ctx {
         gate: &gate,
         pip: &pip,
@@ -170,34 +238,8 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         reqs: &reqs,
         work: work.path(),
         mode,
+        proxy: &proxy,
     };
-    let mut run = RunReport::new(policy.source.clone(), own.format);
-    run.verbose = pip_args.verbosity > 0;
-    report::set_verbosity(pip_args.verbosity);
-
-    // Sources pip would fetch around any index are decided before pip runs.
-    for line in &reqs.lines {
-        let (what, name) = match &line.kind {
-            ReqKind::DirectUrl { name, url } => ("a direct URL", (name.clone(), url.clone())),
-            ReqKind::Vcs { name, url } => ("a VCS link", (name.clone(), url.clone())),
-            _ => continue,
-        };
-        let package = name.0.unwrap_or_else(|| "<unknown>".into());
-        let entry = gate.trust().and_then(|t| t.entry(&package));
-        let mut d = policy::decide(&package, entry, &policy, &Observed::NoProvenance);
-        d.message = format!(
-            "{} ({}) is {what}, which carries no provenance pyprov can check: {}",
-            index::redact_text(&name.1),
-            line.origin,
-            d.message
-        );
-        run.rows
-            .push(Row::from_decision(&package, None, &name.1, d));
-    }
-    if run.any_denied() {
-        run.print();
-        return Ok(exit::FAILED);
-    }
 
     // Hash-pinned requirements need no resolver: fetch and verify the known set.
     if let Some(chosen) = locked_candidates(&pip, &pip_args, &reqs, &gate, &client, &sources).await
@@ -241,7 +283,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 std::fs::create_dir_all(&vetted_dir)
                     .map_err(|e| InstallError::Io(e.to_string()))?;
                 let prestarted = (mode == Mode::Install && !pip_args.dry_run)
-                    .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args))
+                    .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.base))
                     .flatten();
                 if let Some(user_report) = &pip_args.report {
                     let _ = std::fs::write(user_report, &stored.report);
@@ -260,24 +302,21 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         }
     }
 
-    let proxy = proxy::Proxy::start(gate.clone(), client.clone(), sources.origins.clone())
-        .await
-        .map_err(|e| InstallError::Io(format!("cannot start the verifying index: {e}")))?;
     let report_path = work.path().join("report.json");
-    let mut resolve = pip.command(IndexEnv::Proxy(&proxy.index_url()));
-    resolve.args(["install", "--dry-run", "--ignore-installed", "--report"]);
+    let mut resolve = pip.command("install", IndexEnv::Proxy(&proxy.index_url()), &proxy.base);
+    resolve.args(["--dry-run", "--ignore-installed", "--report"]);
     resolve.arg(&report_path);
-    resolve.args(["--progress-bar", "off"]);
+    resolve.args(["--progress-bar=off"]);
     requirement_args(&mut resolve, &pip_args, &reqs);
     resolve.args(&pip_args.location);
-    resolve.args(&pip_args.passthrough);
+    resolve.args(&pip_args.resolve);
     for _ in 0..pip_args.verbosity.max(0) {
         resolve.arg("-v");
     }
     let vetted_dir = work.path().join("vetted");
     std::fs::create_dir_all(&vetted_dir).map_err(|e| InstallError::Io(e.to_string()))?;
     let prestarted = (mode == Mode::Install && !pip_args.dry_run)
-        .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args))
+        .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.base))
         .flatten();
     let spinner = report::spinner("resolving with pip against the verifying index");
     let resolved = tokio::task::spawn_blocking(move || resolve.output())
@@ -293,11 +332,10 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             .into_iter()
             .filter(|v| !v.allowed())
             .collect();
-        for v in &refused {
+        for v in refused.iter().chain(proxy.outside().iter()) {
             run.rows.push(Row::from_vetted(v));
         }
-        proxy.stop().await;
-        if !refused.is_empty() {
+        if run.any_denied() {
             run.print();
             return Ok(exit::FAILED);
         }
@@ -351,7 +389,6 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let requested = proxy.requested();
     let extra = vet_all(&gate, requested.iter()).await;
     let pages = proxy.pages();
-    proxy.stop().await;
     if let (Some(path), Some(pages), true) = (&reuse_path, pages, local.is_empty()) {
         let in_set: std::collections::HashSet<&str> = pending
             .iter()
@@ -398,7 +435,7 @@ async fn locked_candidates(
     client: &Client,
     sources: &sources::Sources,
 ) -> Option<Vec<(String, String, Candidate)>> {
-    let targeted = pip_args.passthrough.iter().any(|a| {
+    let targeted = pip_args.resolve.iter().any(|a| {
         let name = a.split('=').next().unwrap_or(a);
         matches!(
             name,
@@ -517,7 +554,7 @@ fn resolution_key(
     parts.extend(pip_args.requirements.iter().cloned());
     parts.extend(pip_args.editables.iter().cloned());
     parts.extend(pip_args.location.iter().cloned());
-    parts.extend(pip_args.passthrough.iter().cloned());
+    parts.extend(pip_args.resolve.iter().cloned());
     parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
     parts.extend(sources.origins.iter().map(|o| format!("{o:?}")));
     parts.extend(config.iter().map(|(k, v)| format!("{k}={v}")));
@@ -565,18 +602,21 @@ struct Prestarted {
 }
 
 impl Prestarted {
-    fn start(pip: &Pip, vetted_dir: &Path, pip_args: &args::PipArgs) -> Option<Prestarted> {
-        let mut install = pip.command(IndexEnv::Vetted(vetted_dir));
+    fn start(
+        pip: &Pip,
+        vetted_dir: &Path,
+        pip_args: &args::PipArgs,
+        gate: &str,
+    ) -> Option<Prestarted> {
+        let mut install = pip.command("install", IndexEnv::Vetted(vetted_dir), gate);
         install.args([
-            "install",
-            "--no-index",
             "--require-hashes",
             "--no-deps",
             "-r",
             "/dev/stdin",
         ]);
         install.args(&pip_args.location);
-        install.args(install_passthrough(&pip_args.passthrough));
+        install.args(&pip_args.install);
         verbosity(&mut install, pip_args.verbosity);
         install.stdin(std::process::Stdio::piped());
         // Not started is not an error: the install then runs the ordinary way.
@@ -653,6 +693,7 @@ struct Ctx<'a> {
     reqs: &'a reqs::Requirements,
     work: &'a Path,
     mode: Mode,
+    proxy: &'a proxy::Proxy,
 }
 
 /// Reports every verdict, then (when all passed) stages the vetted files and runs pip on them.
@@ -666,6 +707,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         reqs,
         work,
         mode,
+        proxy,
     } = ctx;
     let Plan {
         pinned,
@@ -682,7 +724,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             all.push(v);
         }
     }
-    for v in &all {
+    for v in all.iter().chain(proxy.outside().iter()) {
         run.rows.push(Row::from_vetted(v));
     }
     for (name, url, editable) in &local {
@@ -743,8 +785,8 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         other => Some(other),
     };
     if let Some(install_set) = install_set.filter(|_| !pinned.is_empty()) {
-        let mut install = pip.command(IndexEnv::Vetted(&vetted_dir));
-        install.args(["install", "--no-index", "--require-hashes"]);
+        let mut install = pip.command("install", IndexEnv::Vetted(&vetted_dir), proxy.base.as_str());
+        install.args(["--require-hashes"]);
         match install_set {
             // pip's resolution is already done: exactly these files, nothing more.
             InstallSet::Pinned(_) => {
@@ -763,16 +805,17 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             }
         }
         install.args(&pip_args.location);
-        install.args(install_passthrough(&pip_args.passthrough));
+        install.args(&pip_args.install);
         verbosity(&mut install, pip_args.verbosity);
         status = run_pip(install).await?;
     }
     if status == 0 {
         for (_, url, editable) in &local {
-            let mut install = pip.command(IndexEnv::Vetted(&vetted_dir));
-            install.args(["install", "--no-index", "--no-deps"]);
+            let mut install =
+                pip.command("install", IndexEnv::Vetted(&vetted_dir), proxy.base.as_str());
+            install.args(["--no-deps"]);
             install.args(&pip_args.location);
-            install.args(install_passthrough(&pip_args.passthrough));
+            install.args(&pip_args.install);
             verbosity(&mut install, pip_args.verbosity);
             if *editable {
                 install.arg("-e");
@@ -783,6 +826,20 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
                 break;
             }
         }
+    }
+    // What pip asked for around the gate while installing (a build requirement of a vetted
+    // sdist, say) was refused; say what, even if pip got by without it.
+    let late = proxy.outside();
+    let seen = run.rows.len();
+    for v in &late {
+        if !run.rows.iter().take(seen).any(|r| r.file == v.filename) {
+            run.rows.push(Row::from_vetted(v));
+        }
+    }
+    if run.any_denied() {
+        run.note("pip asked for something around the gate while installing; it was refused");
+        run.finish();
+        return Ok(if status == 0 { exit::FAILED } else { status });
     }
     if status != 0 {
         run.note(&format!(
@@ -818,45 +875,6 @@ fn requirement_args(
     if pip_args.require_hashes {
         cmd.arg("--require-hashes");
     }
-}
-
-/// Resolution-only options pip would reject or misread when installing pinned local files.
-fn install_passthrough(passthrough: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut skip_value = false;
-    for a in passthrough {
-        if skip_value {
-            skip_value = false;
-            continue;
-        }
-        let name = a.split('=').next().unwrap_or(a);
-        if matches!(
-            name,
-            "--upgrade-strategy"
-                | "--trusted-host"
-                | "--timeout"
-                | "--retries"
-                | "--proxy"
-                | "--cert"
-                | "--client-cert"
-                | "--keyring-provider"
-                | "--platform"
-                | "--python-version"
-                | "--implementation"
-                | "--abi"
-        ) {
-            skip_value = !a.contains('=');
-            continue;
-        }
-        if matches!(
-            name,
-            "-U" | "--upgrade" | "--pre" | "--prefer-binary" | "--ignore-requires-python"
-        ) {
-            continue;
-        }
-        out.push(a.clone());
-    }
-    out
 }
 
 fn verbosity(cmd: &mut std::process::Command, v: i32) {

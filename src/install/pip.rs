@@ -1,8 +1,9 @@
-//! The real pip: finding it without ever finding pyprov, checking its version, and running it
-//! with an environment in which no index but pyprov's can be reached.
+//! The real pip: finding it without ever finding pyprov, checking its version, reading its
+//! configuration the way pip's own option parser does, and running it confined: no
+//! configuration of its own, no `PIP_*` variable, no proxy but pyprov's gate.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
@@ -17,6 +18,8 @@ pub enum PipError {
     TooOld { program: String, version: String },
     #[error("cannot run {program}: {message}")]
     Run { program: String, message: String },
+    #[error("cannot read pip's configuration through {program}: {message}\n  fix: pyprov must know pip's configuration (its indexes above all) before pip runs; correct the configuration pip names, or pass --python with an environment whose pip works")]
+    Config { program: String, message: String },
     #[error("pip's installation report is unreadable: {0}")]
     Report(String),
 }
@@ -28,74 +31,115 @@ pub struct Pip {
     pub prefix: Vec<String>,
     pub version: (u32, u32, u32),
     pub version_text: String,
-    /// `pip config list`, when [`PROBE`] already read it.
-    config: Option<Vec<(String, String)>>,
-    /// The interpreter's marker environment and supported tags as JSON, when [`PROBE`] read
-    /// them: what a resolution depends on about the interpreter.
+    /// pip's configuration items for the command, in pip's override order.
+    pub config: Vec<(String, String)>,
+    /// The interpreter's marker environment and supported tags as JSON: what a resolution
+    /// depends on about the interpreter.
     pub target: Option<String>,
 }
 
-/// pip's version and `pip config list`, in one interpreter start-up: `pip --version` and `pip
-/// config list` each import pip's whole command line (about 0.3 s each here), this imports only
-/// pip's configuration code, which `pip config list` runs (`Configuration.load()`, then
-/// `sorted(items())` printed as `key=repr(value)`). `isolated` as pip's `PIP_ISOLATED` would set
-/// it. Any failure (a pip whose internals differ) exits 3, and pyprov asks pip the slow way.
-const PROBE: &str = r#"import os, sys
+/// pip's version, the interpreter's marker environment and wheel tags, and pip's configuration
+/// for one command, in one interpreter start-up. The configuration is what pip's own option
+/// parser would apply, in pip's override order (files global, user, site, `PIP_CONFIG_FILE`, each
+/// `[global]` then `[COMMAND]`, then `PIP_*` variables): `ConfigOptionParser` after
+/// `Configuration.load()`, which every pip from 22.2 to 26.3 has. pyprov applies those items
+/// itself and runs pip with every configuration source turned off, so pip's configuration can
+/// never add an index, a find-links directory or a proxy behind pyprov's back.
+const PROBE: &str = r#"import json, os, sys
 try:
     import pip
-    from pip._internal.configuration import Configuration
-    isolated = os.environ.get("PIP_ISOLATED", "").lower() in ("1", "y", "yes", "t", "true", "on")
-    configuration = Configuration(isolated=isolated)
-    configuration.load()
-    items = sorted(configuration.items())
-    version = pip.__version__
-    import json
+    from pip._internal.commands import create_command
     from pip._vendor.packaging import markers, tags
-    target = json.dumps({"env": markers.default_environment(), "tags": [str(t) for t in tags.sys_tags()]})
-except Exception:
+    name, isolated = sys.argv[1], sys.argv[2] == "1"
+    parser = create_command(name, isolated=isolated).parser
+    parser.config.load()
+    items = [[k, v if isinstance(v, str) else str(v)] for k, v in parser._get_ordered_configuration_items()]
+    out = {
+        "version": "pip %s from %s (python %d.%d)" % (pip.__version__, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]),
+        "target": {"env": markers.default_environment(), "tags": [str(t) for t in tags.sys_tags()]},
+        "config": items,
+    }
+except Exception as e:
+    sys.stderr.write("%s: %s\n" % (type(e).__name__, e))
     sys.exit(3)
-print("pip %s from %s (python %d.%d)" % (version, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]))
-print(target)
-for key, value in items:
-    print("%s=%r" % (key, value))
+print(json.dumps(out))
 "#;
 
-/// `key='value'` lines as `pip config list` prints them.
-fn parse_config(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            let v = v.trim().trim_matches('\'').trim_matches('"');
-            Some((k.trim().to_string(), v.to_string()))
-        })
-        .collect()
+#[derive(Deserialize)]
+struct Probed {
+    version: String,
+    target: serde_json::Value,
+    config: Vec<(String, String)>,
 }
 
-/// What [`PROBE`] prints: pip's `--version` line, the interpreter's marker environment and
-/// wheel tags (JSON), and pip's configuration.
-type Probed = (String, String, Vec<(String, String)>);
-
-/// [`PROBE`] run by `python`.
-fn probe(python: &Path) -> Option<Probed> {
+/// [`PROBE`] run by `python` for pip's `command`.
+fn probe(python: &Path, command: &str, isolated: bool) -> Result<Probed, String> {
     let out = Command::new(python)
-        .args(["-c", PROBE])
+        .args(["-c", PROBE, command, if isolated { "1" } else { "0" }])
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(if err.is_empty() {
+            format!("it exited with {}", out.status)
+        } else {
+            err
+        });
+    }
+    let probed: Probed = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    if parse_version(&probed.version).is_none() {
+        return Err(format!("it answered {:?}", probed.version));
+    }
+    Ok(probed)
+}
+
+/// The interpreter a pip script runs under, from its `#!` line (or the `/bin/sh` trampoline
+/// pip's launchers write for long paths, whose second line is `'''exec' /path/python ...`).
+fn script_interpreter(script: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(script)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text.lines();
+    let first = lines.next()?.strip_prefix("#!")?.trim();
+    let mut words = first.split_whitespace();
+    let exe = words.next()?;
+    if exe.ends_with("/sh") {
+        let rest = lines.next()?.strip_prefix("'''exec' ")?;
+        return rest.split_whitespace().next().map(PathBuf::from);
+    }
+    if exe.ends_with("/env") {
+        return which::which(words.next()?).ok();
+    }
+    Some(PathBuf::from(exe))
+}
+
+fn display(program: &Path, prefix: &[String]) -> String {
+    let mut s = program.display().to_string();
+    for p in prefix {
+        s.push(' ');
+        s.push_str(p);
+    }
+    s
+}
+
+/// `pip --version`, the slow way (only to tell a pip too old to probe).
+fn version_of(program: &Path, prefix: &[String]) -> Option<(u32, u32, u32)> {
+    let out = Command::new(program)
+        .args(prefix)
+        .arg("--version")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .ok()
-        .filter(|o| o.status.success())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.splitn(3, '\n');
-    let first = lines.next()?;
-    let target = lines.next()?;
-    let rest = lines.next().unwrap_or("");
-    parse_version(first)?;
-    Some((
-        first.trim().to_string(),
-        target.trim().to_string(),
-        parse_config(rest),
-    ))
+        .ok()?;
+    parse_version(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 fn is_self(candidate: &Path) -> bool {
@@ -134,9 +178,14 @@ pub fn pips_on_path(name: &str) -> Vec<PathBuf> {
 impl Pip {
     /// `--python PATH`, else the active virtualenv, else the first `pip` on PATH that is not
     /// pyprov itself.
+    ///
+    /// pip's configuration is read for `command` (`install`, `download`), isolated as pip's
+    /// `--isolated` would make it.
     pub fn locate(
         python: Option<&Path>,
         chosen: Option<&(PathBuf, Vec<String>)>,
+        command: &str,
+        isolated: bool,
     ) -> Result<Pip, PipError> {
         let (program, prefix) = if let Some((program, prefix)) = chosen.filter(|_| python.is_none())
         {
@@ -167,44 +216,48 @@ impl Pip {
             )));
         }
         // An interpreter running `-m pip` imports the same pip for `-c` (both put the working
-        // directory first on sys.path): ask it everything at once.
-        let probed = if prefix == ["-m", "pip"] {
-            probe(&program)
+        // directory first on sys.path), and a pip script imports the pip of the interpreter
+        // on its `#!` line: ask that interpreter everything at once.
+        let interpreter = if prefix == ["-m", "pip"] {
+            Some(program.clone())
+        } else if prefix.is_empty() {
+            script_interpreter(&program)
         } else {
             None
         };
-        let (text, target, config) = match probed {
-            Some((text, target, config)) => (text, Some(target), Some(config)),
-            None => {
-                let out = Command::new(&program)
-                    .args(&prefix)
-                    .arg("--version")
-                    .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-                    .stdin(Stdio::null())
-                    .output()
-                    .map_err(|e| PipError::Run {
-                        program: program.display().to_string(),
-                        message: e.to_string(),
-                    })?;
-                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                if parse_version(&text).is_none() {
-                    return Err(PipError::NotFound(format!(
-                        "{} does not answer like pip ({})",
-                        program.display(),
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    )));
+        let probed = match &interpreter {
+            Some(py) => probe(py, command, isolated),
+            None => Err(format!(
+                "{} is not `python -m pip` or a pip script with a #! line",
+                program.display()
+            )),
+        };
+        let probed = match probed {
+            Ok(p) => p,
+            Err(message) => {
+                // A pip too old for pyprov says so, rather than that it is unreadable.
+                if let Some(v) = version_of(&program, &prefix) {
+                    if (v.0, v.1) < MIN_PIP {
+                        return Err(PipError::TooOld {
+                            program: display(&program, &prefix),
+                            version: format!("{}.{}.{}", v.0, v.1, v.2),
+                        });
+                    }
                 }
-                (text, None, None)
+                return Err(PipError::Config {
+                    program: display(&program, &prefix),
+                    message,
+                });
             }
         };
-        let version = parse_version(&text).unwrap_or_default();
+        let version = parse_version(&probed.version).unwrap_or_default();
         let pip = Pip {
             program,
             prefix,
             version,
-            version_text: text,
-            config,
-            target,
+            version_text: probed.version,
+            config: probed.config,
+            target: Some(probed.target.to_string()),
         };
         if (version.0, version.1) < MIN_PIP {
             return Err(PipError::TooOld {
@@ -216,76 +269,64 @@ impl Pip {
     }
 
     pub fn display(&self) -> String {
-        let mut s = self.program.display().to_string();
-        for p in &self.prefix {
-            s.push(' ');
-            s.push_str(p);
-        }
-        s
+        display(&self.program, &self.prefix)
     }
 
     /// A pip command whose index settings are pyprov's alone. Environment variables override
     /// pip's configuration files, so the user's config cannot add an index behind pyprov's back;
     /// everything else in it still applies.
-    pub fn command(&self, index: IndexEnv<'_>) -> Command {
+    /// `pip SUBCOMMAND` confined to pyprov's gate, whatever the user's pip is told elsewhere:
+    /// every `PIP_*` and proxy variable of pyprov's environment is removed, `PIP_CONFIG_FILE`
+    /// names the null device (pip then reads no configuration file at all), `--isolated` keeps
+    /// the variables pyprov sets from mattering to this pip, and `--proxy` sends every request
+    /// pip makes, to any host, through the gate. pip's build-isolation subprocesses inherit the
+    /// variables set here (`PIP_PROXY`, `HTTP(S)_PROXY`, the null configuration), so they are
+    /// held to the same gate; so is any `git` pip runs.
+    pub fn command(&self, subcommand: &str, index: IndexEnv<'_>, gate: &str) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.args(&self.prefix);
         for (k, _) in std::env::vars_os() {
-            if let Some(name) = k.to_str() {
-                if matches!(
-                    name,
-                    "PIP_INDEX_URL"
-                        | "PIP_EXTRA_INDEX_URL"
-                        | "PIP_FIND_LINKS"
-                        | "PIP_NO_INDEX"
-                        | "PIP_REQUIREMENT"
-                        | "PIP_CONSTRAINT"
-                ) {
-                    cmd.env_remove(&k);
-                }
+            let name = k.to_string_lossy().to_ascii_uppercase();
+            if name.starts_with("PIP_") || PROXY_VARIABLES.contains(&name.as_str()) {
+                cmd.env_remove(&k);
             }
         }
-        cmd.env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-        cmd.env("PIP_EXTRA_INDEX_URL", "");
+        cmd.env("PIP_CONFIG_FILE", "/dev/null")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("PIP_NO_INPUT", "1")
+            // pip's caches could hand it a wheel it built or fetched earlier, unverified.
+            .env("PIP_NO_CACHE_DIR", "1")
+            .env("PIP_PROXY", gate);
+        for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+            cmd.env(v, gate);
+        }
+        cmd.arg(subcommand);
+        cmd.args([
+            "--isolated",
+            &format!("--proxy={gate}"),
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--no-input",
+            // The gate answers only once a file is verified, which for a large file on a slow
+            // link takes longer than pip's 15 s default.
+            "--timeout=900",
+        ]);
         match index {
             IndexEnv::Proxy(url) => {
-                cmd.env("PIP_INDEX_URL", url);
-                cmd.env("PIP_FIND_LINKS", "");
-                cmd.env("PIP_NO_INDEX", "0");
-                // pip's caches could hand it a wheel it built or fetched earlier, unverified.
-                cmd.env("PIP_NO_CACHE_DIR", "1");
+                cmd.arg(format!("--index-url={url}"));
             }
             IndexEnv::Vetted(dir) => {
-                cmd.env("PIP_NO_INDEX", "1");
-                // Also on the command line; here it replaces any find-links from pip's config.
-                cmd.env("PIP_FIND_LINKS", dir.as_os_str());
-                cmd.env("PIP_NO_CACHE_DIR", "1");
+                cmd.arg("--no-index");
+                cmd.arg(format!("--find-links={}", dir.display()));
             }
         }
         cmd.stdin(Stdio::null());
         cmd
     }
-
-    /// `pip config list`, read through the real pip so every pip.conf location and
-    /// `PIP_CONFIG_FILE` is honoured as pip honours it.
-    pub fn config_list(&self) -> Vec<(String, String)> {
-        if let Some(config) = &self.config {
-            return config.clone();
-        }
-        let out: Option<Output> = Command::new(&self.program)
-            .args(&self.prefix)
-            .args(["config", "list"])
-            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok();
-        let Some(out) = out.filter(|o| o.status.success()) else {
-            return Vec::new();
-        };
-        parse_config(&String::from_utf8_lossy(&out.stdout))
-    }
 }
+
+/// Variables through which a proxy (or a way around one) reaches pip, requests or git.
+const PROXY_VARIABLES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
 
 /// Which index a pip run may use.
 pub enum IndexEnv<'a> {

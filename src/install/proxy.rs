@@ -1,27 +1,41 @@
-//! pyprov's verifying index: a PEP 691 index on 127.0.0.1 (an ephemeral port) standing in front
-//! of the user's indexes and find-links during pip's resolution. Project pages list every
-//! source's files with links back to this server; a file is served only after the gate verified
-//! and allowed it, and a refused file is an HTTP 403 naming the reason. PEP 658 metadata passes
-//! through: pip only reads it, never executes it.
+//! pyprov's verifying index and pip's only proxy: a server on 127.0.0.1 (an ephemeral port) that
+//! stands in front of the user's indexes and find-links, and that every pip process pyprov runs
+//! is told to use as its HTTP and HTTPS proxy (see `pip::Pip::command`).
+//!
+//! - Requests for this server itself (origin-form, or absolute-form naming its own address) are
+//!   the index: project pages list every source's files of that project, and only those, with
+//!   links back here; a file is served only after the gate verified and allowed it, and a refused
+//!   file is an HTTP 403 naming the reason. PEP 658 metadata is read out of the vetted wheel
+//!   itself, never passed through from upstream: it decides what pip resolves.
+//! - A plain-http request for any other host is a URL pip found around the gate (in a package's
+//!   dependencies, a build requirement, a local project): it is decided exactly like a direct
+//!   URL given up front (fetched by the gate, hashed, judged by the policy) and recorded.
+//! - `CONNECT` (an https tunnel) is refused and recorded: the gate cannot see what would pass
+//!   through it.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpListener;
+use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use super::gate::{Candidate, Gate};
+use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
 use super::sources::{self, Origin};
-use crate::index::{self, Client, Link};
-use crate::verify::distname::normalize_project_name;
+use crate::index::{self, Client, Link, ProvenanceHint};
+use crate::trust::policy;
+use crate::verify::distname::{self, normalize_project_name};
+
+type Body = BoxBody<Bytes, std::io::Error>;
 
 pub struct ProxyState {
     pub gate: Arc<Gate>,
@@ -33,6 +47,10 @@ pub struct ProxyState {
     /// What each project page pip read said (for reusing this resolution); `None` once a
     /// source failed to answer, since a resolution made on partial pages must not be reused.
     pages: Mutex<Option<std::collections::BTreeMap<String, String>>>,
+    /// Everything pip asked for around the gate, with its verdict, in order.
+    outside: Mutex<Vec<Arc<Vetted>>>,
+    /// This server's own `host:port`, to tell requests for it from proxied ones.
+    authority: String,
 }
 
 pub struct Proxy {
@@ -57,6 +75,8 @@ impl Proxy {
             candidates: Mutex::new(Vec::new()),
             requested: Mutex::new(Vec::new()),
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
+            outside: Mutex::new(Vec::new()),
+            authority: addr.to_string(),
         });
         let (stop, mut stopped) = watch::channel(false);
         let st = state.clone();
@@ -115,6 +135,29 @@ impl Proxy {
             .clone()
     }
 
+    /// Everything pip asked for around the gate (allowed or refused), in order.
+    pub fn outside(&self) -> Vec<Arc<Vetted>> {
+        self.state
+            .outside
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Registers a file pyprov will hand pip by URL (a direct URL given up front) and returns
+    /// the URL on this server that serves it once vetted.
+    pub fn register(&self, candidate: Candidate) -> String {
+        let mut c = self
+            .state
+            .candidates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let idx = c.len();
+        let url = format!("{}/files/{idx}/{}", self.base, candidate.link.filename);
+        c.push(candidate);
+        url
+    }
+
     /// A digest of every project page pip read, when every source answered for each.
     pub fn pages(&self) -> Option<std::collections::BTreeMap<String, String>> {
         self.state
@@ -124,14 +167,24 @@ impl Proxy {
             .clone()
     }
 
-    pub async fn stop(self) {
+    /// Stops accepting connections (pip is done with it).
+    pub async fn stop(&self) {
         let _ = self.stop.send(true);
-        let _ = self.task.await;
     }
 }
 
-fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into()).map_err(|never| match never {}).boxed()
+}
+
+fn text(status: StatusCode, body: String) -> Response<Body> {
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -140,9 +193,24 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
+    if req.method() == hyper::Method::CONNECT {
+        let target = req.uri().to_string();
+        let v = outside_refusal(
+            &format!("https://{target}/"),
+            "pip tried to open an https tunnel to this host around the gate; pyprov cannot see or verify what would pass through it",
+        );
+        let body = refusal_body(&v);
+        record_outside(state, v);
+        return text(StatusCode::FORBIDDEN, body);
+    }
     if req.method() != hyper::Method::GET && req.method() != hyper::Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "read-only index\n".into());
+    }
+    if let Some(authority) = req.uri().authority() {
+        if authority.as_str() != state.authority {
+            return outside(state, &req.uri().to_string()).await;
+        }
     }
     let path = req.uri().path().to_string();
     if let Some(project) = path
@@ -163,13 +231,6 @@ async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Full<Byt
             return text(StatusCode::NOT_FOUND, "no such file\n".into());
         };
         if name.ends_with(".metadata") && name != c.link.filename {
-            // The resolver is considering this file: fetch and verify it now, in parallel
-            // with pip's sequential work, so it is ready when pip asks for it.
-            let gate = state.gate.clone();
-            let candidate = c.clone();
-            tokio::spawn(async move {
-                gate.vet(&candidate).await;
-            });
             return metadata(state, &c).await;
         }
         state
@@ -182,7 +243,7 @@ async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Full<Byt
     text(StatusCode::NOT_FOUND, "not found\n".into())
 }
 
-async fn project_page(state: &ProxyState, project: &str) -> Response<Full<Bytes>> {
+async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
     let mut links: Vec<(Link, Origin)> = Vec::new();
     let mut errors = Vec::new();
     let pages = futures_util::future::join_all(
@@ -194,7 +255,14 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Full<Bytes>
     .await;
     for (origin, page) in state.sources.iter().zip(pages) {
         match page {
-            Ok(ls) => links.extend(ls.into_iter().map(|l| (l, origin.clone()))),
+            // A file is listed only on the page of the project its name parses to: pip, given
+            // a file on foo's page, would read `foo-99.0-1.tar.gz` as foo 99.0.post1, while
+            // its name says project `foo-99-0`, whose pins are not foo's.
+            Ok(ls) => links.extend(
+                ls.into_iter()
+                    .filter(|l| distname::parse(&l.filename).is_ok_and(|d| d.project() == project))
+                    .map(|l| (l, origin.clone())),
+            ),
             Err(e) => errors.push(e),
         }
     }
@@ -229,18 +297,17 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Full<Bytes>
             if let Some(y) = &link.yanked {
                 f["yanked"] = if y.is_empty() { json!(true) } else { json!(y) };
             }
-            if let Some(m) = &link.metadata {
-                f["core-metadata"] = match m {
-                    Some(h) => json!({"sha256": h}),
-                    None => json!(true),
-                };
+            // Metadata is served from the vetted wheel, so its upstream hash means nothing here;
+            // sdists have none pip could use without building them.
+            if link.filename.ends_with(".whl") {
+                f["core-metadata"] = json!(true);
             }
             files.push(f);
             cands.push(Candidate { link, origin });
         }
     }
     let body = json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut r = Response::new(full(body.to_string()));
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static(index::SIMPLE_JSON),
@@ -248,29 +315,71 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Full<Bytes>
     r
 }
 
-async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Full<Bytes>> {
-    if c.link.metadata.is_none() {
-        return text(StatusCode::NOT_FOUND, "no metadata\n".into());
-    }
-    let mut url = c.link.url.clone();
-    url.set_path(&format!("{}.metadata", c.link.url.path()));
-    match state
-        .client
-        .get_small(&url, "*/*", index::MAX_SMALL_BYTES)
-        .await
-    {
-        Ok(Some((body, _))) => Response::new(Full::new(Bytes::from(body))),
-        Ok(None) => text(StatusCode::NOT_FOUND, "no metadata\n".into()),
-        Err(e) => text(StatusCode::BAD_GATEWAY, format!("{e}\n")),
+/// The wheel's own METADATA, once the wheel is vetted: what the index says a file's metadata
+/// is never reaches pip, so a lying index can neither add a dependency (or a `name @ URL` pip
+/// would fetch and build) nor drop one.
+async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
+    let vetted = state.gate.vet(c).await;
+    let (Some(path), true) = (&vetted.path, vetted.allowed()) else {
+        // Reported with the files pip asked for: pip stops on it.
+        state
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(c.clone());
+        return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
+    };
+    let path = path.clone();
+    let filename = c.link.filename.clone();
+    match tokio::task::spawn_blocking(move || wheel_metadata(&path, &filename)).await {
+        Ok(Some(bytes)) => Response::new(full(bytes)),
+        // pip then reads the (vetted) wheel itself.
+        _ => text(StatusCode::NOT_FOUND, "no metadata\n".into()),
     }
 }
 
-async fn file(state: &ProxyState, c: &Candidate) -> Response<Full<Bytes>> {
+/// The largest METADATA file read out of a wheel.
+const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+
+/// `NAME-VERSION.dist-info/METADATA` of a wheel: the one top-level `.dist-info` directory whose
+/// name is the wheel's project (as pip requires).
+pub fn wheel_metadata(path: &std::path::Path, filename: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let project = distname::parse(filename).ok()?.project().to_string();
+    let file = std::fs::File::open(path).ok()?;
+    let mut archive = zip::ZipArchive::new(file).ok()?;
+    let mut found = None;
+    for i in 0..archive.len() {
+        let Some(name) = archive.name_for_index(i) else {
+            continue;
+        };
+        let Some(dir) = name.strip_suffix(".dist-info/METADATA") else {
+            continue;
+        };
+        if dir.contains('/') {
+            continue;
+        }
+        let dir_project = dir.split_once('-').map_or(dir, |(n, _)| n);
+        if normalize_project_name(dir_project) != project || found.is_some() {
+            return None;
+        }
+        found = Some(i);
+    }
+    let entry = archive.by_index(found?).ok()?;
+    let mut out = Vec::new();
+    entry.take(MAX_METADATA_BYTES).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+async fn file(state: &ProxyState, c: &Candidate) -> Response<Body> {
     let vetted = state.gate.vet(c).await;
     match (&vetted.path, vetted.allowed()) {
-        (Some(path), true) => match tokio::fs::read(path).await {
-            Ok(bytes) => {
-                let mut r = Response::new(Full::new(Bytes::from(bytes)));
+        (Some(path), true) => match tokio::fs::File::open(path).await {
+            // Streamed from the cache, never held whole in memory.
+            Ok(f) => {
+                let stream = tokio_util::io::ReaderStream::new(f)
+                    .map(|chunk| chunk.map(hyper::body::Frame::data));
+                let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
                 r.headers_mut().insert(
                     hyper::header::CONTENT_TYPE,
                     hyper::header::HeaderValue::from_static("application/octet-stream"),
@@ -279,14 +388,93 @@ async fn file(state: &ProxyState, c: &Candidate) -> Response<Full<Bytes>> {
             }
             Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
         },
-        _ => text(
-            StatusCode::FORBIDDEN,
-            format!(
-                "pyprov refused {}: {} [{}]\n",
-                vetted.filename,
-                vetted.decision.message,
-                vetted.decision.code.as_str()
-            ),
-        ),
+        _ => text(StatusCode::FORBIDDEN, refusal_body(&vetted)),
     }
+}
+
+fn refusal_body(v: &Vetted) -> String {
+    format!(
+        "pyprov refused {}: {} [{}]\n",
+        v.filename,
+        v.decision.message,
+        v.decision.code.as_str()
+    )
+}
+
+fn record_outside(state: &ProxyState, v: Arc<Vetted>) {
+    state
+        .outside
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(v);
+}
+
+/// A refusal of something pip asked for around the gate.
+fn outside_refusal(url: &str, why: &str) -> Arc<Vetted> {
+    let shown = index::redact_text(url);
+    Arc::new(Vetted {
+        filename: shown.clone(),
+        project: "<outside the gate>".into(),
+        version: None,
+        sha256: String::new(),
+        url: shown.clone(),
+        path: None,
+        decision: policy::outside_gate(&shown, why),
+        verified: None,
+        provenance: ProvenanceSource::IndexServesNone,
+        from_cache: false,
+    })
+}
+
+/// A plain-http URL pip found around the gate: decided like a direct URL given up front.
+async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
+    let parsed = url::Url::parse(url).ok();
+    let filename = parsed
+        .as_ref()
+        .and_then(|u| u.path_segments()?.next_back().map(str::to_string))
+        .map(|f| percent_decode(&f))
+        .unwrap_or_default();
+    let (Some(u), true) = (parsed, distname::parse(&filename).is_ok()) else {
+        let v = outside_refusal(
+            url,
+            "pip asked for this URL around the gate, and it does not name a wheel or sdist pyprov could vet",
+        );
+        let body = refusal_body(&v);
+        record_outside(state, v);
+        return text(StatusCode::FORBIDDEN, body);
+    };
+    let mut base = u.clone();
+    base.set_path("/");
+    base.set_query(None);
+    let candidate = Candidate {
+        link: Link {
+            filename,
+            url: u,
+            sha256: None,
+            requires_python: None,
+            yanked: None,
+            metadata: None,
+            provenance: ProvenanceHint::NotAdvertised,
+        },
+        origin: super::sources::Origin::Page(base),
+    };
+    let vetted = state.gate.vet(&candidate).await;
+    if vetted.allowed() {
+        // Allowed by the policy: staged and reported with the files pip fetched.
+        state
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(candidate.clone());
+    } else {
+        record_outside(state, vetted);
+    }
+    file(state, &candidate).await
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }

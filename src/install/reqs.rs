@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::pipopts::{self, Parsed};
 use crate::verify::distname::normalize_project_name;
 
 /// What a requirement points at.
@@ -47,6 +48,13 @@ pub struct Requirements {
     pub requirement_files: Vec<PathBuf>,
     /// Sanitized copies standing in for the user's `-c` files, in order.
     pub constraint_files: Vec<PathBuf>,
+    /// Direct URLs, VCS links and local paths named in constraints files: pip would fetch or
+    /// build them like requirements, so they are decided like requirements.
+    pub constraint_urls: Vec<ReqLine>,
+    /// `--trusted-host` lines: for pyprov's own downloads (pip only talks to the gate).
+    pub trusted_hosts: Vec<String>,
+    /// Every sanitized copy written, nested ones included.
+    pub copies: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +63,8 @@ pub enum ReqError {
     Read { path: String, message: String },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
 }
 
 const VCS_PREFIXES: [&str; 4] = ["git+", "hg+", "svn+", "bzr+"];
@@ -187,24 +197,21 @@ fn strip_comment(line: &str) -> &str {
         return "";
     }
     match line.find(" #").or_else(|| line.find("\t#")) {
-        Some(i) => &line[..i],
+        Some(i) => line.get(..i).unwrap_or(line),
         None => line,
     }
 }
 
-/// Splits `--opt=value` / `--opt value` / `-ovalue` at the start of a line.
-fn option(line: &str) -> Option<(&str, &str)> {
-    if !line.starts_with('-') {
-        return None;
-    }
-    let (head, rest) = match line.find(|c: char| c.is_whitespace() || c == '=') {
-        Some(i) => (&line[..i], line[i + 1..].trim()),
-        None => (line, ""),
-    };
-    if head.len() > 2 && !head.starts_with("--") {
-        return Some((&head[..2], head[2..].trim()));
-    }
-    Some((head, rest))
+/// pip's `break_args_options`: the words before the first one that starts with `-` are the
+/// requirement, the rest are options.
+fn break_args_options(line: &str) -> (String, String) {
+    let tokens: Vec<&str> = line.split(' ').collect();
+    let split = tokens
+        .iter()
+        .position(|t| t.starts_with('-'))
+        .unwrap_or(tokens.len());
+    let (args, opts) = tokens.split_at(split);
+    (args.join(" "), opts.join(" "))
 }
 
 struct Reader<'a> {
@@ -236,92 +243,144 @@ impl Reader<'_> {
         })?;
         let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut sanitized = String::new();
-        for (lineno, line) in logical_lines(&text) {
+        for (lineno, raw_line) in logical_lines(&text) {
             let origin = format!("{}:{lineno}", path.display());
-            if let Some((opt, value)) = option(&line) {
-                let nested = |v: &str| dir.join(v);
-                match opt {
-                    "-r" | "--requirement" | "-c" | "--constraint" => {
-                        if value.contains("://") {
-                            return Err(ReqError::Invalid {
-                                origin,
-                                message: "remote requirements files are not supported; download it and pass the local file".into(),
-                            });
-                        }
-                        let is_constraint = matches!(opt, "-c" | "--constraint");
-                        let copy = self.read(&nested(value), constraint || is_constraint)?;
-                        sanitized.push_str(&format!("{opt} {}\n", copy.display()));
+            let line = pipopts::expand_env(&raw_line);
+            let invalid = |message: String| ReqError::Invalid {
+                origin: origin.clone(),
+                message,
+            };
+            let (requirement, options) = break_args_options(&line);
+            let words = pipopts::shlex_split(&options).map_err(invalid)?;
+            let parsed = pipopts::parse(&words, pipopts::Command::RequirementsFile)
+                .map_err(|e| invalid(e.to_string()))?;
+            let mut per_requirement = Vec::new();
+            let mut hashes = Vec::new();
+            for p in parsed {
+                let (option, value) = match p {
+                    Parsed::Opt { option, value, .. } => (option, value.unwrap_or_default()),
+                    Parsed::Positional(w) => {
+                        return Err(invalid(format!("unexpected word {w:?} after the options")))
                     }
-                    "-i" | "--index-url" => self.reqs.index_url = Some(value.to_string()),
-                    "--extra-index-url" => self.reqs.extra_index_urls.push(value.to_string()),
-                    "-f" | "--find-links" => {
-                        let v = if value.contains("://") || Path::new(value).is_absolute() {
-                            value.to_string()
+                };
+                let nested = |v: &str| dir.join(v);
+                match option.dest {
+                    "requirements" | "constraints" => {
+                        if value.contains("://") {
+                            return Err(invalid("remote requirements files are not supported; download it and pass the local file".into()));
+                        }
+                        let is_constraint = option.dest == "constraints";
+                        let copy = self.read(&nested(&value), constraint || is_constraint)?;
+                        let flag = if is_constraint { "-c" } else { "-r" };
+                        sanitized.push_str(&format!("{flag} {}\n", quote(&copy.display().to_string())));
+                    }
+                    "index_url" => self.reqs.index_url = Some(value),
+                    "extra_index_urls" => self.reqs.extra_index_urls.push(value),
+                    "find_links" => {
+                        // pip takes a find-links path relative to the file when it exists there.
+                        let rel = nested(&value);
+                        let v = if !value.contains("://") && rel.exists() {
+                            rel.display().to_string()
                         } else {
-                            nested(value).display().to_string()
+                            value
                         };
                         self.reqs.find_links.push(v)
                     }
-                    "--no-index" => self.reqs.no_index = true,
-                    "-e" | "--editable" => {
-                        self.push_line(value, true, origin, constraint);
-                        sanitized.push_str(&line);
+                    "no_index" => self.reqs.no_index = true,
+                    "trusted_hosts" => self.reqs.trusted_hosts.push(value),
+                    "editables" => {
+                        self.push_line(&value, Vec::new(), true, origin.clone(), constraint);
+                        sanitized.push_str(&format!("-e {}\n", quote(&value)));
+                    }
+                    "hashes" => hashes.push(value),
+                    _ if requirement.trim().is_empty() => {
+                        let v = option.takes_value().then_some(value.as_str());
+                        sanitized.push_str(&quote(&option.canonical(v)));
                         sanitized.push('\n');
                     }
                     _ => {
-                        sanitized.push_str(&line);
-                        sanitized.push('\n');
+                        let v = option.takes_value().then_some(value.as_str());
+                        per_requirement.push(option.canonical(v));
                     }
                 }
+            }
+            let requirement = requirement.trim();
+            if requirement.is_empty() {
                 continue;
             }
-            self.push_line(&line, false, origin, constraint);
-            sanitized.push_str(&line);
+            self.push_line(requirement, hashes.clone(), false, origin, constraint);
+            sanitized.push_str(requirement);
+            for h in &hashes {
+                sanitized.push_str(&format!(" --hash={}", quote(h)));
+            }
+            for o in &per_requirement {
+                sanitized.push(' ');
+                sanitized.push_str(&quote(o));
+            }
             sanitized.push('\n');
         }
         std::fs::write(&out, sanitized).map_err(|e| ReqError::Read {
             path: out.display().to_string(),
             message: e.to_string(),
         })?;
+        self.reqs.copies.push(out.clone());
         Ok(out)
     }
 
-    fn push_line(&mut self, line: &str, editable: bool, origin: String, constraint: bool) {
-        if constraint {
-            return;
-        }
-        let mut parts = line.split_whitespace().peekable();
-        let mut spec = Vec::new();
-        let mut hashes = Vec::new();
-        while let Some(p) = parts.next() {
-            if let Some(h) = p.strip_prefix("--hash=") {
-                hashes.push(h.to_string());
-            } else if p == "--hash" {
-                if let Some(h) = parts.next() {
-                    hashes.push(h.to_string());
-                }
-            } else if p.starts_with("--") && spec.is_empty() {
-                // A per-requirement option before any spec: not a requirement line.
-                return;
-            } else if p.starts_with("--") {
-                // Per-requirement options (--config-settings, ...) go to pip untouched.
-                let _ = parts.next_if(|n| !n.starts_with('-'));
-            } else {
-                spec.push(p);
-            }
-        }
-        let text = spec.join(" ");
+    fn push_line(
+        &mut self,
+        text: &str,
+        hashes: Vec<String>,
+        editable: bool,
+        origin: String,
+        constraint: bool,
+    ) {
+        let text = text.trim();
         if text.is_empty() {
             return;
         }
-        self.reqs.lines.push(ReqLine {
-            kind: classify(&text),
-            text,
+        let line = ReqLine {
+            kind: classify(text),
+            text: text.to_string(),
             hashes,
             editable,
             origin,
-        });
+        };
+        if constraint {
+            if !matches!(line.kind, ReqKind::Named { .. }) {
+                self.reqs.constraint_urls.push(line);
+            }
+            return;
+        }
+        self.reqs.lines.push(line);
     }
+}
+
+/// Quotes a word for pip's `shlex.split` when it needs it.
+fn quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=.,:/@+%~^[]<>!".contains(c))
+    {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', "'\"'\"'"))
+}
+
+/// Replaces a URL pyprov decided up front with the gate's URL for it, in every sanitized copy.
+pub fn rewrite(reqs: &Requirements, from: &str, to: &str) -> Result<(), ReqError> {
+    for f in &reqs.copies {
+        let io = |e: std::io::Error| ReqError::Write {
+            path: f.display().to_string(),
+            message: e.to_string(),
+        };
+        let text = std::fs::read_to_string(f).map_err(io)?;
+        if text.contains(from) {
+            std::fs::write(f, text.replace(from, to)).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads every requirements and constraints file (recursively) and the command line's
@@ -348,10 +407,10 @@ pub fn gather(
         r.reqs.constraint_files.push(copy);
     }
     for req in cli_requirements {
-        r.push_line(req, false, "command line".into(), false);
+        r.push_line(req, Vec::new(), false, "command line".into(), false);
     }
     for e in cli_editables {
-        r.push_line(e, true, "command line".into(), false);
+        r.push_line(e, Vec::new(), true, "command line".into(), false);
     }
     Ok(r.reqs)
 }

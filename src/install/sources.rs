@@ -81,59 +81,24 @@ fn dir_links(dir: &Path, project: &str) -> Vec<Link> {
     links
 }
 
-/// A value from `pip config list` (`section.key='value'`); `install` beats `global`, as in pip.
-pub fn config_value(config: &[(String, String)], key: &str) -> Option<String> {
-    ["install", "global"].iter().find_map(|sec| {
-        config
-            .iter()
-            .find(|(k, _)| k == &format!("{sec}.{key}"))
-            .map(|(_, v)| v.clone())
-    })
-}
-
 pub struct Sources {
     pub origins: Vec<Origin>,
 }
 
-/// The indexes and find-links pip would use, with pip's precedence: command line, then
-/// requirements files, then `PIP_*` variables, then pip's configuration files.
-pub fn gather(
-    pip_args: &PipArgs,
-    reqs: &Requirements,
-    config: &[(String, String)],
-) -> Result<Sources, InstallError> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let conf = |key: &str| config_value(config, key);
-    let words = |v: Option<String>| -> Vec<String> {
-        v.map(|s| s.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    let truthy = |v: Option<String>| {
-        v.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
-    };
-    let no_index = pip_args.no_index
-        || reqs.no_index
-        || truthy(env("PIP_NO_INDEX"))
-        || truthy(conf("no-index"));
-    let index = pip_args
+/// The indexes and find-links pip would use: pip's effective options (command line over
+/// `PIP_*` variables over configuration files), then the requirements files' own, which pip
+/// applies last (an `--index-url` there replaces the index).
+pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, InstallError> {
+    let no_index = pip_args.no_index || reqs.no_index;
+    let index = reqs
         .index_url
         .clone()
-        .or_else(|| reqs.index_url.clone())
-        .or_else(|| env("PIP_INDEX_URL"))
-        .or_else(|| conf("index-url"))
+        .or_else(|| pip_args.index_url.clone())
         .unwrap_or_else(|| super::DEFAULT_INDEX.to_string());
     let mut extras = pip_args.extra_index_urls.clone();
     extras.extend(reqs.extra_index_urls.iter().cloned());
-    if pip_args.extra_index_urls.is_empty() {
-        extras.extend(words(
-            env("PIP_EXTRA_INDEX_URL").or_else(|| conf("extra-index-url")),
-        ));
-    }
     let mut find_links = pip_args.find_links.clone();
     find_links.extend(reqs.find_links.iter().cloned());
-    if pip_args.find_links.is_empty() {
-        find_links.extend(words(env("PIP_FIND_LINKS").or_else(|| conf("find-links"))));
-    }
     let parse_url = |s: &str| {
         let with_slash = if s.ends_with('/') {
             s.to_string()
@@ -172,54 +137,22 @@ pub fn gather(
     Ok(Sources { origins })
 }
 
-/// pip's TLS settings, with pip's precedence (command line, then `PIP_*`, then pip.conf), so
+/// pip's TLS settings (command line over `PIP_*` over pip.conf, as pip merges them), so
 /// pyprov's own downloads reach an index exactly when pip's would.
-pub fn tls_settings(
-    pip_args: &PipArgs,
-    config: &[(String, String)],
-) -> Result<index::TlsSettings, InstallError> {
-    let flag = |name: &str| -> Vec<String> {
-        let mut out = Vec::new();
-        let mut it = pip_args.passthrough.iter();
-        while let Some(a) = it.next() {
-            if a == name {
-                if let Some(v) = it.next() {
-                    out.push(v.clone());
-                }
-            } else if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-                out.push(v.to_string());
-            }
-        }
-        out
-    };
-    let setting = |flag_name: &str, env: &str, key: &str| -> Option<String> {
-        flag(flag_name)
-            .pop()
-            .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()))
-            .or_else(|| config_value(config, key))
-    };
+pub fn tls_settings(pip_args: &PipArgs) -> Result<index::TlsSettings, InstallError> {
     let read = |what: &str, path: Option<String>| -> Result<Option<Vec<u8>>, InstallError> {
         path.map(|p| std::fs::read(&p).map_err(|e| InstallError::Usage(format!("{what} {p}: {e}"))))
             .transpose()
     };
-    let mut trusted_hosts = flag("--trusted-host");
-    if trusted_hosts.is_empty() {
-        trusted_hosts = std::env::var("PIP_TRUSTED_HOST")
-            .ok()
-            .or_else(|| config_value(config, "trusted-host"))
-            .map(|v| v.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default();
-    }
+    let net = &pip_args.network;
     Ok(index::TlsSettings {
         extra_roots: read(
             "--cert",
-            setting("--cert", "PIP_CERT", "cert")
+            net.cert
+                .clone()
                 .or_else(|| std::env::var("REQUESTS_CA_BUNDLE").ok()),
         )?,
-        client_identity: read(
-            "--client-cert",
-            setting("--client-cert", "PIP_CLIENT_CERT", "client-cert"),
-        )?,
-        trusted_hosts,
+        client_identity: read("--client-cert", net.client_cert.clone())?,
+        trusted_hosts: net.trusted_hosts.clone(),
     })
 }

@@ -59,6 +59,9 @@ pub enum Code {
     /// The file or its provenance could not be fetched (network, index errors, a hash the
     /// index advertised that the bytes do not have). Nothing unfetched is ever allowed.
     FetchFailed,
+    /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
+    /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
+    OutsideGate,
 }
 
 impl Code {
@@ -76,11 +79,12 @@ impl Code {
             Code::UnknownPackage => "unknown-package",
             Code::NotADistribution => "not-a-distribution",
             Code::FetchFailed => "fetch-failed",
+            Code::OutsideGate => "outside-gate",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 13] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -93,6 +97,7 @@ impl Code {
         Code::UnknownPackage,
         Code::NotADistribution,
         Code::FetchFailed,
+        Code::OutsideGate,
     ];
 }
 
@@ -247,6 +252,17 @@ pub fn fetch_failed(file_name: &str, why: &str) -> Decision {
         Code::FetchFailed,
         format!("{file_name} could not be fetched and verified: {why}"),
         "check the index and the network, then run the command again; pyprov retries server errors and dropped connections by itself".into(),
+    )
+}
+
+/// The decision for something pip tried to fetch around the gate, or a source pyprov cannot
+/// confine (a VCS checkout): denied, since no byte of it could be verified.
+pub fn outside_gate(what: &str, why: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::OutsideGate,
+        format!("{what}: {why}"),
+        "name the file up front (a requirement `NAME @ URL`, or `-f` with a directory or page that lists it) so pyprov fetches and decides it, or build a wheel and install it from a local path".into(),
     )
 }
 
