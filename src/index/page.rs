@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
+use crate::verify::distname::is_plain_file_name;
+
 /// What an index says about a file's provenance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProvenanceHint {
@@ -100,6 +102,11 @@ pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, String> {
             continue;
         };
         let (url, fragment_hash) = split_hash(url);
+        // pyprov names the file by `filename`, pip by the URL's last segment: both must be
+        // plain, or one of them could write outside the directory it means.
+        if !is_plain_file_name(&f.filename) || file_name_of(&url).is_none() {
+            continue;
+        }
         let provenance = match f.provenance {
             None => ProvenanceHint::NotAdvertised,
             Some(Value::String(s)) => match page_url.join(&s) {
@@ -155,14 +162,9 @@ pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, String> {
         let Some(href) = attr("href") else { continue };
         let Ok(url) = base.join(&href) else { continue };
         let (url, sha256) = split_hash(url);
-        let filename = url
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .map(percent_decode)
-            .unwrap_or_default();
-        if filename.is_empty() {
+        let Some(filename) = file_name_of(&url) else {
             continue;
-        }
+        };
         let metadata = attr("data-core-metadata")
             .or_else(|| attr("data-dist-info-metadata"))
             .and_then(|v| match v.as_str() {
@@ -197,23 +199,31 @@ fn decode_entities(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(b) = u8::from_str_radix(hex, 16) {
-                out.push(b);
-                i += 3;
+/// The file name a URL names, as pip reads it: the last path segment, percent-decoded. `None`
+/// unless that is a [plain file name](is_plain_file_name): decoding can turn `..%2F..%2Fx.whl`
+/// into a path, and a name that is not UTF-8 would be shown and stored as some other name.
+pub fn file_name_of(url: &Url) -> Option<String> {
+    let name = percent_decode(url.path_segments()?.next_back()?)?;
+    is_plain_file_name(&name).then_some(name)
+}
+
+/// Percent-decoding; `None` when the bytes are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let mut ahead = bytes.clone();
+            let hex = [ahead.next(), ahead.next()];
+            if let [Some(h), Some(l)] = hex.map(|d| d.and_then(|d| (d as char).to_digit(16))) {
+                out.push((h * 16 + l) as u8);
+                bytes = ahead;
                 continue;
             }
         }
-        out.push(bytes[i]);
-        i += 1;
+        out.push(b);
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -262,9 +272,96 @@ mod tests {
         assert!(parse_json(&base, b"not json").is_err());
     }
 
+    /// A listed name becomes a file on disk (`install`'s staging directory, `download -d`): one
+    /// that decodes to a path, or to anything but one plain name, never leaves page parsing.
+    #[test]
+    fn html_hrefs_that_decode_to_paths_are_dropped() {
+        let base = Url::parse("https://example.com/simple/x/").unwrap();
+        let hrefs = [
+            "../../files/x-1.0-py3-none-any.whl",
+            "..%2F..%2Fx-1.0-py3-none-any.whl",
+            "%2E%2E%2F%2E%2E%2Fx-1.0.tar.gz",
+            "%2e%2e/%2e%2e/x-2.0.tar.gz",
+            "a%5Cb-1.0.tar.gz",
+            "%2Fetc%2Fx-1.0.tar.gz",
+            "C%3A%5Cx-1.0.tar.gz",
+            "x%00-1.0.tar.gz",
+            "x%0A-1.0.tar.gz",
+            "%2Ex-1.0.tar.gz",
+            "%2E%2E",
+            "%FFx-1.0.tar.gz",
+            "x-1.0.tar.gz%2F",
+            "sub\\..\\..\\x-3.0.tar.gz",
+            "x%2B1-1.0.tar.gz",
+        ];
+        let html: String = hrefs
+            .iter()
+            .map(|h| format!("<a href=\"{h}\">x</a>\n"))
+            .collect();
+        let page = parse_html(&base, &html).unwrap();
+        let got: Vec<(&str, &str)> = page
+            .links
+            .iter()
+            .map(|l| (l.filename.as_str(), l.url.as_str()))
+            .collect();
+        // URL resolution (as pip does it) takes `..` and `\` as path syntax: what is left is
+        // a plain name.
+        assert_eq!(
+            got,
+            [
+                (
+                    "x-1.0-py3-none-any.whl",
+                    "https://example.com/files/x-1.0-py3-none-any.whl"
+                ),
+                ("x-2.0.tar.gz", "https://example.com/x-2.0.tar.gz"),
+                ("x-3.0.tar.gz", "https://example.com/simple/x-3.0.tar.gz"),
+                (
+                    "x+1-1.0.tar.gz",
+                    "https://example.com/simple/x/x%2B1-1.0.tar.gz"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_files_whose_name_or_url_is_a_path_are_dropped() {
+        let base = Url::parse("https://example.com/simple/x/").unwrap();
+        let files = [
+            ("../../x-1.0-py3-none-any.whl", "/f/x-1.0-py3-none-any.whl"),
+            ("/tmp/x-1.0.tar.gz", "/f/x-1.0.tar.gz"),
+            ("a\\b-1.0.tar.gz", "/f/b-1.0.tar.gz"),
+            ("C:x-1.0.tar.gz", "/f/x-1.0.tar.gz"),
+            ("x\u{0}-1.0.tar.gz", "/f/x-1.0.tar.gz"),
+            (".x-1.0.tar.gz", "/f/x-1.0.tar.gz"),
+            ("..", "/f/x-1.0.tar.gz"),
+            ("", "/f/x-1.0.tar.gz"),
+            (
+                "x-1.0-py3-none-any.whl",
+                "/f/..%2F..%2Fx-1.0-py3-none-any.whl",
+            ),
+            ("x-1.0.tar.gz", "/f/a%5Cx-1.0.tar.gz"),
+            ("x-1.0.tar.gz", "/f/"),
+            ("x-1.0.zip", "/f/x-1.0.zip"),
+        ];
+        let json = serde_json::json!({
+            "meta": {"api-version": "1.1"},
+            "name": "x",
+            "files": files
+                .iter()
+                .map(|(f, u)| serde_json::json!({"filename": f, "url": u, "hashes": {}}))
+                .collect::<Vec<_>>(),
+        });
+        let page = parse_json(&base, json.to_string().as_bytes()).unwrap();
+        let got: Vec<&str> = page.links.iter().map(|l| l.filename.as_str()).collect();
+        assert_eq!(got, ["x-1.0.zip"]);
+    }
+
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("a%2Bb.whl"), "a+b.whl");
-        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%2Bb.whl").as_deref(), Some("a+b.whl"));
+        assert_eq!(percent_decode("a%2").as_deref(), Some("a%2"));
+        assert_eq!(percent_decode("a%zz%4").as_deref(), Some("a%zz%4"));
+        assert_eq!(percent_decode("%C3%A4").as_deref(), Some("ä"));
+        assert_eq!(percent_decode("%FF.whl"), None);
     }
 }
