@@ -29,7 +29,7 @@ pub fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<[u8; 32]> {
 }
 
 /// The one streaming loop: fixed-size chunks into the hasher and the writer.
-fn hash_copy(reader: &mut impl Read, writer: &mut impl Write) -> std::io::Result<[u8; 32]> {
+pub fn hash_copy(reader: &mut impl Read, writer: &mut impl Write) -> std::io::Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

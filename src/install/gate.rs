@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Lookup};
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::trust::policy::{self, Decision, Observed};
 use crate::trust::{Policy, TrustFile};
@@ -187,7 +187,16 @@ impl Gate {
 
     async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
         if let Some(sha) = c.link.sha256.as_deref() {
-            if let Some(entry) = self.cache.get(sha) {
+            let hit = match self.cache.get(sha) {
+                Lookup::Hit(entry) => Some(entry),
+                // A planted or tampered entry: said, then fetched again like a miss.
+                Lookup::Refused(r) => {
+                    eprintln!("warning: {r}");
+                    None
+                }
+                Lookup::Miss => None,
+            };
+            if let Some(entry) = hit {
                 let (provenance, source) = match (entry.provenance, &c.origin) {
                     // Already in the cache: nothing to write back (no fsync on a warm read).
                     (Some(p), _) => (Some(p), ProvenanceSource::Fetched("cache".into())),

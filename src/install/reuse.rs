@@ -119,24 +119,52 @@ pub fn path(cache_root: &Path, key: &str) -> PathBuf {
     cache_root.join("resolutions").join(format!("{key}.json"))
 }
 
+/// A stored resolution is trusted for its choice of files (URLs and hashes a later run fetches
+/// and installs), so it is read only when nothing another user could write is on the way: the
+/// cache's rules (no symlink, ours, writable by no one else; see `cache::read_private`). A
+/// refused one is said, and pip resolves again.
 pub fn load(path: &Path) -> Option<Stored> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    let (base, dir, name) = split(path)?;
+    match crate::cache::read_private(base, &[dir], name, MAX_STORED_BYTES) {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+        Ok(None) => None,
+        Err(r) => {
+            eprintln!("warning: {r}");
+            None
+        }
+    }
 }
 
-/// Written beside and renamed, like every cache entry.
+/// pip's report for thousands of packages is a few MiB; more was not written by pyprov.
+const MAX_STORED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// `CACHE/resolutions/KEY.json` as its three parts.
+fn split(path: &Path) -> Option<(&Path, &str, &str)> {
+    let name = path.file_name()?.to_str()?;
+    let dir = path.parent()?;
+    Some((dir.parent()?, dir.file_name()?.to_str()?, name))
+}
+
+/// Written beside and renamed, like every cache entry, into a directory checked as the cache's
+/// are (a symlinked or foreign `resolutions` is moved aside and made again).
 pub fn save(path: &Path, stored: &Stored) {
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
+    let Some((base, dir, name)) = split(path) else {
         return;
-    }
+    };
+    let dir = match crate::cache::private_dir(base, &[dir]) {
+        Ok(d) => d,
+        Err(r) => {
+            eprintln!("warning: the resolution is not stored: {r}");
+            return;
+        }
+    };
     let Ok(bytes) = serde_json::to_vec(stored) else {
         return;
     };
-    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&dir) {
         use std::io::Write;
         if tmp.write_all(&bytes).is_ok() {
-            let _ = tmp.persist(path);
+            let _ = tmp.persist(dir.join(name));
         }
     }
 }
@@ -157,4 +185,57 @@ pub async fn still_valid(stored: &Stored, client: &Client, origins: &[Origin]) -
         .await
         .into_iter()
         .all(|ok| ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn stored() -> Stored {
+        Stored {
+            pages: BTreeMap::new(),
+            items: Vec::new(),
+            extra: Vec::new(),
+            report: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn saved_then_loaded_privately() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path(dir.path(), "k");
+        save(&p, &stored());
+        assert_eq!(load(&p).map(|s| s.report).as_deref(), Some("{}"));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("resolutions")), 0o700);
+        assert_eq!(mode(&p), 0o600);
+    }
+
+    #[test]
+    fn a_symlinked_or_foreign_resolution_is_not_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = path(dir.path(), "k");
+        save(&p, &stored());
+        let planted = dir.path().join("planted.json");
+        std::fs::rename(&p, &planted).unwrap();
+        std::os::unix::fs::symlink(&planted, &p).unwrap();
+        assert!(load(&p).is_none());
+        assert!(planted.exists() && std::fs::symlink_metadata(&p).is_err());
+
+        save(&p, &stored());
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(load(&p).is_none());
+
+        if rustix::process::geteuid().is_root() {
+            save(&p, &stored());
+            std::os::unix::fs::chown(&p, Some(12345), None).unwrap();
+            assert!(load(&p).is_none());
+            // A foreign `resolutions` directory is not entered.
+            save(&p, &stored());
+            std::os::unix::fs::chown(dir.path().join("resolutions"), Some(12345), None).unwrap();
+            assert!(load(&p).is_none());
+            assert!(!dir.path().join("resolutions").exists());
+        }
+    }
 }

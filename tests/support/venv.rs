@@ -10,6 +10,11 @@
 //!
 //! The base interpreter is `$PYPROV_TEST_PYTHON`, else `python3` on `PATH`.
 //!
+//! [`Venv::create_with`] picks pip: the base interpreter's bundled one, or the oldest pyprov
+//! supports (`MIN_PIP` in src/install/pip.rs) or the newest, installed into a template of their
+//! own (built once, the same way) from the wheels `.ci/run` downloads into
+//! `$PYPROV_TEST_ASSETS` (default `target/ci-assets`), offline.
+//!
 //! pip must never see this machine's own configuration: it sets `PIP_FIND_LINKS` and friends
 //! globally and has an `/etc/pip.conf`. Every command built here goes through
 //! [`Venv::clean_env`]; use it on `pyprov install` processes too.
@@ -30,6 +35,53 @@ use super::dists::normalize;
 #[derive(Debug, Clone)]
 pub struct Venv {
     root: PathBuf,
+    /// `lib/python3.X/site-packages`, relative to the root.
+    site_packages: PathBuf,
+}
+
+/// Which pip a new venv gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipVersion {
+    /// The base interpreter's bundled pip (23.2.1 with CPython 3.11 here).
+    Bundled,
+    /// The oldest pip pyprov supports: `MIN_PIP` = 22.2 in src/install/pip.rs.
+    Oldest,
+    /// The newest pip tested.
+    Newest,
+}
+
+impl PipVersion {
+    pub const ALL: [PipVersion; 3] = [PipVersion::Bundled, PipVersion::Oldest, PipVersion::Newest];
+
+    /// The version a venv made with it reports, when it is fixed here (not for `Bundled`).
+    pub fn version(self) -> Option<&'static str> {
+        match self {
+            PipVersion::Bundled => None,
+            PipVersion::Oldest => Some("22.2.2"),
+            PipVersion::Newest => Some("26.3"),
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The wheel in `$PYPROV_TEST_ASSETS` (default `target/ci-assets`) that `.ci/run`
+    /// downloads, or a panic saying so.
+    fn wheel(self) -> Option<PathBuf> {
+        let version = self.version()?;
+        let assets = std::env::var_os("PYPROV_TEST_ASSETS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-assets"));
+        let wheel = assets.join(format!("pip-{version}-py3-none-any.whl"));
+        assert!(
+            wheel.is_file(),
+            "{} is missing: run `bash .ci/run` once (it downloads the pip wheels into \
+             target/ci-assets), or set PYPROV_TEST_ASSETS to a directory that has it",
+            wheel.display()
+        );
+        Some(wheel)
+    }
 }
 
 struct Template {
@@ -40,7 +92,8 @@ struct Template {
     site_packages: PathBuf,
 }
 
-static TEMPLATE: OnceLock<Template> = OnceLock::new();
+/// One template per [`PipVersion`], by [`PipVersion::index`].
+static TEMPLATES: [OnceLock<Template>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 
 fn base_python() -> String {
     std::env::var("PYPROV_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string())
@@ -60,8 +113,9 @@ fn checked(mut cmd: Command, what: &str) -> Output {
     out
 }
 
-fn template() -> &'static Template {
-    TEMPLATE.get_or_init(|| {
+fn template(pip: PipVersion) -> &'static Template {
+    TEMPLATES[pip.index()].get_or_init(|| {
+        let wheel = pip.wheel();
         // The real interpreter behind `python3` (pyenv shims exec it), and its version.
         let mut cmd = Command::new(base_python());
         Venv::clean_env(&mut cmd).args([
@@ -75,7 +129,11 @@ fn template() -> &'static Template {
         let short = lines.next().expect("version").to_string();
         let full = lines.next().unwrap_or_default();
         let key = &super::pki::sha256_hex(format!("{exe}\n{full}").as_bytes())[..16];
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("venv-template-{key}"));
+        let name = match pip.version() {
+            None => format!("venv-template-{key}"),
+            Some(v) => format!("venv-template-{key}-pip-{v}"),
+        };
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
         let site_packages = PathBuf::from(format!("lib/python{short}/site-packages"));
         let done = root.join(".pyprov-template-complete");
         if !done.exists() {
@@ -85,6 +143,15 @@ fn template() -> &'static Template {
             let mut cmd = Command::new(&exe);
             Venv::clean_env(&mut cmd).arg("-m").arg("venv").arg(&building);
             checked(cmd, "creating the template venv");
+            if let Some(wheel) = &wheel {
+                // Over the bundled pip (setuptools stays), from the wheel alone: no network.
+                let mut cmd = Command::new(building.join("bin/python"));
+                Venv::clean_env(&mut cmd)
+                    .env("PIP_NO_CACHE_DIR", "1")
+                    .args(["-m", "pip", "install", "--no-index", "--no-deps", "--force-reinstall"])
+                    .arg(wheel);
+                checked(cmd, &format!("installing {} into the template venv", wheel.display()));
+            }
             std::fs::write(building.join(".pyprov-template-complete"), b"")
                 .expect("mark the template complete");
             let _ = std::fs::remove_dir_all(root.with_extension("stale"));
@@ -111,7 +178,13 @@ impl Venv {
     /// A new venv at `dir` (which must not exist, or be empty) with the base interpreter's
     /// bundled pip (23.2.1 with CPython 3.11 here) and setuptools.
     pub fn create(dir: &Path) -> Venv {
-        let template = template();
+        Venv::create_with(dir, PipVersion::Bundled)
+    }
+
+    /// A new venv at `dir` (which must not exist, or be empty) with `pip` and the base
+    /// interpreter's setuptools.
+    pub fn create_with(dir: &Path, pip: PipVersion) -> Venv {
+        let template = template(pip);
         let mut cmd = Command::new(&template.python);
         Venv::clean_env(&mut cmd)
             .args(["-m", "venv", "--without-pip"])
@@ -119,6 +192,7 @@ impl Venv {
         checked(cmd, "creating a venv");
         let venv = Venv {
             root: dir.to_path_buf(),
+            site_packages: template.site_packages.clone(),
         };
 
         let site = dir.join(&template.site_packages);
@@ -221,7 +295,7 @@ impl Venv {
     }
 
     pub fn site_packages(&self) -> PathBuf {
-        self.root.join(&template().site_packages)
+        self.root.join(&self.site_packages)
     }
 
     /// `python -m pip` in this venv, activated, clean environment, pip's cache off.
