@@ -364,3 +364,47 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
     pb.set_message(term(msg).into_owned());
     pb
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::policy::fetch_failed;
+
+    #[test]
+    fn the_table_shows_index_and_certificate_text_escaped_and_aligned() {
+        let hostile = "\x1b]8;;evil\x1b\\x\x1b]8;;\x1b\\\x1b[2J\r\u{202e}";
+        let shown = "\\x1b]8;;evil\\x1b\\x\\x1b]8;;\\x1b\\\\x1b[2J\\r\\u{202e}";
+        let file = format!("pkg-1.0-{hostile}.whl");
+        let mut row = Row::from_decision(
+            "pkg",
+            Some("1.0"),
+            "https://index.example/",
+            fetch_failed(&file, "no"),
+        );
+        row.file = file;
+        row.publisher = Some(format!("github:o/{hostile}"));
+        row.git_ref = Some(hostile.into());
+        let mut report = RunReport::new(None, Format::Text);
+        report.rows.push(row);
+        report.note(&format!("note {hostile}"));
+        console::set_colors_enabled_stderr(false);
+        let table = report.table();
+        let lines: Vec<&str> = table.lines().collect();
+        let file_shown = format!("pkg-1.0-{shown}.whl");
+        let width = file_shown.chars().count();
+        assert_eq!(
+            lines[1],
+            format!("PACKAGE  VERSION  {:width$}  VERDICT  PUBLISHER", "FILE")
+        );
+        assert_eq!(
+            lines[2],
+            format!("pkg      1.0      {file_shown}  DENY     github:o/{shown} at {shown}")
+        );
+        assert_eq!(
+            lines[3],
+            format!("    {file_shown} could not be fetched and verified: no [fetch-failed]")
+        );
+        assert_eq!(lines.last(), Some(&format!("note {shown}").as_str()));
+        assert!(!table.contains('\x1b') && !table.contains('\r') && !table.contains('\u{202e}'));
+    }
+}

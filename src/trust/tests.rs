@@ -565,7 +565,11 @@ fn a_pin_that_loses_a_race_returns_the_winners_entry() {
     let PinOutcome::AlreadyPinned(entry) = &lost else {
         panic!("{lost:?}")
     };
-    assert_eq!(entry.publishers, std::slice::from_ref(&a), "the winner's publisher");
+    assert_eq!(
+        entry.publishers,
+        std::slice::from_ref(&a),
+        "the winner's publisher"
+    );
     assert_eq!(lost.entry(), won.entry());
     // The loser's view is the file as it now is, and nothing of its pin was written.
     assert_eq!(second.entry("pkg"), Some(won.entry()));
