@@ -1,5 +1,7 @@
 //! What users read: one line per file in text, one JSON object with `--format json`.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -109,12 +111,12 @@ pub fn print_decisions(reports: &[FileReport], policy: &Policy) {
         let _ = writeln!(
             out,
             "{word} {}: {} [{}]",
-            r.file,
-            d.message,
+            term(&r.file),
+            term(&d.message),
             d.code.as_str()
         );
         if d.verdict != Verdict::Allow || d.pin.is_some() {
-            let _ = writeln!(out, "      fix: {}", d.fix);
+            let _ = writeln!(out, "      fix: {}", term(&d.fix));
         }
     }
 }
@@ -122,13 +124,21 @@ pub fn print_decisions(reports: &[FileReport], policy: &Policy) {
 /// One line saying which trust file (if any) the decisions came from.
 pub fn policy_line(policy: &Policy) -> String {
     let settings = format!(
-        "unattested = {}, tofu = {}{}",
+        "unattested = {}, tofu = {}{}{}",
         policy.unattested.as_str(),
         policy.tofu,
+        if policy.require_environment_proof {
+            ", require-environment-proof"
+        } else {
+            ""
+        },
         if policy.locked { ", locked" } else { "" }
     );
     match &policy.source {
-        Some(p) => format!("trust file: {} ({settings})", p.display()),
+        Some(p) => format!(
+            "trust file: {} ({settings})",
+            term(&p.display().to_string())
+        ),
         None => "no trust file used: every file is verified, the publisher the index reported is accepted, unattested files are warned about (`pyprov trust add` creates pyprov.toml)".into(),
     }
 }
@@ -141,16 +151,16 @@ pub fn print_text(reports: &[FileReport], expect: &Expectation) {
 }
 
 fn text_line(r: &FileReport, expect: &Expectation) -> String {
-    let name = &r.file;
+    let name = term(&r.file);
     match (&r.reason, &r.identity) {
         (Some(f), _) => format!(
             "FAIL {name}: {} [{}]\n     fix: {}",
-            f.message,
+            term(&f.message),
             f.reason.code(),
             hint(f.reason)
         ),
         (None, Some(id)) => {
-            let mut s = format!("PASS {name}: built by {}", id.describe());
+            let mut s = format!("PASS {name}: built by {}", term(&id.describe()));
             if let Some(t) = &r.transparency_log {
                 if let Some(i) = t.log_index {
                     s.push_str(&format!(", logged at index {i}"));
@@ -195,5 +205,94 @@ pub fn hint(reason: Reason) -> &'static str {
         Reason::Malformed => "the provenance document is damaged; fetch it again",
         Reason::TooLarge => "the provenance document is larger than any real one; do not trust it",
         Reason::NoProvenance => "pass --provenance, --attestation or --bundle, or put the sidecar next to the file",
+    }
+}
+
+/// Text that an index or a certificate supplied, made safe to print on a terminal: every
+/// control character (C0, DEL, C1: escape sequences, carriage returns, newlines), every bidi
+/// override or isolate, and every other invisible formatting character is shown as a Rust-style
+/// escape (`\x1b`, `\r`, `\u{202e}`) instead of being interpreted. A hostile file name or
+/// certificate field could otherwise rewrite what the terminal shows (`\x1b[2J`, `\r` over a
+/// DENY line), plant a hyperlink (`\x1b]8;;...`), or reorder the characters a person reads.
+///
+/// Apply it when rendering text, never to JSON: serde escapes control characters, and JSON
+/// consumers need the exact bytes.
+pub fn term(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_on_terminal) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_on_terminal(c) {
+            out.push(c);
+            continue;
+        }
+        let _ = match c {
+            '\n' => write!(out, "\\n"),
+            '\r' => write!(out, "\\r"),
+            '\t' => write!(out, "\\t"),
+            c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+            c => write!(out, "\\u{{{:x}}}", c as u32),
+        };
+    }
+    Cow::Owned(out)
+}
+
+/// [`term`] for text of several lines that pyprov itself split (pip's messages relayed
+/// line by line): each line is made safe, the newlines between them are kept.
+pub fn term_lines(s: &str) -> String {
+    s.split('\n').map(term).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a terminal could act on `c` instead of showing it, or show nothing for it.
+fn unsafe_on_terminal(c: char) -> bool {
+    c.is_control() // C0, DEL and C1 (U+0080-U+009F, where a lone U+009B is a CSI)
+        || matches!(c,
+            // Bidi embeddings, overrides, isolates and marks ("Trojan Source").
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            // Line and paragraph separators: a line break to some terminals and viewers.
+            | '\u{2028}' | '\u{2029}'
+            // The rest of Unicode's invisible format characters (category Cf) and fillers
+            // that render as nothing.
+            | '\u{00ad}' | '\u{034f}' | '\u{0600}'..='\u{0605}' | '\u{06dd}' | '\u{070f}'
+            | '\u{0890}'..='\u{0891}' | '\u{08e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}'
+            | '\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_text_shows_controls_and_invisible_characters_as_escapes() {
+        assert!(matches!(term("pkg-1.0.tar.gz"), Cow::Borrowed(_)));
+        assert_eq!(term("héllo wörld €"), "héllo wörld €");
+        assert_eq!(
+            term("\x1b]8;;https://evil.example\x1b\\ok\x1b]8;;\x1b\\"),
+            "\\x1b]8;;https://evil.example\\x1b\\ok\\x1b]8;;\\x1b\\"
+        );
+        assert_eq!(term("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(
+            term("DENY\rALLOW\n\t\0\x7f"),
+            "DENY\\rALLOW\\n\\t\\x00\\x7f"
+        );
+        assert_eq!(term("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(term("abc\u{202e}lmth.exe"), "abc\\u{202e}lmth.exe");
+        for c in [
+            '\u{202a}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200b}',
+            '\u{feff}',
+            '\u{2028}',
+            '\u{e0041}',
+        ] {
+            assert_eq!(term(&c.to_string()), format!("\\u{{{:x}}}", c as u32));
+        }
+        assert_eq!(term_lines("one\x1b[A\ntwo\r"), "one\\x1b[A\ntwo\\r");
     }
 }

@@ -751,3 +751,117 @@ fn several_attestations_must_all_verify() {
     let (exit, json) = ctx.verify(&[w, "--attestation", p, junk.to_str().unwrap()]);
     assert_eq!((exit, reason(&json)), (1, "malformed"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificate and file-name text on the terminal
+// ---------------------------------------------------------------------------------------------
+
+/// A hyperlink (OSC 8), a screen clear, a carriage return and a right-to-left override.
+const HOSTILE: &str = "v1\x1b]8;;evil.example\x1b\\ok\x1b]8;;\x1b\\\x1b[2J\r\u{202e}lmx.exe";
+/// How pyprov shows it.
+const HOSTILE_SHOWN: &str =
+    "v1\\x1b]8;;evil.example\\x1b\\ok\\x1b]8;;\\x1b\\\\x1b[2J\\r\\u{202e}lmx.exe";
+
+/// pyprov in the scratch directory (no trust file is found there), text output.
+fn text(ctx: &Ctx, args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .current_dir(ctx.dir.path())
+        .env_remove("CI")
+        .env_remove("PYPROV_TRUST_FILE")
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+fn has_no_terminal_controls(s: &str) -> bool {
+    !s.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+}
+
+#[test]
+fn inspect_shows_a_multibyte_commit_without_panicking() {
+    let ctx = Ctx::new();
+    let mut identity = Identity::github("example/project", "release.yml", "refs/tags/v1.0.0");
+    identity.source_repository_digest = Some("a€€€€".into());
+    let att = ctx.write(
+        "att.json",
+        ctx.pki.pep740_attestation(&Signing {
+            identity,
+            ..Signing::default()
+        }),
+    );
+    let (code, out) = text(&ctx, &["inspect", att.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines.contains(
+            &"    claims to be signed by: github:example/project/release.yml at refs/tags/v1.0.0 (a€€€€)"
+        ),
+        "{out}"
+    );
+    assert!(lines.contains(&"    commit: a€€€€"), "{out}");
+}
+
+#[test]
+fn certificate_fields_and_file_names_reach_the_terminal_escaped() {
+    let ctx = Ctx::new();
+    let mut identity = Identity::github("example/project", "release.yml", "refs/tags/v1.0.0")
+        .with_deployment_environment(HOSTILE);
+    identity.source_repository_ref = Some(format!("refs/tags/{HOSTILE}"));
+    let name = format!("example-1.0.0-{HOSTILE}.whl");
+    let signing = Signing {
+        identity,
+        statement: pki::statement(
+            &name,
+            &pki::sha256_hex(CONTENTS),
+            pki::PUBLISH_PREDICATE_V1,
+            Value::Null,
+        ),
+        ..Signing::default()
+    };
+    let wheel = ctx.write(&name, CONTENTS);
+    let att = ctx.write("att.json", ctx.pki.pep740_attestation(&signing));
+
+    let (_, out) = text(&ctx, &["inspect", att.to_str().unwrap()]);
+    assert!(has_no_terminal_controls(&out), "{out:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    for want in [
+        format!("    claims to be signed by: github:example/project/release.yml at refs/tags/{HOSTILE_SHOWN} (4f0c3d8b2a9e)"),
+        format!("    ref: refs/tags/{HOSTILE_SHOWN}"),
+        format!("    environment: {HOSTILE_SHOWN}"),
+        format!("    subject: example-1.0.0-{HOSTILE_SHOWN}.whl sha256:{}", pki::sha256_hex(CONTENTS)),
+    ] {
+        assert!(lines.contains(&want.as_str()), "{want}\n{out}");
+    }
+
+    let root = ctx.root.to_str().unwrap();
+    let args = [
+        "verify",
+        wheel.to_str().unwrap(),
+        "--attestation",
+        att.to_str().unwrap(),
+        "--trusted-root",
+        root,
+    ];
+    let (_, out) = text(&ctx, &args);
+    assert!(has_no_terminal_controls(&out), "{out:?}");
+    let shown_file = wheel.display().to_string().replace(HOSTILE, HOSTILE_SHOWN);
+    assert!(
+        out.contains(&format!("{shown_file}: built by github:example/project/release.yml at refs/tags/{HOSTILE_SHOWN} (4f0c3d8b2a9e)")),
+        "{out}"
+    );
+    // With an explicit expectation: the other text path.
+    let mut explicit = args.to_vec();
+    explicit.extend(["--publisher", "github:example/project"]);
+    let (_, out) = text(&ctx, &explicit);
+    assert!(has_no_terminal_controls(&out), "{out:?}");
+    assert!(out.contains(&shown_file), "{out}");
+
+    // JSON keeps the exact text.
+    let (_, json) = ctx.verify_att(&wheel, &att, &[]);
+    assert_eq!(json["files"][0]["identity"]["environment"], HOSTILE);
+    assert_eq!(json["files"][0]["file"], wheel.display().to_string());
+}

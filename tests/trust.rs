@@ -818,7 +818,7 @@ fn trust_show_prints_the_effective_policy_and_every_entry() {
     let json = run(&mut c).json();
     assert_eq!(
         json["policy"],
-        serde_json::json!({"unattested": "deny", "tofu": true, "locked": true})
+        serde_json::json!({"unattested": "deny", "tofu": true, "require-environment-proof": false, "locked": true})
     );
     let pk = &json["packages"];
     assert_eq!(
@@ -826,6 +826,7 @@ fn trust_show_prints_the_effective_policy_and_every_entry() {
         serde_json::json!({
             "publisher": ["gitlab:acme/platform/internal-lib//.gitlab-ci.yml"],
             "environment": "release",
+            "require-environment-proof": null,
             "unattested": null,
             "pinned": null,
             "line": 7,
@@ -1109,4 +1110,170 @@ fn concurrent_pins_on_first_use_lose_nothing() {
         .collect();
     leftovers.sort();
     assert_eq!(leftovers, [".pyprov.toml.lock", "pyprov.toml"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// An environment the certificate cannot prove
+// ---------------------------------------------------------------------------------------------
+
+/// `pkg-1.0.tar.gz` signed by github:o/pkg/release.yml with no Deployment Environment claim.
+fn unproven_environment(p: &Project) -> String {
+    Signer::new(p).attested(
+        p,
+        "pkg-1.0.tar.gz",
+        Identity::github("o/pkg", "release.yml", "refs/tags/v1.0"),
+    )
+}
+
+#[test]
+fn an_environment_the_certificate_cannot_prove_is_a_warning_with_its_own_code() {
+    let p = Project::new();
+    let sdist = unproven_environment(&p);
+    p.write(
+        "pyprov.toml",
+        "[packages]\npkg = { publisher = \"github:o/pkg\", environment = \"pypi\" }\n",
+    );
+    let out = p.verify(&[&sdist]);
+    // A warning: `verify` fails on it, as on every warning.
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(decision(&json, 0), dc("warn", "environment-unproven"));
+    assert_eq!(json["files"][0]["environment"], "unproven");
+
+    let text = p.run(&["verify", &sdist, "--trusted-root", p.root.to_str().unwrap()]);
+    let file = p.path("pyprov.toml").display().to_string();
+    assert_eq!(
+        text.stdout,
+        format!(
+            "trust file: {file} (unattested = warn, tofu = false)\n\
+WARN  pkg-1.0.tar.gz: built by github:o/pkg/release.yml at refs/tags/v1.0 (4f0c3d8b2a9e), which {file}:2 allows, but the certificate records no deployment environment, so environment pypi is not proven [environment-unproven]\n      \
+fix: to refuse such files, set require-environment-proof = true in the [policy] of {file} (or on the entry at {file}:2)\n"
+        )
+    );
+}
+
+#[test]
+fn require_environment_proof_refuses_what_the_certificate_cannot_prove() {
+    let p = Project::new();
+    let sdist = unproven_environment(&p);
+    p.write(
+        "pyprov.toml",
+        "[policy]\nrequire-environment-proof = true\n\n[packages]\npkg = { publisher = \"github:o/pkg\", environment = \"pypi\" }\n",
+    );
+    let out = p.verify(&[&sdist]);
+    assert_eq!(out.code, 1);
+    let json = out.json();
+    assert_eq!(decision(&json, 0), dc("deny", "environment-unproven"));
+    let message = json["files"][0]["decision"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(&format!(
+            "so environment pypi is not proven, and [policy] in {} requires proof",
+            p.path("pyprov.toml").display()
+        )),
+        "{message}"
+    );
+    let show = p.run(&["trust", "show"]).stdout;
+    assert!(
+        show.starts_with(&format!(
+            "trust file: {} (unattested = warn, tofu = false, require-environment-proof)\n",
+            p.path("pyprov.toml").display()
+        )),
+        "{show}"
+    );
+
+    // Per package, both ways.
+    p.write(
+        "pyprov.toml",
+        "[policy]\nrequire-environment-proof = true\n\n[packages]\npkg = { publisher = \"github:o/pkg\", environment = \"pypi\", require-environment-proof = false }\n",
+    );
+    assert_eq!(
+        decision(&p.verify(&[&sdist]).json(), 0),
+        dc("warn", "environment-unproven")
+    );
+    p.write(
+        "pyprov.toml",
+        "[packages]\npkg = { publisher = \"github:o/pkg\", environment = \"pypi\", require-environment-proof = true }\n",
+    );
+    let json = p.verify(&[&sdist]).json();
+    assert_eq!(decision(&json, 0), dc("deny", "environment-unproven"));
+    assert_eq!(
+        p.run(&["trust", "show", "--format", "json"]).json()["packages"]["pkg"]
+            ["require-environment-proof"],
+        true
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery stops at the repository root and at the home directory
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_trust_file_above_the_home_directory_or_the_repository_is_not_used() {
+    let p = Project::new();
+    let sdist = p.pypi_attestations();
+    let strict =
+        "[packages]\npypi-attestations = { publisher = \"github:pypa/pypi-attestations\" }\n";
+    // TEMP/pyprov.toml above TEMP/home, the home directory; the project has no .git.
+    fs::remove_dir(p.path(".git")).unwrap();
+    p.write("pyprov.toml", strict);
+    let project = p.path("home/project/sub");
+    fs::create_dir_all(&project).unwrap();
+    fs::copy(p.path(&sdist), project.join(&sdist)).unwrap();
+    fs::copy(
+        p.path(&format!("{sdist}.provenance")),
+        project.join(format!("{sdist}.provenance")),
+    )
+    .unwrap();
+    let verify = |home: &Path, dir: &Path| {
+        let mut c = p.cmd();
+        c.current_dir(dir)
+            .env("HOME", home)
+            .args(["verify", &sdist]);
+        run(&mut c)
+    };
+    let out = verify(&p.path("home"), &project);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.starts_with("no trust file used"),
+        "{}",
+        out.stdout
+    );
+
+    // The home directory's own file is used, and the output names it on its first line.
+    p.write("home/pyprov.toml", strict);
+    let out = verify(&p.path("home"), &project);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some(format!(
+            "trust file: {} (unattested = warn, tofu = false)",
+            p.path("home/pyprov.toml").display()
+        ))
+        .as_deref()
+    );
+    let mut c = p.cmd();
+    c.current_dir(&project)
+        .env("HOME", p.path("home"))
+        .args(["verify", &sdist, "--format", "json"]);
+    let json = run(&mut c).json();
+    assert_eq!(
+        json["trust_file"],
+        p.path("home/pyprov.toml").display().to_string()
+    );
+    assert_eq!(decision(&json, 0), dc("deny", "publisher-changed"));
+
+    // A repository (here a worktree, whose .git is a file) below the home directory: the walk
+    // stops at its root.
+    fs::write(
+        p.path("home/project/.git"),
+        "gitdir: /elsewhere/.git/worktrees/project\n",
+    )
+    .unwrap();
+    let out = verify(&p.path("home"), &project);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with("no trust file used"),
+        "{}",
+        out.stdout
+    );
 }

@@ -12,6 +12,7 @@ use sigstore_verify::types::{Bundle, SignatureContent};
 use crate::cli::{Format, InspectArgs};
 use crate::error::{exit, CliError};
 use crate::files;
+use crate::output::term;
 use crate::verify::document::Document;
 use crate::verify::statement::Statement;
 use crate::verify::{Failure, Identity};
@@ -138,12 +139,14 @@ fn claims(bundle: &Bundle) -> Claimed {
     }
 }
 
+/// The text for one document. Every value is the document's own claim (an index's, a
+/// certificate's), so each is made safe for the terminal before it is printed.
 fn render(doc: &Inspected) -> String {
-    let mut s = format!("{}\n  {NOT_VERIFIED}\n", doc.path);
+    let mut s = format!("{}\n  {NOT_VERIFIED}\n", term(&doc.path));
     if let Some(e) = &doc.error {
         s.push_str(&format!(
             "  unreadable: {} [{}]\n",
-            e.message,
+            term(&e.message),
             e.reason.code()
         ));
         return s;
@@ -153,13 +156,17 @@ fn render(doc: &Inspected) -> String {
     }
     for p in &doc.publishers {
         s.push_str(&format!(
-            "  publisher (as recorded by the index, unsigned): {p}\n"
+            "  publisher (as recorded by the index, unsigned): {}\n",
+            term(&p.to_string())
         ));
     }
     for (i, c) in doc.signatures.iter().enumerate() {
         s.push_str(&format!("  signature {}:\n", i + 1));
         if let Some(id) = &c.claimed_identity {
-            s.push_str(&format!("    claims to be signed by: {}\n", id.describe()));
+            s.push_str(&format!(
+                "    claims to be signed by: {}\n",
+                term(&id.describe())
+            ));
             for (k, v) in [
                 ("san", &id.san),
                 ("issuer", &id.issuer),
@@ -172,7 +179,7 @@ fn render(doc: &Inspected) -> String {
                 ("environment", &id.environment),
             ] {
                 if let Some(v) = v {
-                    s.push_str(&format!("    {k}: {v}\n"));
+                    s.push_str(&format!("    {k}: {}\n", term(v)));
                 }
             }
         }
@@ -180,20 +187,23 @@ fn render(doc: &Inspected) -> String {
             s.push_str(&format!("    certificate valid: {a} to {b}\n"));
         }
         if let Some(p) = &c.predicate_type {
-            s.push_str(&format!("    predicate: {p}\n"));
+            s.push_str(&format!("    predicate: {}\n", term(p)));
         }
         for sub in &c.subjects {
             s.push_str(&format!(
                 "    subject: {} sha256:{}\n",
-                sub.name,
-                sub.sha256.as_deref().unwrap_or("<none>")
+                term(&sub.name),
+                term(sub.sha256.as_deref().unwrap_or("<none>"))
             ));
         }
         if let Some(i) = c.log_index {
-            s.push_str(&format!("    log index: {i} ({})\n", c.log_entry_kind));
+            s.push_str(&format!(
+                "    log index: {i} ({})\n",
+                term(&c.log_entry_kind)
+            ));
         }
         if let Some(t) = &c.claimed_integrated_time {
-            s.push_str(&format!("    claimed log time: {t}\n"));
+            s.push_str(&format!("    claimed log time: {}\n", term(t)));
         }
     }
     s

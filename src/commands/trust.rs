@@ -88,16 +88,16 @@ fn report_edit(path: &Path, package: &str, change: &Edit<'_>) -> Result<u8, CliE
         (Edit::Remove { .. }, _) => "removed",
         _ => "updated",
     };
-    let _ = match file.entry(&name) {
-        Some(e) => writeln!(
-            out,
+    let line = match file.entry(&name) {
+        Some(e) => format!(
             "{what} {}:{}: {}",
             file.path().display(),
             e.line,
             describe_entry(e)
         ),
-        None => writeln!(out, "{what} {}: {name}", file.path().display()),
+        None => format!("{what} {}: {name}", file.path().display()),
     };
+    let _ = writeln!(out, "{}", output::term(&line));
     Ok(exit::OK)
 }
 
@@ -109,6 +109,9 @@ fn describe_entry(e: &PackageEntry) -> String {
     }
     if let Some(env) = &e.environment {
         parts.push(format!("environment {env}"));
+    }
+    if let Some(r) = e.require_environment_proof {
+        parts.push(format!("require-environment-proof {r}"));
     }
     if let Some(u) = e.unattested {
         parts.push(format!("unattested {}", u.as_str()));
@@ -133,6 +136,8 @@ struct ShowJson<'a> {
 struct EntryJson<'a> {
     publisher: Vec<String>,
     environment: Option<&'a str>,
+    #[serde(rename = "require-environment-proof")]
+    require_environment_proof: Option<bool>,
     unattested: Option<trust::Unattested>,
     pinned: Option<&'a str>,
     line: usize,
@@ -159,6 +164,7 @@ fn show(cwd: &Path, explicit: Option<&Path>, locked: bool, format: Format) -> Re
                             EntryJson {
                                 publisher: e.publishers.iter().map(ToString::to_string).collect(),
                                 environment: e.environment.as_deref(),
+                                require_environment_proof: e.require_environment_proof,
                                 unattested: e.unattested,
                                 pinned: e.pinned.as_deref(),
                                 line: e.line,
@@ -177,7 +183,13 @@ fn show(cwd: &Path, explicit: Option<&Path>, locked: bool, format: Format) -> Re
                 let _ = writeln!(out, "no packages");
             }
             for e in entries {
-                let _ = writeln!(out, "  line {:<4} {}", e.line, describe_entry(e));
+                // A learned pin holds what a certificate said (its environment, an email).
+                let _ = writeln!(
+                    out,
+                    "  line {:<4} {}",
+                    e.line,
+                    output::term(&describe_entry(e))
+                );
             }
         }
     }
@@ -214,7 +226,11 @@ fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
             Ok(d) => d.project().to_string(),
             Err(e) => {
                 failed = true;
-                let _ = writeln!(out, "FAIL {}: {e}", f.display());
+                let _ = writeln!(
+                    out,
+                    "FAIL {}",
+                    output::term(&format!("{}: {e}", f.display()))
+                );
                 continue;
             }
         };
@@ -233,7 +249,7 @@ fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
                 msg
             }
         };
-        let _ = writeln!(out, "{} {line}", f.display());
+        let _ = writeln!(out, "{} {line}", output::term(&f.display().to_string()));
     }
     Ok(if failed { exit::FAILED } else { exit::OK })
 }
@@ -258,37 +274,50 @@ fn pin_one(
         )));
     }
     let decision = policy::decide(package, entry.as_ref(), policy, &observed);
-    match (&decision.code, &decision.pin) {
-        (Code::PinnedOnFirstUse, Some(p)) => {
-            let (outcome, updated) = trust::edit(
-                path,
-                &Edit::Pin {
-                    package,
-                    publisher: &p.publisher,
-                    environment: p.environment.as_deref(),
-                    date: &trust::pin_date(),
-                },
-            )?;
-            *file = Some(updated);
-            match outcome {
-                EditOutcome::AlreadyPinned(e) => {
-                    // Pinned by another process meanwhile: check against that pin instead.
-                    let observed = observe_file(engine, artifact, provenance, Some(&e));
-                    let d = policy::decide(package, Some(&e), policy, &observed);
-                    Ok(verdict_line(&d, package, file.as_ref()))
-                }
-                _ => Ok(Ok(format!(
-                    "PINNED {package} to {}{} in {}",
-                    p.publisher,
-                    p.environment
-                        .as_deref()
-                        .map(|e| format!(" (environment {e})"))
-                        .unwrap_or_default(),
-                    path.display()
-                ))),
-            }
+    let (Code::PinnedOnFirstUse, Some(p)) = (&decision.code, &decision.pin) else {
+        return Ok(verdict_line(&decision, package, file.as_ref()));
+    };
+    let (outcome, updated) = trust::edit(
+        path,
+        &Edit::Pin {
+            package,
+            publisher: &p.publisher,
+            environment: p.environment.as_deref(),
+            date: &trust::pin_date(),
+        },
+    )?;
+    let written = updated.entry(package).cloned();
+    *file = Some(updated);
+    match (outcome, written) {
+        (EditOutcome::AlreadyPinned(e), _) => {
+            // Pinned by another process meanwhile: check against that pin instead.
+            let observed = observe_file(engine, artifact, provenance, Some(&e));
+            let d = policy::decide_against_pin(package, &e, policy, &observed);
+            Ok(verdict_line(&d, package, file.as_ref()))
         }
-        _ => Ok(verdict_line(&decision, package, file.as_ref())),
+        // What the file says now, re-read under the lock, not what was asked for.
+        (_, Some(e)) => Ok(Ok(format!(
+            "PINNED {}",
+            output::term(&format!(
+                "{package} to {}{} in {}:{}",
+                e.publishers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                e.environment
+                    .as_deref()
+                    .map(|env| format!(" (environment {env})"))
+                    .unwrap_or_default(),
+                path.display(),
+                e.line
+            ))
+        ))),
+        (_, None) => Err(TrustFileError::NoEntry {
+            path: path.to_path_buf(),
+            package: package.to_string(),
+        }
+        .into()),
     }
 }
 
@@ -302,12 +331,15 @@ fn verdict_line(
             .and_then(|f| f.entry(package).map(|e| (f.path().to_path_buf(), e.line)))
             .map(|(p, l): (PathBuf, usize)| format!(" ({}:{l})", p.display()))
             .unwrap_or_default();
-        return Ok(format!("ALREADY PINNED {package}{at}: {}", d.message));
+        return Ok(format!(
+            "ALREADY PINNED {}",
+            output::term(&format!("{package}{at}: {}", d.message))
+        ));
     }
     Err(format!(
         "FAIL: {} [{}]\n      fix: {}",
-        d.message,
+        output::term(&d.message),
         d.code.as_str(),
-        d.fix
+        output::term(&d.fix)
     ))
 }

@@ -7,7 +7,7 @@ use crate::error::{exit, CliError};
 use crate::files;
 use crate::output::{self, FileReport};
 use crate::trust::policy::{self, Observed, Verdict};
-use crate::trust::{self, EditOutcome, PackageEntry, Policy, TrustFile};
+use crate::trust::{self, PackageEntry, PinOutcome, Policy, TrustFile};
 use crate::verify::distname;
 use crate::verify::document::Document;
 use crate::verify::{Artifact, Engine, Expectation, Failure, PublisherSpec, Reason, Verified};
@@ -92,14 +92,14 @@ fn run_with_policy(args: &VerifyArgs, engine: &Engine) -> Result<u8, CliError> {
                 match (&decision.pin, trust_file.as_mut()) {
                     (Some(pin), Some(tf)) if !policy.locked => {
                         match tf.pin(package, &pin.publisher, pin.environment.as_deref())? {
-                            EditOutcome::AlreadyPinned(e) => {
+                            PinOutcome::AlreadyPinned(e) => {
                                 // Another process pinned it first: judge by its pin.
                                 let observed =
                                     observe_file(engine, artifact, &provenance, Some(&e));
-                                let d = policy::decide(package, Some(&e), &policy, &observed);
+                                let d = policy::decide_against_pin(package, &e, &policy, &observed);
                                 (observed, d)
                             }
-                            EditOutcome::Changed | EditOutcome::Unchanged => (observed, decision),
+                            PinOutcome::Pinned(_) => (observed, decision),
                         }
                     }
                     _ => (observed, decision),

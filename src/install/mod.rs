@@ -938,28 +938,94 @@ fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Trust on first use, after success: packages seen for the first time are pinned to the
-/// publisher their certificate proved.
-fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) {
+/// publisher their certificate proved, and the report says what the trust file pins once the
+/// write is done (re-read under its lock). Every file of a pinned package is judged against
+/// that pin: when another pyprov pinned the package first with another publisher, or two files
+/// of one package were signed by different publishers, the files the pin does not cover become
+/// refusals in the report. Returns false when any file was refused that way.
+fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) -> bool {
     let Some(path) = gate.policy().source.clone() else {
-        return;
+        return true;
     };
-    let Ok(mut trust) = TrustFile::load(&path) else {
-        return;
+    let mut trust = match TrustFile::load(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            run.note(&format!("warning: nothing was pinned: {e}"));
+            return true;
+        }
     };
+    let mut held = true;
     let mut done = std::collections::HashSet::new();
     for v in all {
         let Some(pin) = &v.decision.pin else { continue };
         if !done.insert(v.project.clone()) {
             continue;
         }
-        match trust.pin(&v.project, &pin.publisher, pin.environment.as_deref()) {
-            Ok(_) => run.note(&format!(
-                "pinned {} to {} in {}",
-                v.project,
-                pin.publisher,
-                path.display()
-            )),
-            Err(e) => eprintln!("warning: could not pin {}: {e}", v.project),
+        let outcome = match trust.pin(&v.project, &pin.publisher, pin.environment.as_deref()) {
+            Ok(o) => o,
+            Err(e) => {
+                run.note(&format!("warning: could not pin {}: {e}", v.project));
+                continue;
+            }
+        };
+        let (entry, raced) = match &outcome {
+            trustfile::PinOutcome::Pinned(e) => (e, false),
+            trustfile::PinOutcome::AlreadyPinned(e) => (e, true),
+        };
+        let pinned_to = entry
+            .publishers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let at = format!("{}:{}", path.display(), entry.line);
+        run.note(&if raced {
+            format!("{} was already pinned to {pinned_to} in {at} by another process; its files are judged against that pin", v.project)
+        } else {
+            format!("pinned {} to {pinned_to} in {at}", v.project)
+        });
+        let siblings = all
+            .iter()
+            .filter(|w| w.project == v.project && w.decision.pin.is_some());
+        for w in siblings {
+            let Some(verified) = &w.verified else {
+                continue;
+            };
+            let observed = Observed::Verified(verified.clone());
+            let decision = if raced {
+                policy::decide_against_pin(&w.project, entry, gate.policy(), &observed)
+            } else {
+                policy::decide(&w.project, Some(entry), gate.policy(), &observed)
+            };
+            // A file this run pinned keeps its `pinned-on-first-use` row.
+            if !raced && !decision.denied() {
+                continue;
+            }
+            if decision.denied() {
+                held = false;
+                let already = if run.installed {
+                    "pip has already installed it"
+                } else {
+                    "it is already among the saved files"
+                };
+                run.note(&format!(
+                    "refused after the fact: {}: {} [{}]; {already}",
+                    w.filename,
+                    decision.message,
+                    decision.code.as_str(),
+                ));
+                run.note(&format!("    fix: {}", decision.fix));
+            }
+            let mut judged = Vetted::clone(w);
+            judged.decision = decision;
+            if let Some(row) = run
+                .rows
+                .iter_mut()
+                .find(|r| r.file == w.filename && r.package == w.project)
+            {
+                *row = Row::from_vetted(&judged);
+            }
         }
     }
+    held
 }

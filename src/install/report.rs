@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::gate::{ProvenanceSource, Vetted};
 use crate::cli::Format;
 use crate::index;
+use crate::output::term;
 use crate::trust::policy::{Decision, Verdict};
 
 #[derive(Debug, Clone, Serialize)]
@@ -146,6 +147,8 @@ impl RunReport {
         self.rows.iter().any(Row::denied)
     }
 
+    /// A line for the end of the report. One line: it is printed through [`term`], which
+    /// shows a newline as `\n`.
     pub fn note(&mut self, n: &str) {
         self.notes.push(n.to_string());
     }
@@ -170,8 +173,8 @@ impl RunReport {
         match self.format {
             Format::Json => self.print(),
             Format::Text => {
-                for n in &self.notes[self.shown_notes.min(self.notes.len())..] {
-                    eprintln!("{n}");
+                for n in self.notes.iter().skip(self.shown_notes) {
+                    eprintln!("{}", term(n));
                 }
             }
         }
@@ -207,21 +210,34 @@ impl RunReport {
         }
     }
 
+    /// The text table. Everything in a row came from an index or a certificate, so each field
+    /// is made safe for the terminal ([`term`]) before it is measured and printed.
     pub fn table(&self) -> String {
         let mut out = String::new();
         match &self.trust_file {
-            Some(p) => out.push_str(&format!("trust file: {}\n", p.display())),
+            Some(p) => out.push_str(&format!("trust file: {}\n", term(&p.display().to_string()))),
             None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n"),
         }
-        let widths = [
-            col(&self.rows, |r| &r.package, "PACKAGE"),
-            col(
-                &self.rows,
-                |r| r.version.as_deref().unwrap_or("-"),
-                "VERSION",
-            ),
-            col(&self.rows, |r| &r.file, "FILE"),
-        ];
+        let cells: Vec<[String; 3]> = self
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    term(&r.package).into_owned(),
+                    term(r.version.as_deref().unwrap_or("-")).into_owned(),
+                    term(&r.file).into_owned(),
+                ]
+            })
+            .collect();
+        let width = |i: usize, head: &str| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(head.len())
+        };
+        let widths = [width(0, "PACKAGE"), width(1, "VERSION"), width(2, "FILE")];
         out.push_str(&format!(
             "{:w0$}  {:w1$}  {:w2$}  {:7}  PUBLISHER\n",
             "PACKAGE",
@@ -232,7 +248,7 @@ impl RunReport {
             w1 = widths[1],
             w2 = widths[2]
         ));
-        for r in &self.rows {
+        for (r, [package, version, file]) in self.rows.iter().zip(&cells) {
             let v = match r.verdict {
                 "allow" => style("allow").for_stderr().green().to_string(),
                 "deny" => style("DENY").for_stderr().red().bold().to_string(),
@@ -247,10 +263,8 @@ impl RunReport {
             // Pad before styling: escape codes would break the alignment.
             let pad = " ".repeat(7usize.saturating_sub(r.verdict.len().min(7)));
             out.push_str(&format!(
-                "{:w0$}  {:w1$}  {:w2$}  {v}{pad}  {publisher}\n",
-                r.package,
-                r.version.as_deref().unwrap_or("-"),
-                r.file,
+                "{package:w0$}  {version:w1$}  {file:w2$}  {v}{pad}  {}\n",
+                term(&publisher),
                 w0 = widths[0],
                 w1 = widths[1],
                 w2 = widths[2]
@@ -258,7 +272,7 @@ impl RunReport {
             if self.verbose {
                 out.push_str(&format!(
                     "    from {}{}\n",
-                    r.source,
+                    term(&r.source),
                     if r.from_cache { " (cached)" } else { "" }
                 ));
                 if let Some(ev) = &r.evidence {
@@ -273,7 +287,7 @@ impl RunReport {
                         ("environment", &id.environment),
                     ] {
                         if let Some(v) = v {
-                            out.push_str(&format!("    {k}: {v}\n"));
+                            out.push_str(&format!("    {k}: {}\n", term(v)));
                         }
                     }
                     if let Some(i) = ev.transparency_log.log_index {
@@ -282,9 +296,9 @@ impl RunReport {
                 }
             }
             if r.verdict != "allow" {
-                out.push_str(&format!("    {} [{}]\n", r.message, r.code));
+                out.push_str(&format!("    {} [{}]\n", term(&r.message), term(&r.code)));
                 if let Some(f) = &r.fix {
-                    out.push_str(&format!("    fix: {f}\n"));
+                    out.push_str(&format!("    fix: {}\n", term(f)));
                 }
             }
         }
@@ -301,18 +315,10 @@ impl RunReport {
             ));
         }
         for n in &self.notes {
-            out.push_str(&format!("{n}\n"));
+            out.push_str(&format!("{}\n", term(n)));
         }
         out
     }
-}
-
-fn col<'a>(rows: &'a [Row], f: impl Fn(&'a Row) -> &'a str, head: &str) -> usize {
-    rows.iter()
-        .map(|r| f(r).len())
-        .max()
-        .unwrap_or(0)
-        .max(head.len())
 }
 
 /// pip's -q/-v count for this run: below 0 pyprov's own lines are quieter, as pip's are.
@@ -329,7 +335,7 @@ fn verbosity() -> i32 {
 /// On a terminal progress is drawn and erased; in a CI log it is one plain line per step.
 fn plain_line(msg: &str) {
     if verbosity() >= 0 && !console::Term::stderr().is_term() {
-        eprintln!("pyprov: {msg}");
+        eprintln!("pyprov: {}", term(msg));
     }
 }
 
@@ -341,7 +347,7 @@ pub fn spinner(msg: &str) -> ProgressBar {
         ProgressStyle::with_template("{spinner} {msg} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    pb.set_message(msg.to_string());
+    pb.set_message(term(msg).into_owned());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb
 }
@@ -355,6 +361,50 @@ pub fn bar(len: u64, msg: &str) -> ProgressBar {
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    pb.set_message(msg.to_string());
+    pb.set_message(term(msg).into_owned());
     pb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::policy::fetch_failed;
+
+    #[test]
+    fn the_table_shows_index_and_certificate_text_escaped_and_aligned() {
+        let hostile = "\x1b]8;;evil\x1b\\x\x1b]8;;\x1b\\\x1b[2J\r\u{202e}";
+        let shown = "\\x1b]8;;evil\\x1b\\x\\x1b]8;;\\x1b\\\\x1b[2J\\r\\u{202e}";
+        let file = format!("pkg-1.0-{hostile}.whl");
+        let mut row = Row::from_decision(
+            "pkg",
+            Some("1.0"),
+            "https://index.example/",
+            fetch_failed(&file, "no"),
+        );
+        row.file = file;
+        row.publisher = Some(format!("github:o/{hostile}"));
+        row.git_ref = Some(hostile.into());
+        let mut report = RunReport::new(None, Format::Text);
+        report.rows.push(row);
+        report.note(&format!("note {hostile}"));
+        console::set_colors_enabled_stderr(false);
+        let table = report.table();
+        let lines: Vec<&str> = table.lines().collect();
+        let file_shown = format!("pkg-1.0-{shown}.whl");
+        let width = file_shown.chars().count();
+        assert_eq!(
+            lines[1],
+            format!("PACKAGE  VERSION  {:width$}  VERDICT  PUBLISHER", "FILE")
+        );
+        assert_eq!(
+            lines[2],
+            format!("pkg      1.0      {file_shown}  DENY     github:o/{shown} at {shown}")
+        );
+        assert_eq!(
+            lines[3],
+            format!("    {file_shown} could not be fetched and verified: no [fetch-failed]")
+        );
+        assert_eq!(lines.last(), Some(&format!("note {shown}").as_str()));
+        assert!(!table.contains('\x1b') && !table.contains('\r') && !table.contains('\u{202e}'));
+    }
 }

@@ -66,6 +66,11 @@ pub struct Policy {
     pub unattested: Unattested,
     /// Pin the publisher of a package with no entry the first time one of its files verifies.
     pub tofu: bool,
+    /// Refuse a file whose package names an `environment` the certificate cannot prove (it
+    /// records no deployment environment), unless its entry says otherwise. Off, such a file
+    /// is installed with an `environment-unproven` warning.
+    #[serde(rename = "require-environment-proof")]
+    pub require_environment_proof: bool,
     /// Never write the trust file: what would have been pinned is an error instead.
     pub locked: bool,
     /// The trust file this policy came from; `None` when no trust file is used. (JSON output
@@ -85,6 +90,7 @@ impl Policy {
         Policy {
             unattested: Unattested::Warn,
             tofu: false,
+            require_environment_proof: false,
             locked: false,
             source: None,
             provenance_index: None,
@@ -102,6 +108,8 @@ pub struct PackageEntry {
     /// Any one of these may publish the package; empty when the entry only sets `unattested`.
     pub publishers: Vec<PublisherSpec>,
     pub environment: Option<String>,
+    /// Overrides `[policy] require-environment-proof` for this package (needs `environment`).
+    pub require_environment_proof: Option<bool>,
     pub unattested: Option<Unattested>,
     /// How the entry was learned, e.g. `tofu 2025-06-01`; `None` for entries people wrote.
     pub pinned: Option<String>,
@@ -249,20 +257,46 @@ pub fn package_name(name: &str) -> Result<String, TrustFileError> {
     }
 }
 
-/// Walks up from `start` to the nearest `pyprov.toml`. The walk stops at the root of the
-/// repository `start` is in (the first directory holding `.git` or `.hg`), so a trust file in an
-/// unrelated parent directory never governs a project.
+/// Walks up from `start` to the nearest `pyprov.toml`, never past a boundary: the root of the
+/// repository `start` is in (the first directory holding `.git`, as a directory or a worktree's
+/// file, or `.hg`) or the home directory, whichever comes first, both searched. Outside both,
+/// only `start` itself is searched. A trust file in an unrelated parent directory, or in a
+/// directory other users can write such as `/tmp`, never governs a project.
 pub fn find(start: &Path) -> Option<PathBuf> {
+    let home = home_dir();
+    find_within(start, home.as_deref())
+}
+
+fn find_within(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    let home_real = home.and_then(|h| fs::canonicalize(h).ok());
+    let is_home = |dir: &Path| {
+        home.is_some_and(|h| dir == h)
+            || home_real
+                .as_deref()
+                .is_some_and(|h| fs::canonicalize(dir).is_ok_and(|d| d == h))
+    };
+    let is_boundary =
+        |dir: &Path| dir.join(".git").exists() || dir.join(".hg").exists() || is_home(dir);
+    // With no boundary above `start`, the walk would reach `/`: search `start` alone.
+    let bounded = start.ancestors().any(is_boundary);
     for dir in start.ancestors() {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
             return Some(candidate);
         }
-        if dir.join(".git").exists() || dir.join(".hg").exists() {
+        if !bounded || is_boundary(dir) {
             return None;
         }
     }
     None
+}
+
+/// `$HOME` (`USERPROFILE` on Windows), when set to an absolute path.
+fn home_dir() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
 }
 
 impl TrustFile {
@@ -329,6 +363,14 @@ impl TrustFile {
                             err(value.span(), "`tofu` must be true or false".into())
                         })?
                     }
+                    "require-environment-proof" => {
+                        policy.require_environment_proof = value.as_bool().ok_or_else(|| {
+                            err(
+                                value.span(),
+                                "`require-environment-proof` must be true or false".into(),
+                            )
+                        })?
+                    }
                     "provenance-index" => {
                         let url = value
                             .as_str()
@@ -344,7 +386,7 @@ impl TrustFile {
                     other => {
                         return Err(err(
                             table_key_span(table, other),
-                            format!("unknown policy setting `{other}`: [policy] has `unattested`, `tofu` and `provenance-index`"),
+                            format!("unknown policy setting `{other}`: [policy] has `unattested`, `tofu`, `require-environment-proof` and `provenance-index`"),
                         ))
                     }
                 }
@@ -410,14 +452,16 @@ impl TrustFile {
     }
 
     /// Pins `package` to `publisher` (and the environment the certificate proved), marked
-    /// `pinned = "tofu DATE"`, then reloads this value from the file. When another process
-    /// pinned the package first, nothing is written and that entry is returned to judge by.
+    /// `pinned = "tofu DATE"`, then reloads this value from the file. The entry returned is
+    /// what the file now says, re-read under the lock: the pin this call wrote, or the one
+    /// another process (or a person) wrote first, which may name another publisher. Callers
+    /// report that entry and judge the file by it, never by the publisher they asked for.
     pub fn pin(
         &mut self,
         package: &str,
         publisher: &PublisherSpec,
         environment: Option<&str>,
-    ) -> Result<EditOutcome, TrustFileError> {
+    ) -> Result<PinOutcome, TrustFileError> {
         let date = pin_date();
         let (outcome, file) = edit(
             &self.path,
@@ -429,7 +473,38 @@ impl TrustFile {
             },
         )?;
         *self = file;
-        Ok(outcome)
+        match outcome {
+            EditOutcome::AlreadyPinned(entry) => Ok(PinOutcome::AlreadyPinned(entry)),
+            EditOutcome::Changed | EditOutcome::Unchanged => match self.entry(package) {
+                Some(entry) => Ok(PinOutcome::Pinned(entry.clone())),
+                // The edit validated the file it wrote, so the entry is there; a file changed
+                // by hand between the write and the re-read is reported as having no pin.
+                None => Err(TrustFileError::NoEntry {
+                    path: self.path.clone(),
+                    package: normalize_project_name(package),
+                }),
+            },
+        }
+    }
+}
+
+/// What [`TrustFile::pin`] left in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinOutcome {
+    /// This call wrote the pin; the entry as written.
+    Pinned(PackageEntry),
+    /// The package already named a publisher (another process pinned it a moment ago, or a
+    /// person wrote it): nothing was written, and this entry is what the file must be judged
+    /// by.
+    AlreadyPinned(PackageEntry),
+}
+
+impl PinOutcome {
+    /// The package's entry as the trust file now has it.
+    pub fn entry(&self) -> &PackageEntry {
+        match self {
+            PinOutcome::Pinned(e) | PinOutcome::AlreadyPinned(e) => e,
+        }
     }
 }
 
@@ -455,6 +530,7 @@ where
         key: key.to_string(),
         publishers: Vec::new(),
         environment: None,
+        require_environment_proof: None,
         unattested: None,
         pinned: None,
         line,
@@ -505,6 +581,14 @@ where
                     })?;
                 entry.environment = Some(env.to_string());
             }
+            "require-environment-proof" => {
+                entry.require_environment_proof = Some(value.as_bool().ok_or_else(|| {
+                    err(
+                        value.span(),
+                        "`require-environment-proof` must be true or false".into(),
+                    )
+                })?)
+            }
             "unattested" => entry.unattested = Some(unattested_value(value, err)?),
             "pinned" => {
                 let marker = value.as_str().ok_or_else(|| {
@@ -518,7 +602,7 @@ where
             other => {
                 return Err(err(
                     table_key_span(table, other),
-                    format!("unknown key `{other}` in the entry for `{key}`: entries have publisher, environment, unattested and pinned"),
+                    format!("unknown key `{other}` in the entry for `{key}`: entries have publisher, environment, require-environment-proof, unattested and pinned"),
                 ))
             }
         }
@@ -527,6 +611,12 @@ where
         return Err(err(
             key_span,
             format!("`{key}` sets an environment but no publisher; add publisher = \"SPEC\""),
+        ));
+    }
+    if entry.require_environment_proof.is_some() && entry.environment.is_none() {
+        return Err(err(
+            key_span,
+            format!("`{key}` sets require-environment-proof but no environment to prove; add environment = \"NAME\""),
         ));
     }
     Ok(entry)
@@ -555,11 +645,10 @@ fn table_key_span(table: &dyn TableLike, key: &str) -> Option<Range<usize>> {
 /// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
-    let before = &text[..offset];
+    let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    let on_line = before.rsplit_once('\n').map_or(before, |(_, l)| l);
+    (line, on_line.chars().count() + 1)
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -603,7 +692,8 @@ fn read_text(path: &Path, io_path: &Path) -> Result<Option<String>, TrustFileErr
     };
     String::from_utf8(bytes).map(Some).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+        let valid =
+            String::from_utf8_lossy(e.as_bytes().get(..offset).unwrap_or_default()).into_owned();
         at(
             path,
             &valid,
@@ -885,8 +975,9 @@ fn insert_sorted(packages: &mut Table, name: &str, item: Item) {
         .iter()
         .position(|k| normalize_project_name(k).as_str() > name)
         .unwrap_or(keys.len());
-    let moved: Vec<_> = keys[split..]
+    let moved: Vec<_> = keys
         .iter()
+        .skip(split)
         .filter_map(|k| packages.remove_entry(k))
         .collect();
     packages.insert(name, item);

@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use super::{PackageEntry, Policy, Unattested};
 use crate::verify::{
-    Artifact, Document, Engine, EnvironmentCheck, Expectation, Failure, PublisherSpec, Reason,
-    Verified,
+    Artifact, Document, Engine, Expectation, Failure, PublisherSpec, Reason, Verified,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,6 +42,10 @@ pub enum Code {
     PublisherChanged,
     /// Verified and signed by the expected publisher, but from another deployment environment.
     EnvironmentChanged,
+    /// Verified and signed by the expected publisher, but the entry names a deployment
+    /// environment and the certificate records none, so it is not proven: a warning, or a
+    /// denial under `require-environment-proof`.
+    EnvironmentUnproven,
     /// Provenance is present but does not verify. Denied whatever the policy says.
     ProvenanceInvalid,
     UnattestedDenied,
@@ -71,6 +74,7 @@ impl Code {
             Code::PinnedOnFirstUse => "pinned-on-first-use",
             Code::PublisherChanged => "publisher-changed",
             Code::EnvironmentChanged => "environment-changed",
+            Code::EnvironmentUnproven => "environment-unproven",
             Code::ProvenanceInvalid => "provenance-invalid",
             Code::UnattestedDenied => "unattested-denied",
             Code::UnattestedWarned => "unattested-warned",
@@ -89,6 +93,7 @@ impl Code {
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
         Code::EnvironmentChanged,
+        Code::EnvironmentUnproven,
         Code::ProvenanceInvalid,
         Code::UnattestedDenied,
         Code::UnattestedWarned,
@@ -231,6 +236,25 @@ pub fn decide(
     }
 }
 
+/// The decision for a file whose package was about to be pinned on first use, when the trust
+/// file turned out to pin it already (another process pinned it between this run reading the
+/// file and writing it): `decide` against that pin, saying so. A file signed by someone else
+/// than the pin names is refused like any other `publisher-changed`.
+pub fn decide_against_pin(
+    package: &str,
+    pin: &PackageEntry,
+    policy: &Policy,
+    observed: &Observed,
+) -> Decision {
+    let mut d = decide(package, Some(pin), policy, observed);
+    d.message.push_str(&format!(
+        " ({}:{} was pinned by another process while this one verified the file)",
+        trust_file_name(policy),
+        pin.line
+    ));
+    d
+}
+
 /// The decision for a file whose name is not a wheel or sdist while a trust file is in effect.
 pub fn not_a_distribution(file_name: &str, policy: &Policy) -> Decision {
     Decision::new(
@@ -356,22 +380,50 @@ impl Ctx<'_> {
     }
 
     fn allowed(&self, e: &PackageEntry, v: &Verified) -> Decision {
-        let mut message = format!(
-            "built by {}, which {} allows",
-            v.identity.describe(),
-            self.entry_at(e)
+        let who = v.identity.describe();
+        let at = self.entry_at(e);
+        // Judged from the certificate itself, not from `v.environment`: that one only says
+        // what the expectation `v` was verified with asked for.
+        let Some(env) = e
+            .environment
+            .as_deref()
+            .filter(|_| v.identity.environment.is_none())
+        else {
+            return Decision::new(
+                Verdict::Allow,
+                Code::Allowed,
+                format!("built by {who}, which {at} allows"),
+                "nothing to do".into(),
+            );
+        };
+        let pkg = self.package;
+        let message = format!(
+            "built by {who}, which {at} allows, but the certificate records no deployment environment, so environment {env} is not proven"
         );
-        if let (Some(env), EnvironmentCheck::Unproven) = (&e.environment, v.environment) {
-            message.push_str(&format!(
-                " (environment {env} not proven: the certificate records no deployment environment)"
-            ));
+        match (e.require_environment_proof, self.policy.require_environment_proof) {
+            (Some(true), _) | (None, true) => {
+                let whose = if e.require_environment_proof.is_some() {
+                    format!("its entry at {at}")
+                } else {
+                    format!("[policy] in {}", trust_file_name(self.policy))
+                };
+                Decision::new(
+                    Verdict::Deny,
+                    Code::EnvironmentUnproven,
+                    format!("{message}, and {whose} requires proof"),
+                    format!("do not install this file unless you accept {pkg} from a certificate that predates Fulcio's Deployment Environment claim; then set require-environment-proof = false on the entry at {at}"),
+                )
+            }
+            _ => Decision::new(
+                Verdict::Warn,
+                Code::EnvironmentUnproven,
+                message,
+                format!(
+                    "to refuse such files, set require-environment-proof = true in the [policy] of {} (or on the entry at {at})",
+                    trust_file_name(self.policy)
+                ),
+            ),
         }
-        Decision::new(
-            Verdict::Allow,
-            Code::Allowed,
-            message,
-            "nothing to do".into(),
-        )
     }
 
     /// Verified, and the package names no publisher yet.

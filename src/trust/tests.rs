@@ -190,11 +190,14 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
     let repo = outer.path().join("repo");
     let sub = repo.join("a/b");
     fs::create_dir_all(&sub).unwrap();
-    // Outside any repository the walk goes up to the file.
-    assert_eq!(find(&sub), Some(outer.path().join(FILE_NAME)));
+    // Below the home directory the walk goes up to it, the home directory included.
+    assert_eq!(
+        find_within(&sub, Some(outer.path())),
+        Some(outer.path().join(FILE_NAME))
+    );
     // The repository root bounds it: a parent's file does not govern the repository.
     fs::create_dir(repo.join(".git")).unwrap();
-    assert_eq!(find(&sub), None);
+    assert_eq!(find_within(&sub, Some(outer.path())), None);
     fs::write(repo.join(FILE_NAME), "").unwrap();
     assert_eq!(find(&sub), Some(repo.join(FILE_NAME)));
     assert!(TrustFile::discover(&sub, None).unwrap().is_some());
@@ -206,6 +209,49 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
     ));
     assert_eq!(TrustFile::edit_target(&sub, Some(&missing)), missing);
     assert_eq!(TrustFile::edit_target(&sub, None), repo.join(FILE_NAME));
+}
+
+#[test]
+fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
+    let outer = tempfile::tempdir().unwrap();
+    fs::write(outer.path().join(FILE_NAME), "").unwrap();
+    let home = outer.path().join("home");
+    let project = home.join("project/src");
+    fs::create_dir_all(&project).unwrap();
+    assert_eq!(find_within(&project, Some(&home)), None);
+    // The home directory's own file counts, spelled through a symlink too.
+    fs::write(home.join(FILE_NAME), "").unwrap();
+    assert_eq!(
+        find_within(&project, Some(&home)),
+        Some(home.join(FILE_NAME))
+    );
+    #[cfg(unix)]
+    {
+        let link = outer.path().join("home-link");
+        std::os::unix::fs::symlink(&home, &link).unwrap();
+        fs::remove_file(home.join(FILE_NAME)).unwrap();
+        assert_eq!(find_within(&project, Some(&link)), None);
+    }
+
+    // A git worktree's `.git` is a file; it bounds the walk like a directory.
+    let worktree = outer.path().join("elsewhere/wt");
+    fs::create_dir_all(worktree.join("sub")).unwrap();
+    fs::write(
+        worktree.join(".git"),
+        "gitdir: /somewhere/.git/worktrees/wt\n",
+    )
+    .unwrap();
+    fs::write(outer.path().join("elsewhere").join(FILE_NAME), "").unwrap();
+    assert_eq!(find_within(&worktree.join("sub"), Some(&home)), None);
+
+    // Outside both (a checkout in /tmp with no .git): only the starting directory counts.
+    let loose = outer.path().join("loose/sub");
+    fs::create_dir_all(&loose).unwrap();
+    fs::write(outer.path().join("loose").join(FILE_NAME), "").unwrap();
+    assert_eq!(find_within(&loose, Some(&home)), None);
+    assert_eq!(find_within(&loose, None), None);
+    fs::write(loose.join(FILE_NAME), "").unwrap();
+    assert_eq!(find_within(&loose, None), Some(loose.join(FILE_NAME)));
 }
 
 fn spec(s: &str) -> PublisherSpec {
@@ -491,4 +537,64 @@ fn line_col_counts_characters() {
     assert_eq!(line_col("ab", 99), (1, 3));
     // An offset inside a multi-byte character does not panic.
     assert_eq!(line_col("é", 1), (1, 1));
+}
+
+#[test]
+fn a_pin_that_loses_a_race_returns_the_winners_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    fs::write(&path, "[policy]\ntofu = true\n").unwrap();
+    // Both processes read the file before either pinned.
+    let mut first = TrustFile::load(&path).unwrap();
+    let mut second = TrustFile::load(&path).unwrap();
+    let a = spec("github:acme/pkg/release.yml");
+    let b = spec("github:mallory/pkg/release.yml");
+
+    let won = first.pin("Pkg", &a, Some("pypi")).unwrap();
+    let PinOutcome::Pinned(entry) = &won else {
+        panic!("{won:?}")
+    };
+    assert_eq!(entry.publishers, std::slice::from_ref(&a));
+    assert_eq!(entry.environment.as_deref(), Some("pypi"));
+    assert!(entry
+        .pinned
+        .as_deref()
+        .is_some_and(|p| p.starts_with("tofu ")));
+
+    let lost = second.pin("pkg", &b, None).unwrap();
+    let PinOutcome::AlreadyPinned(entry) = &lost else {
+        panic!("{lost:?}")
+    };
+    assert_eq!(
+        entry.publishers,
+        std::slice::from_ref(&a),
+        "the winner's publisher"
+    );
+    assert_eq!(lost.entry(), won.entry());
+    // The loser's view is the file as it now is, and nothing of its pin was written.
+    assert_eq!(second.entry("pkg"), Some(won.entry()));
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("mallory"), "{text}");
+}
+
+#[test]
+fn require_environment_proof_is_a_policy_and_an_entry_setting() {
+    let f = parse(
+        "[policy]\nrequire-environment-proof = true\n\n[packages]\na = { publisher = \"github:o/a\", environment = \"pypi\", require-environment-proof = false }\n",
+    )
+    .unwrap();
+    assert!(f.policy().require_environment_proof);
+    assert_eq!(f.entry("a").unwrap().require_environment_proof, Some(false));
+    assert!(!parse("").unwrap().policy().require_environment_proof);
+
+    let (l, _, m) = parse_error("[policy]\nrequire-environment-proof = \"yes\"\n");
+    assert_eq!(
+        (l, m.as_str()),
+        (2, "`require-environment-proof` must be true or false")
+    );
+    let (l, _, m) = parse_error(
+        "[packages]\na = { publisher = \"github:o/a\", require-environment-proof = true }\n",
+    );
+    assert_eq!(l, 2);
+    assert!(m.contains("no environment to prove"), "{m}");
 }

@@ -127,7 +127,9 @@ impl Identity {
                 s.push_str(&format!(" at {r}"));
             }
             if let Some(c) = &self.commit {
-                s.push_str(&format!(" ({})", &c[..c.len().min(12)]));
+                // The certificate's text, not necessarily hex: count characters, not bytes.
+                let short: String = c.chars().take(12).collect();
+                s.push_str(&format!(" ({short})"));
             }
             return s;
         }

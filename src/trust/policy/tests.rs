@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::verify::identity::{GITHUB_ISSUER, GITLAB_ISSUER};
-use crate::verify::{Identity, TlogInfo};
+use crate::verify::{EnvironmentCheck, Identity, TlogInfo};
 
 #[allow(clippy::field_reassign_with_default)] // Identity has a private field: no struct literal.
 fn github(repo: &str, workflow: &str, git_ref: &str, env: Option<&str>) -> Verified {
@@ -65,6 +65,7 @@ fn entry(name: &str, publishers: &[&str]) -> PackageEntry {
         key: name.into(),
         publishers: publishers.iter().map(|p| p.parse().unwrap()).collect(),
         environment: None,
+        require_environment_proof: None,
         unattested: None,
         pinned: None,
         line: 7,
@@ -75,6 +76,7 @@ fn file_policy(unattested: Unattested, tofu: bool, locked: bool) -> Policy {
     Policy {
         unattested,
         tofu,
+        require_environment_proof: false,
         locked,
         source: Some(PathBuf::from("pyprov.toml")),
         provenance_index: None,
@@ -413,4 +415,100 @@ fn codes_are_stable_strings() {
     for v in [Verdict::Allow, Verdict::Warn, Verdict::Deny] {
         assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
     }
+}
+
+#[test]
+fn an_environment_the_certificate_cannot_prove_is_a_warning_or_a_refusal() {
+    let mut e = entry("pkg", &["github:o/pkg"]);
+    e.environment = Some("pypi".into());
+    let no_env = || Observed::Verified(github("o/pkg", "release.yml", "refs/tags/v1", None));
+    let lenient = file_policy(Unattested::Deny, false, false);
+    let d = decide("pkg", Some(&e), &lenient, &no_env());
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::EnvironmentUnproven, Verdict::Warn)
+    );
+    assert_eq!(
+        d.message,
+        "built by github:o/pkg/release.yml at refs/tags/v1 (0123456789ab), which pyprov.toml:7 allows, but the certificate records no deployment environment, so environment pypi is not proven"
+    );
+    assert!(
+        d.fix.contains("require-environment-proof = true"),
+        "{}",
+        d.fix
+    );
+
+    let strict = Policy {
+        require_environment_proof: true,
+        ..lenient.clone()
+    };
+    let d = decide("pkg", Some(&e), &strict, &no_env());
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::EnvironmentUnproven, Verdict::Deny)
+    );
+    assert!(
+        d.message
+            .ends_with("and [policy] in pyprov.toml requires proof"),
+        "{}",
+        d.message
+    );
+
+    // The entry wins over the policy, both ways.
+    e.require_environment_proof = Some(false);
+    assert_eq!(
+        decide("pkg", Some(&e), &strict, &no_env()).verdict,
+        Verdict::Warn
+    );
+    e.require_environment_proof = Some(true);
+    let d = decide("pkg", Some(&e), &lenient, &no_env());
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(
+        d.message
+            .ends_with("and its entry at pyprov.toml:7 requires proof"),
+        "{}",
+        d.message
+    );
+
+    // A proven environment, or none asked for, is plainly allowed.
+    let proven = Observed::Verified(github("o/pkg", "release.yml", "refs/tags/v1", Some("pypi")));
+    assert_eq!(
+        decide("pkg", Some(&e), &strict, &proven).code,
+        Code::Allowed
+    );
+    let plain = entry("pkg", &["github:o/pkg"]);
+    assert_eq!(
+        decide("pkg", Some(&plain), &strict, &no_env()).code,
+        Code::Allowed
+    );
+}
+
+#[test]
+fn a_pin_another_process_wrote_first_is_what_the_file_is_judged_by() {
+    let mut pin = entry("pkg", &["github:acme/pkg/release.yml"]);
+    pin.pinned = Some("tofu 2025-06-01".into());
+    let policy = file_policy(Unattested::Warn, true, false);
+    let ours = Observed::Verified(github("mallory/pkg", "release.yml", "refs/tags/v1", None));
+    let d = decide_against_pin("pkg", &pin, &policy, &ours);
+    assert_eq!(
+        code_and_verdict(&d),
+        (Code::PublisherChanged, Verdict::Deny)
+    );
+    assert!(
+        d.message
+            .starts_with("expected github:acme/pkg/release.yml, signed by github:mallory/pkg"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.ends_with(
+            "(pyprov.toml:7 was pinned by another process while this one verified the file)"
+        ),
+        "{}",
+        d.message
+    );
+    let same = Observed::Verified(github("acme/pkg", "release.yml", "refs/tags/v1", None));
+    let d = decide_against_pin("pkg", &pin, &policy, &same);
+    assert_eq!(code_and_verdict(&d), (Code::Allowed, Verdict::Allow));
+    assert!(d.pin.is_none());
 }

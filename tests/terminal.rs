@@ -1,0 +1,263 @@
+//! What `pyprov install` reports, on the terminal and in JSON, for the cases a verdict alone
+//! hides: certificate text that would drive the terminal, an `environment` the certificate
+//! cannot prove, and a trust-on-first-use pin that another process won. Real pip in a real
+//! virtualenv, a real index on 127.0.0.1, files signed by the throwaway Sigstore.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+use support::dists::{self, Dist};
+use support::index::TestIndex;
+use support::pki::{self, Identity, TestPki};
+use support::venv::Venv;
+
+const REPO: &str = "acme/widgets";
+/// A hyperlink (OSC 8), a screen clear, a carriage return and a right-to-left override.
+const HOSTILE: &str = "v1\x1b]8;;evil\x1b\\ok\x1b]8;;\x1b\\\x1b[2J\r\u{202e}lmx";
+const HOSTILE_SHOWN: &str = "v1\\x1b]8;;evil\\x1b\\ok\\x1b]8;;\\x1b\\\\x1b[2J\\r\\u{202e}lmx";
+
+struct Ctx {
+    _dir: tempfile::TempDir,
+    pki: TestPki,
+    root: PathBuf,
+    index: TestIndex,
+    venv: Venv,
+    cache: PathBuf,
+    work: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> Ctx {
+        let (dir, pki, root) = support::sandbox();
+        let work = dir.path().join("project");
+        std::fs::create_dir(&work).unwrap();
+        std::fs::create_dir(work.join(".git")).unwrap();
+        let venv = Venv::create(&dir.path().join("venv"));
+        Ctx {
+            cache: dir.path().join("cache"),
+            index: TestIndex::new(),
+            _dir: dir,
+            pki,
+            root,
+            venv,
+            work,
+        }
+    }
+
+    /// Serves `dist` signed by `identity`, under the GitHub publisher REPO/release.yml.
+    fn publish(&self, dist: &Dist, identity: Identity) {
+        let prov = dists::provenance_with(
+            &self.pki,
+            dist,
+            identity,
+            pki::github_publisher(REPO, "release.yml", None),
+        );
+        self.index
+            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+    }
+
+    fn trust_file(&self, text: &str) {
+        std::fs::write(self.work.join("pyprov.toml"), text).unwrap();
+    }
+
+    fn read_trust_file(&self) -> String {
+        std::fs::read_to_string(self.work.join("pyprov.toml")).unwrap()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("pyprov").unwrap();
+        Venv::clean_env(&mut cmd);
+        cmd.env_remove("CI")
+            .env_remove("PYPROV_LOCKED")
+            .env_remove("PYPROV_TRUST_FILE")
+            .env("PYPROV_CACHE_DIR", &self.cache)
+            .env("NO_COLOR", "1")
+            .current_dir(&self.work)
+            .arg("install")
+            .arg("--python")
+            .arg(self.venv.python())
+            .arg("--trusted-root")
+            .arg(&self.root)
+            .args(["-i", &self.index.url()])
+            .args(args);
+        cmd
+    }
+
+    /// (exit status, stderr) of a text run.
+    fn install_text(&self, args: &[&str]) -> (i32, String) {
+        let out = self.command(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code().unwrap_or(-1), err)
+    }
+
+    fn install_json(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.command(&all).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            report(&out.stdout, &out.stderr),
+        )
+    }
+}
+
+/// The report: the last JSON object on stdout (pip's own output shares it).
+fn report(stdout: &[u8], stderr: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(stdout);
+    text.rfind("\n{")
+        .map(|i| &text[i + 1..])
+        .or_else(|| text.starts_with('{').then_some(&text[..]))
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_else(|| panic!("no report:\n{text}\n{}", String::from_utf8_lossy(stderr)))
+}
+
+fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
+    json["files"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
+        .unwrap_or(&Value::Null)
+}
+
+fn widget() -> Dist {
+    dists::wheel("widget", "1.0", &[], &[])
+}
+
+/// The release workflow at `git_ref`, its Build Config URI naming the same ref.
+fn release_at(git_ref: &str) -> Identity {
+    let mut id = Identity::github(REPO, "release.yml", "refs/tags/v1.0").with_build_config_uri(
+        &format!("https://github.com/{REPO}/.github/workflows/release.yml@{git_ref}"),
+    );
+    id.source_repository_ref = Some(git_ref.into());
+    id
+}
+
+#[test]
+fn an_unproven_environment_and_hostile_certificate_text_show_in_the_install_table() {
+    let ctx = Ctx::new();
+    let dist = widget();
+    ctx.publish(&dist, release_at(&format!("refs/tags/{HOSTILE}")));
+    ctx.trust_file(&format!(
+        "[packages]\nwidget = {{ publisher = \"github:{REPO}/release.yml\", environment = \"pypi\" }}\n"
+    ));
+    let (code, err) = ctx.install_text(&["widget"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(ctx.venv.has_package("widget"));
+    assert!(
+        !err.contains('\x1b') && !err.contains('\r') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    let file = ctx.work.join("pyprov.toml").display().to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("widget "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        lines[at],
+        format!(
+            "widget   1.0      {}  warn     github:{REPO}/release.yml at refs/tags/{HOSTILE_SHOWN}",
+            dist.filename
+        )
+    );
+    assert_eq!(
+        lines[at + 1],
+        format!("    built by github:{REPO}/release.yml at refs/tags/{HOSTILE_SHOWN} (4f0c3d8b2a9e), which {file}:2 allows, but the certificate records no deployment environment, so environment pypi is not proven [environment-unproven]")
+    );
+    assert_eq!(
+        lines[at + 2],
+        format!("    fix: to refuse such files, set require-environment-proof = true in the [policy] of {file} (or on the entry at {file}:2)")
+    );
+    assert!(err.contains(&format!("trust file: {file}\n")), "{err}");
+
+    // JSON: the same warning, the exact certificate text.
+    let (code, json) = ctx.install_json(&["--force-reinstall", "widget"]);
+    assert_eq!(code, 0, "{json:#}");
+    let r = row(&json, &dist.filename);
+    assert_eq!(
+        (&r["verdict"], &r["code"]),
+        (&"warn".into(), &"environment-unproven".into())
+    );
+    assert_eq!(r["git_ref"], format!("refs/tags/{HOSTILE}"));
+    assert_eq!(json["trust_file"], file);
+}
+
+#[test]
+fn require_environment_proof_refuses_the_install() {
+    let ctx = Ctx::new();
+    let dist = widget();
+    ctx.publish(&dist, release_at("refs/tags/v1.0"));
+    ctx.trust_file(&format!(
+        "[policy]\nrequire-environment-proof = true\n\n[packages]\nwidget = {{ publisher = \"github:{REPO}/release.yml\", environment = \"pypi\" }}\n"
+    ));
+    let (code, json) = ctx.install_json(&["widget"]);
+    assert_eq!(code, 1, "{json:#}");
+    let r = row(&json, &dist.filename);
+    assert_eq!(
+        (&r["verdict"], &r["code"]),
+        (&"deny".into(), &"environment-unproven".into())
+    );
+    assert_eq!(json["installed"], false);
+    assert!(!ctx.venv.has_package("widget"));
+}
+
+#[test]
+fn a_pin_another_process_wrote_first_is_what_the_report_names_and_judges_by() {
+    let ctx = Ctx::new();
+    let dist = widget();
+    ctx.publish(&dist, release_at("refs/tags/v1.0"));
+    ctx.trust_file("[policy]\ntofu = true\n");
+    // Slow enough that the other pin lands while this install runs.
+    ctx.index.set_latency(Duration::from_millis(300));
+    let mut cmd = ctx.command(&["--format", "json", "widget"]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // pyprov reads the trust file before it asks the index anything.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ctx.index.requests().is_empty() {
+        assert!(Instant::now() < deadline, "pyprov never asked the index");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let other = "[policy]\ntofu = true\n\n[packages]\nwidget = { publisher = \"github:mallory/widgets/release.yml\", pinned = \"tofu 2025-06-01\" }\n";
+    ctx.trust_file(other);
+    let out = child.wait_with_output().unwrap();
+    let json = report(&out.stdout, &out.stderr);
+
+    // The file keeps the other process's pin, and the report says so and judges by it.
+    assert_eq!(ctx.read_trust_file(), other);
+    let file = ctx.work.join("pyprov.toml").display().to_string();
+    let r = row(&json, &dist.filename);
+    assert_eq!(
+        (&r["verdict"], &r["code"]),
+        (&"deny".into(), &"publisher-changed".into()),
+        "{json:#}"
+    );
+    assert_eq!(
+        r["message"],
+        format!("expected github:mallory/widgets/release.yml, signed by github:{REPO}, workflow release.yml at refs/tags/v1.0 ({file}:5 was pinned by another process while this one verified the file)")
+    );
+    let notes: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        notes.first().copied(),
+        Some(format!("widget was already pinned to github:mallory/widgets/release.yml in {file}:5 by another process; its files are judged against that pin").as_str()),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with(&format!("refused after the fact: {}: ", dist.filename))),
+        "{notes:?}"
+    );
+}
