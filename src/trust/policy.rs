@@ -88,7 +88,7 @@ impl Code {
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 14] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
