@@ -53,7 +53,10 @@ fn finish(result: Result<u8, pyprov::error::CliError>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {}", pyprov::index::redact_text(&e.to_string()));
+            eprintln!(
+                "error: {}",
+                pyprov::output::term_lines(&pyprov::index::redact_text(&e.to_string()))
+            );
             ExitCode::from(e.exit_code())
         }
     }

@@ -22,6 +22,11 @@ pub const INTEGRITY_JSON: &str = "application/vnd.pypi.integrity.v1+json";
 pub const MAX_PAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Provenance and PEP 658 metadata documents.
 pub const MAX_SMALL_BYTES: usize = 8 * 1024 * 1024;
+/// The largest distribution file pyprov downloads (the largest wheels on PyPI are a few GiB).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+/// How long one file's download may take in all, retries included: an index that trickles
+/// bytes forever must not hold pip (and the gate) forever.
+pub const FILE_DEADLINE: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -422,9 +427,17 @@ impl Client {
             while let Some(chunk) = stream.next().await {
                 match chunk {
                     Ok(c) => {
+                        written += c.len() as u64;
+                        if written > MAX_FILE_BYTES {
+                            return Err(IndexError::Parse {
+                                url: redact(url),
+                                message: format!(
+                                    "the file is larger than {MAX_FILE_BYTES} bytes, pyprov's limit"
+                                ),
+                            });
+                        }
                         hasher.update(&c);
                         file.write_all(&c).await.map_err(io_err)?;
-                        written += c.len() as u64;
                     }
                     Err(_) => {
                         broken = true;

@@ -88,7 +88,9 @@ pub struct ArgError(pub String);
 
 impl From<OptError> for ArgError {
     fn from(e: OptError) -> Self {
-        ArgError(format!("{e}\n  fix: see `pyprov install --help`; pyprov reads pip's options as pip does"))
+        ArgError(format!(
+            "{e}\n  fix: see `pyprov install --help`; pyprov reads pip's options as pip does"
+        ))
     }
 }
 
@@ -176,8 +178,16 @@ pub fn build(
     let verbosity = i32::try_from(e.count("verbose")).unwrap_or(i32::MAX)
         - i32::try_from(e.count("quiet")).unwrap_or(i32::MAX);
     Ok(PipArgs {
-        requirement_files: e.list("requirements").into_iter().map(PathBuf::from).collect(),
-        constraint_files: e.list("constraints").into_iter().map(PathBuf::from).collect(),
+        requirement_files: e
+            .list("requirements")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+        constraint_files: e
+            .list("constraints")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
         editables: e.list("editables"),
         requirements: e.positional.clone(),
         index_url: e.store("index_url").map(str::to_string),
@@ -205,7 +215,10 @@ mod tests {
     fn parse_str(s: &str) -> (OwnArgs, PipArgs) {
         let v: Vec<String> = s.split_whitespace().map(str::to_string).collect();
         let (own, parsed) = parse(OwnArgs::default(), &v, Command::Install).unwrap();
-        (own, build(parsed, &[], Command::Install, isolated(&v)).unwrap())
+        (
+            own,
+            build(parsed, &[], Command::Install, isolated(&v)).unwrap(),
+        )
     }
 
     #[test]
@@ -223,7 +236,8 @@ mod tests {
         assert_eq!(pip.location, vec!["--target=out"]);
         assert_eq!(pip.resolve, vec!["--pre", "--only-binary=:all:"]);
         assert_eq!(pip.install, vec!["--only-binary=:all:"]);
-        let (own2, pip2) = parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir --isolated");
+        let (own2, pip2) =
+            parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir --isolated");
         assert!(pip2.resolve.is_empty(), "{:?}", pip2.resolve);
         assert!(pip2.isolated);
         assert_eq!(own2.cache_dir, Some(PathBuf::from("/p")));

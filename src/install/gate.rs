@@ -242,11 +242,19 @@ impl Gate {
                 (digest, provenance, source)
             }
             Origin::Index(base) | Origin::Page(base) => {
-                let digest = self
-                    .client
-                    .download(&c.link.url, scratch.path(), c.link.sha256.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let digest = tokio::time::timeout(
+                    index::FILE_DEADLINE,
+                    self.client
+                        .download(&c.link.url, scratch.path(), c.link.sha256.as_deref()),
+                )
+                .await
+                .map_err(|_| {
+                    format!(
+                        "the download took longer than {} s, pyprov's limit",
+                        index::FILE_DEADLINE.as_secs()
+                    )
+                })?
+                .map_err(|e| e.to_string())?;
                 let (provenance, source) = self.provenance(c, base, version).await?;
                 (digest, provenance, source)
             }

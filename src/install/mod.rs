@@ -206,7 +206,10 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         }
         match direct_candidate(url.split('#').next().unwrap_or(&url), None) {
             Some(c) => {
-                let fragment = url.split_once('#').map(|(_, f)| format!("#{f}")).unwrap_or_default();
+                let fragment = url
+                    .split_once('#')
+                    .map(|(_, f)| format!("#{f}"))
+                    .unwrap_or_default();
                 rewrites.push((url.clone(), format!("{}{fragment}", proxy.register(c))));
             }
             None => run.rows.push(Row::from_decision(
@@ -342,7 +345,9 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         eprintln!("pip could not resolve the requirements:");
         eprintln!(
             "{}",
-            index::redact_text(&String::from_utf8_lossy(&resolved.stderr))
+            crate::output::term_lines(&index::redact_text(&String::from_utf8_lossy(
+                &resolved.stderr
+            )))
         );
         return Ok(resolved.status.code().map_or(exit::USAGE, |c| c as u8));
     }
@@ -609,12 +614,7 @@ impl Prestarted {
         gate: &str,
     ) -> Option<Prestarted> {
         let mut install = pip.command("install", IndexEnv::Vetted(vetted_dir), gate);
-        install.args([
-            "--require-hashes",
-            "--no-deps",
-            "-r",
-            "/dev/stdin",
-        ]);
+        install.args(["--require-hashes", "--no-deps", "-r", "/dev/stdin"]);
         install.args(&pip_args.location);
         install.args(&pip_args.install);
         verbosity(&mut install, pip_args.verbosity);
@@ -764,9 +764,9 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             pinned.len(),
             dest.display()
         ));
-        pin_publishers(gate, &all, &mut run);
+        let pins_held = pin_publishers(gate, &all, &mut run);
         run.print();
-        return Ok(exit::OK);
+        return Ok(if pins_held { exit::OK } else { exit::FAILED });
     }
 
     let pinned_file = work.join("pinned.txt");
@@ -785,7 +785,11 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         other => Some(other),
     };
     if let Some(install_set) = install_set.filter(|_| !pinned.is_empty()) {
-        let mut install = pip.command("install", IndexEnv::Vetted(&vetted_dir), proxy.base.as_str());
+        let mut install = pip.command(
+            "install",
+            IndexEnv::Vetted(&vetted_dir),
+            proxy.base.as_str(),
+        );
         install.args(["--require-hashes"]);
         match install_set {
             // pip's resolution is already done: exactly these files, nothing more.
@@ -811,8 +815,11 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     }
     if status == 0 {
         for (_, url, editable) in &local {
-            let mut install =
-                pip.command("install", IndexEnv::Vetted(&vetted_dir), proxy.base.as_str());
+            let mut install = pip.command(
+                "install",
+                IndexEnv::Vetted(&vetted_dir),
+                proxy.base.as_str(),
+            );
             install.args(["--no-deps"]);
             install.args(&pip_args.location);
             install.args(&pip_args.install);
@@ -849,9 +856,11 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         return Ok(status);
     }
     run.installed = true;
-    pin_publishers(gate, &all, &mut run);
+    // Another process may have pinned a package first, to another publisher: then the file
+    // just installed is not what the trust file now allows, and the run says so.
+    let pins_held = pin_publishers(gate, &all, &mut run);
     run.finish();
-    Ok(exit::OK)
+    Ok(if pins_held { exit::OK } else { exit::FAILED })
 }
 
 fn requirement_args(
@@ -906,7 +915,7 @@ fn local_target(url: &str) -> String {
 /// URL the pre-check allowed.
 fn direct_candidate(url: &str, sha256: Option<&str>) -> Option<Candidate> {
     let u = Url::parse(url).ok()?;
-    let filename = u.path_segments()?.next_back()?.to_string();
+    let filename = index::page::file_name_of(&u)?;
     let origin = match u.scheme() {
         "file" => Origin::Dir(u.to_file_path().ok()?.parent()?.to_path_buf()),
         "http" | "https" => {

@@ -297,7 +297,14 @@ impl Pip {
             // pip's caches could hand it a wheel it built or fetched earlier, unverified.
             .env("PIP_NO_CACHE_DIR", "1")
             .env("PIP_PROXY", gate);
-        for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        for v in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
             cmd.env(v, gate);
         }
         cmd.arg(subcommand);

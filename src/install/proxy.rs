@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Incoming;
@@ -26,7 +27,6 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpListener;
-use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
@@ -180,7 +180,9 @@ impl Drop for Proxy {
 }
 
 fn full(body: impl Into<Bytes>) -> Body {
-    Full::new(body.into()).map_err(|never| match never {}).boxed()
+    Full::new(body.into())
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 fn text(status: StatusCode, body: String) -> Response<Body> {
@@ -431,8 +433,7 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
     let parsed = url::Url::parse(url).ok();
     let filename = parsed
         .as_ref()
-        .and_then(|u| u.path_segments()?.next_back().map(str::to_string))
-        .map(|f| percent_decode(&f))
+        .and_then(index::page::file_name_of)
         .unwrap_or_default();
     let (Some(u), true) = (parsed, distname::parse(&filename).is_ok()) else {
         let v = outside_refusal(
@@ -470,11 +471,4 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
         record_outside(state, vetted);
     }
     file(state, &candidate).await
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }

@@ -272,7 +272,8 @@ impl Reader<'_> {
                         let is_constraint = option.dest == "constraints";
                         let copy = self.read(&nested(&value), constraint || is_constraint)?;
                         let flag = if is_constraint { "-c" } else { "-r" };
-                        sanitized.push_str(&format!("{flag} {}\n", quote(&copy.display().to_string())));
+                        sanitized
+                            .push_str(&format!("{flag} {}\n", quote(&copy.display().to_string())));
                     }
                     "index_url" => self.reqs.index_url = Some(value),
                     "extra_index_urls" => self.reqs.extra_index_urls.push(value),
