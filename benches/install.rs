@@ -29,6 +29,9 @@
 //! index across a network),
 //! `PYPROV_TEST_PYTHON` (the base interpreter, as for the tests).
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;

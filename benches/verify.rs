@@ -17,6 +17,9 @@
 //! Knobs (environment): `PYPROV_BENCH_ITERS` (verifications per attestation, default 2000),
 //! `PYPROV_BENCH_RUNS` (process runs, default 50), `PYPROV_CORPUS` (default ../shared/corpus).
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

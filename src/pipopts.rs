@@ -14,6 +14,8 @@
 //! there is unique in each version; one that is ambiguous anywhere is refused, naming the
 //! candidates.
 
+#![deny(clippy::indexing_slicing)]
+
 /// What pyprov does with an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -896,8 +898,7 @@ pub fn parse(args: &[String], command: Command) -> Result<Vec<Parsed>, OptError>
         }
         match arg.strip_prefix('-') {
             Some(cluster) if !cluster.is_empty() => {
-                let mut chars = cluster.char_indices();
-                while let Some((at, c)) = chars.next() {
+                for (at, c) in cluster.char_indices() {
                     let option =
                         find_short(c, command).ok_or_else(|| OptError::Unknown(format!("-{c}")))?;
                     if option.takes_value() {

@@ -2,6 +2,9 @@
 //! pass-through commands are pip's to the byte, install verifies, loops are refused, pip's
 //! configuration reaches resolution, and credentials never show.
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

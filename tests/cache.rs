@@ -3,6 +3,9 @@
 //! each is said on stderr, removed, and the right bytes are fetched again. End to end: the
 //! loopback index, real pip in real venvs.
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

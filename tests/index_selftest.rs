@@ -3,6 +3,9 @@
 //! wheels and sdists built in memory (tests/support/dists.rs) and the venvs
 //! (tests/support/venv.rs).
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 mod support;
 
 use std::io::Read;

@@ -3,6 +3,9 @@
 //! project's own throwaway Sigstore; the `trust` commands; comments and order surviving edits;
 //! broken files; concurrent writers; `--locked`.
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 #[path = "support/pki.rs"]
 mod pki;
 

@@ -6,6 +6,9 @@
 //! machine's `PIP_*` variables. maturin comes from `$PYPROV_TEST_MATURIN` (set by `.ci/run`),
 //! else from `PATH`; without it the test fails and says how to get it.
 
+// A test may panic: that is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

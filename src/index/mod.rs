@@ -73,10 +73,11 @@ pub fn redact_text(text: &str) -> String {
         let end = tail
             .find(|c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | '<' | '>'))
             .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
+        let authority = tail.get(..end).unwrap_or(tail);
+        match authority.rsplit_once('@') {
+            Some((_, after)) => {
                 out.push_str("***@");
-                rest = &tail[at + 1..];
+                rest = tail.get(authority.len() - after.len()..).unwrap_or("");
             }
             None => rest = tail,
         }

@@ -1,6 +1,8 @@
 //! Project pages: PEP 691 JSON and PEP 503 HTML, with PEP 658/714 metadata and PEP 740
 //! provenance annotations.
 
+#![deny(clippy::indexing_slicing)]
+
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;

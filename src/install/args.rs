@@ -1,6 +1,8 @@
 //! `pyprov install`'s command line: pyprov's own flags, then pip's install arguments, sorted by
 //! what pyprov must do with them (replace, interpret, or pass through unchanged).
 
+#![deny(clippy::indexing_slicing)]
+
 use std::path::PathBuf;
 
 use crate::cli::Format;

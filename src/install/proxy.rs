@@ -334,7 +334,10 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     let path = path.clone();
     let filename = c.link.filename.clone();
     match tokio::task::spawn_blocking(move || wheel_metadata(&path, &filename)).await {
-        Ok(Some(bytes)) => Response::new(full(bytes)),
+        Ok(Some(bytes)) => match local_requirement(&bytes) {
+            Some(req) => refuse_local(state, c, &req),
+            None => Response::new(full(bytes)),
+        },
         // pip then reads the (vetted) wheel itself.
         _ => text(StatusCode::NOT_FOUND, "no metadata\n".into()),
     }
@@ -373,8 +376,46 @@ pub fn wheel_metadata(path: &std::path::Path, filename: &str) -> Option<Vec<u8>>
     Some(out)
 }
 
+/// A `Requires-Dist` that names a local file (`x @ file:///…`): pip would read, and for an sdist
+/// build, a file the gate never sees.
+fn local_requirement(metadata: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(metadata)
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+        .find(|r| {
+            r.split_once('@')
+                .is_some_and(|(_, u)| u.trim_start().to_ascii_lowercase().starts_with("file:"))
+        })
+        .map(|r| r.trim().to_string())
+}
+
+fn refuse_local(state: &ProxyState, c: &Candidate, req: &str) -> Response<Body> {
+    let v = outside_refusal(
+        &c.link.filename,
+        &format!("its metadata requires `{req}`, a local file pip would read around the gate"),
+    );
+    let body = refusal_body(&v);
+    record_outside(state, v);
+    text(StatusCode::FORBIDDEN, body)
+}
+
 async fn file(state: &ProxyState, c: &Candidate) -> Response<Body> {
     let vetted = state.gate.vet(c).await;
+    if let (Some(path), true, true) = (
+        &vetted.path,
+        vetted.allowed(),
+        c.link.filename.ends_with(".whl"),
+    ) {
+        let (path, filename) = (path.clone(), c.link.filename.clone());
+        if let Ok(Some(meta)) =
+            tokio::task::spawn_blocking(move || wheel_metadata(&path, &filename)).await
+        {
+            if let Some(req) = local_requirement(&meta) {
+                return refuse_local(state, c, &req);
+            }
+        }
+    }
     match (&vetted.path, vetted.allowed()) {
         (Some(path), true) => match tokio::fs::File::open(path).await {
             // Streamed from the cache, never held whole in memory.
@@ -471,4 +512,20 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
         record_outside(state, vetted);
     }
     file(state, &candidate).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn local_requirements_are_found() {
+        let m = b"Metadata-Version: 2.1\nName: a\nRequires-Dist: b>=1\nRequires-Dist: c @ FILE:///tmp/c.tar.gz ; python_version>'3'\n\nRequires-Dist: d @ file:///x\n";
+        assert_eq!(
+            super::local_requirement(m).as_deref(),
+            Some("c @ FILE:///tmp/c.tar.gz ; python_version>'3'")
+        );
+        assert_eq!(
+            super::local_requirement(b"Name: a\nRequires-Dist: b @ https://x/b.whl\n"),
+            None
+        );
+    }
 }

@@ -3,6 +3,8 @@
 //! index, so pyprov hands pip sanitized copies and serves those indexes itself; and direct URLs,
 //! VCS links and local paths must be named and decided before pip fetches anything.
 
+#![deny(clippy::indexing_slicing)]
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -19,6 +19,8 @@
 //!   would make agreement depend on two Unicode databases;
 //! - every number in the version must fit in 64 bits (packaging's are unbounded).
 
+#![deny(clippy::indexing_slicing)]
+
 use std::collections::BTreeSet;
 use std::fmt;
 
