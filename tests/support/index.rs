@@ -102,6 +102,8 @@ pub struct LoggedRequest {
     pub range: Option<String>,
     /// The `Accept` header, if any.
     pub accept: Option<String>,
+    /// The `User-Agent` header, if any (pip's starts with `pip/`).
+    pub user_agent: Option<String>,
 }
 
 impl LoggedRequest {
@@ -155,6 +157,11 @@ struct FileEntry {
     requires_python: Option<String>,
     yanked: Option<String>,
     lies: Lies,
+    /// What `.metadata` serves (and the page advertises the hash of) instead of the wheel's
+    /// own METADATA: see [`TestIndex::set_metadata_override`].
+    metadata_override: Option<String>,
+    /// The name the page lists the file under: see [`TestIndex::set_listed_name`].
+    listed_name: Option<String>,
 }
 
 impl FileEntry {
@@ -164,6 +171,23 @@ impl FileEntry {
 
     fn has_metadata(&self) -> bool {
         self.dist.is_wheel() && !self.dist.metadata.is_empty()
+    }
+
+    /// The core metadata as served: the override if any, else the wheel's own.
+    fn served_metadata(&self) -> &str {
+        self.metadata_override
+            .as_deref()
+            .unwrap_or(&self.dist.metadata)
+    }
+
+    /// The file name the page lists (and links, percent-encoded).
+    fn listed(&self) -> &str {
+        self.listed_name.as_deref().unwrap_or(&self.dist.filename)
+    }
+
+    /// Whether a request path's file name (percent-decoded) names this file.
+    fn answers_to(&self, name: &str) -> bool {
+        self.dist.filename == name || self.listed_name.as_deref() == Some(name)
     }
 
     /// The provenance as served, or None when there is none or it is stripped.
@@ -351,6 +375,8 @@ impl TestIndex {
             requires_python: None,
             yanked: None,
             lies: Lies::default(),
+            metadata_override: None,
+            listed_name: None,
         });
     }
 
@@ -384,6 +410,21 @@ impl TestIndex {
     /// Mark a file yanked (PEP 592) with this reason (may be empty), or not.
     pub fn set_yanked(&self, filename: &str, reason: Option<&str>) {
         self.with_file(filename, |e| e.yanked = reason.map(str::to_string));
+    }
+
+    /// Serve `metadata` as the file's PEP 658 `.metadata` (and advertise its sha256, so pip's
+    /// own check of it passes) instead of the wheel's METADATA: an index that lies about a
+    /// wheel's dependencies. `None` serves the truth again.
+    pub fn set_metadata_override(&self, filename: &str, metadata: Option<String>) {
+        self.with_file(filename, |e| e.metadata_override = metadata);
+    }
+
+    /// List the file under `name` (the JSON `filename`, the HTML link text, and the last
+    /// segment of its link, percent-encoded so a `/` in it survives) instead of its own name,
+    /// and answer `/files/<name>` with it too: an index serving hostile file names such as
+    /// `../../x-1.0-py3-none-any.whl`. `None` lists it under its own name again.
+    pub fn set_listed_name(&self, filename: &str, name: Option<&str>) {
+        self.with_file(filename, |e| e.listed_name = name.map(str::to_string));
     }
 
     /// Make the index lie about one file (see [`Lie`]); replaces a lie of the same kind.
@@ -590,6 +631,7 @@ async fn handle(
     };
     let range = header_text(header::RANGE);
     let accept = header_text(header::ACCEPT);
+    let user_agent = header_text(header::USER_AGENT);
     let method = req.method().clone();
     let path = percent_decode(req.uri().path());
     let latency = lock(&state).latency;
@@ -621,6 +663,7 @@ async fn handle(
             status: reply.status.as_u16(),
             range,
             accept,
+            user_agent,
         });
         reply
     };
@@ -698,17 +741,17 @@ fn route(
     }
     if let Some(filename) = path.strip_prefix("/files/") {
         if let Some(wheel) = filename.strip_suffix(".metadata") {
-            let found = st.files.iter().find(|e| e.dist.filename == wheel);
+            let found = st.files.iter().find(|e| e.answers_to(wheel));
             return match found {
                 Some(e) if st.metadata && e.has_metadata() => Reply::new(
                     StatusCode::OK,
                     "application/octet-stream",
-                    e.dist.metadata.clone(),
+                    e.served_metadata().to_string(),
                 ),
                 _ => Reply::not_found(),
             };
         }
-        let Some(entry) = st.files.iter_mut().find(|e| e.dist.filename == filename) else {
+        let Some(entry) = st.files.iter_mut().find(|e| e.answers_to(filename)) else {
             return Reply::not_found();
         };
         if entry.lies.redirect {
@@ -894,12 +937,16 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
         .filter(|e| e.project == normalized)
         .collect();
     let file_url = |e: &FileEntry| {
+        let name = match &e.listed_name {
+            Some(listed) => listed.replace('%', "%25").replace('/', "%2F"),
+            None => e.dist.filename.clone(),
+        };
         if let Some(host) = &st.file_host {
-            format!("{host}/files/{}", e.dist.filename)
+            format!("{host}/files/{name}")
         } else if st.absolute_urls {
-            format!("{base}/files/{}", e.dist.filename)
+            format!("{base}/files/{name}")
         } else {
-            format!("../../files/{}", e.dist.filename)
+            format!("../../files/{name}")
         }
     };
     // Some(url) when the page advertises provenance for the file, Some(None) when it says
@@ -922,7 +969,7 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
                 .map(|e| {
                     let served = e.served_bytes();
                     let mut file = json!({
-                        "filename": e.dist.filename,
+                        "filename": e.listed(),
                         "url": file_url(e),
                         "hashes": { "sha256": sha256_hex(served) },
                         "size": served.len(),
@@ -936,7 +983,7 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
                         file["requires-python"] = json!(rp);
                     }
                     if st.metadata && e.has_metadata() {
-                        let hashes = json!({ "sha256": e.dist.metadata_sha256() });
+                        let hashes = json!({ "sha256": sha256_hex(e.served_metadata().as_bytes()) });
                         file["core-metadata"] = hashes.clone();
                         file["dist-info-metadata"] = hashes;
                     }
@@ -965,7 +1012,7 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
                     attrs.push_str(&format!(" data-requires-python=\"{}\"", html_escape(rp)));
                 }
                 if st.metadata && e.has_metadata() {
-                    let h = e.dist.metadata_sha256();
+                    let h = sha256_hex(e.served_metadata().as_bytes());
                     attrs.push_str(&format!(
                         " data-core-metadata=\"sha256={h}\" data-dist-info-metadata=\"sha256={h}\""
                     ));
@@ -980,7 +1027,7 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
                     "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
                     html_escape(&file_url(e)),
                     sha256_hex(e.served_bytes()),
-                    html_escape(&e.dist.filename)
+                    html_escape(e.listed())
                 ));
             }
             html.push_str("</body>\n</html>\n");
