@@ -13,6 +13,8 @@ use std::process::Command;
 
 use crate::error::{exit, CliError};
 use crate::install::{self, args::OwnArgs, Mode};
+use crate::output;
+use crate::pipopts::{self, Command as PipCommand, Effective, OptError, Parsed, PipOption};
 
 /// Set for the real pip pyprov runs; seeing it means pyprov was reached again from there.
 const GUARD: &str = "PYPROV_ALIAS_ACTIVE";
@@ -31,43 +33,314 @@ pub fn invoked_as_pip(argv0: &str) -> bool {
             .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// pip's general options that take a value; they may stand before the command.
-const GENERAL_VALUE_OPTIONS: &[&str] = &[
-    "--python",
-    "--log",
-    "--log-file",
-    "--proxy",
-    "--retries",
-    "--timeout",
-    "--exists-action",
-    "--trusted-host",
-    "--cert",
-    "--client-cert",
-    "--cache-dir",
-    "--use-feature",
-    "--use-deprecated",
-    "--keyring-provider",
-    "--resume-retries",
-];
+/// What pip's main parser makes of a command line (`parse_command` in pip's
+/// `cli/main_parser.py`): general options are read with interspersed arguments off, so the first
+/// positional word is the command.
+#[derive(Debug, PartialEq, Eq)]
+enum Split<'a> {
+    /// `-h`/`--help` before the command: optparse prints pip's help while parsing and exits.
+    Help,
+    /// `-V`/`--version` (pip prints its version whatever follows), or no command (pip prints its
+    /// help).
+    NoCommand,
+    /// The command word, and the arguments pip hands that command's parser: all of them but the
+    /// first word equal to the command (pip's `args.remove(cmd_name)`), so general options
+    /// before the command apply to it.
+    Command {
+        name: &'a str,
+        args: Vec<String>,
+        /// `--python` before the command: pip re-runs itself under that interpreter.
+        python: Option<String>,
+    },
+}
 
-/// The pip command (`install`, `list`, ...) and its position in `args`.
-fn command_of(args: &[String]) -> Option<(usize, &str)> {
+/// Reads `args` as pip's main parser does, with pipopts' general options and optparse's rules
+/// (exact long names, else an unambiguous prefix; `--name=value`; short clusters; `--`). A word
+/// pip would reject is an error: pyprov does not guess where a command it cannot place begins.
+fn split_command(args: &[String]) -> Result<Split<'_>, OptError> {
+    let mut version = false;
+    let mut python = None;
     let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if a == "--" {
-            return None;
+    let mut command = None;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        if arg == "--" {
+            command = args.get(i);
+            break;
         }
-        if a.starts_with('-') {
-            if GENERAL_VALUE_OPTIONS.contains(&a.as_str()) {
-                i += 1;
+        if let Some(rest) = arg.strip_prefix("--") {
+            let (name, inline) = match rest.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (rest, None),
+            };
+            let option = pipopts::find_long(name, PipCommand::General)?;
+            if inline.is_some() && !option.takes_value() {
+                return Err(OptError::UnexpectedValue(format!("--{name}")));
             }
-            i += 1;
+            match option.dest {
+                "help" => return Ok(Split::Help),
+                "version" => version = true,
+                "python" => python = inline.or(args.get(i).map(String::as_str)),
+                _ => {}
+            }
+            i += separate_value(option, inline, args.get(i), || format!("--{name}"))?;
             continue;
         }
-        return Some((i, a.as_str()));
+        match arg.strip_prefix('-') {
+            Some(cluster) if !cluster.is_empty() => {
+                for (at, c) in cluster.char_indices() {
+                    let option = pipopts::find_short(c, PipCommand::General)
+                        .ok_or_else(|| OptError::Unknown(format!("-{c}")))?;
+                    match option.dest {
+                        "help" => return Ok(Split::Help),
+                        "version" => version = true,
+                        _ => {}
+                    }
+                    if option.takes_value() {
+                        let rest = cluster.get(at + c.len_utf8()..).unwrap_or("");
+                        let inline = Some(rest).filter(|r| !r.is_empty());
+                        i += separate_value(option, inline, args.get(i), || format!("-{c}"))?;
+                        break;
+                    }
+                }
+            }
+            _ => {
+                command = Some(arg);
+                break;
+            }
+        }
     }
-    None
+    match command {
+        Some(cmd) if !version => {
+            let mut rest = args.to_vec();
+            if let Some(at) = rest.iter().position(|a| a == cmd) {
+                rest.remove(at);
+            }
+            Ok(Split::Command {
+                name: cmd.as_str(),
+                args: rest,
+                python: python.map(str::to_string),
+            })
+        }
+        _ => Ok(Split::NoCommand),
+    }
+}
+
+/// How many following words an option's value takes: one when it takes a value not written
+/// inline.
+fn separate_value(
+    option: &PipOption,
+    inline: Option<&str>,
+    next: Option<&String>,
+    spelled: impl Fn() -> String,
+) -> Result<usize, OptError> {
+    if !option.takes_value() || inline.is_some() {
+        return Ok(0);
+    }
+    next.map(|_| 1)
+        .ok_or_else(|| OptError::MissingValue(spelled()))
+}
+
+/// What the drop-in does with one pip command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    /// It fetches and builds nothing: the real pip runs with the user's words.
+    PassThrough,
+    /// pyprov's install or download, with these arguments (pip's, general options included).
+    Vet(Mode, Vec<String>),
+    /// Refused with this message: pip would fetch or build what pyprov has not verified.
+    Refuse(String),
+}
+
+/// Decides by the command pip would run, and for `list` by its options and pip's
+/// configuration. Every command that can fetch a distribution is vetted or refused; an
+/// unknown command passes, since pip refuses it without fetching anything.
+fn decide(real: &RealPip, args: &[String]) -> Result<Decision, CliError> {
+    let split = split_command(args).map_err(|e| {
+        CliError::Usage(format!(
+            "pip: {e}\n  fix: pyprov reads the options before pip's command as pip does, to know which command runs; pip refuses this command line too"
+        ))
+    })?;
+    let Split::Command { name, args: rest, python } = split else {
+        return Ok(Decision::PassThrough);
+    };
+    Ok(match name {
+        "install" | "download" => {
+            let (mode, command) = if name == "install" {
+                (Mode::Install, PipCommand::Install)
+            } else {
+                (Mode::Download, PipCommand::Download)
+            };
+            if asks_help(&rest, command) {
+                Decision::PassThrough
+            } else if mode == Mode::Download {
+                Decision::Vet(mode, with_download_dir(real, rest))
+            } else {
+                Decision::Vet(mode, rest)
+            }
+        }
+        "wheel" if asks_help(&rest, PipCommand::Wheel) => Decision::PassThrough,
+        "lock" if asks_help(&rest, PipCommand::Lock) => Decision::PassThrough,
+        "wheel" => Decision::Refuse(format!(
+            "pip wheel would fetch and build distributions pyprov has not verified, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then build wheels from those alone with `{} wheel --no-index --find-links DIR REQUIREMENTS`",
+            real.display()
+        )),
+        "lock" => Decision::Refuse(format!(
+            "pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then lock against those alone with `{} lock --no-index --find-links DIR REQUIREMENTS`",
+            real.display()
+        )),
+        "index" => refuse_query(real, "pip index", args),
+        "search" => refuse_query(real, "pip search", args),
+        "list" => {
+            if list_flag_asks_index(&rest) {
+                refuse_query(real, "pip list --outdated/--uptodate", args)
+            } else if list_config_asks_index(real, python, &rest)? {
+                refuse_query(
+                    real,
+                    "pip list with outdated or uptodate set in pip's configuration",
+                    args,
+                )
+            } else {
+                Decision::PassThrough
+            }
+        }
+        _ => Decision::PassThrough,
+    })
+}
+
+/// Whether pip's parser for `command` meets `-h`/`--help` (it prints help there and exits).
+/// A command line pyprov cannot parse is not help: pyprov's install reports the error.
+fn asks_help(args: &[String], command: PipCommand) -> bool {
+    pipopts::parse(args, command).is_ok_and(|parsed| {
+        parsed
+            .iter()
+            .any(|p| matches!(p, Parsed::Opt { option, .. } if option.dest == "help"))
+    })
+}
+
+/// `pip download` without `-d` (on the command line or in pip's configuration) downloads into
+/// the working directory; pyprov's download needs it said.
+fn with_download_dir(real: &RealPip, args: Vec<String>) -> Vec<String> {
+    // Unparsable: pyprov's download says why.
+    let Ok(parsed) = pipopts::parse(&args, PipCommand::Download) else {
+        return args;
+    };
+    let mut python = None;
+    for p in &parsed {
+        if let Parsed::Opt { option, value, .. } = p {
+            match option.dest {
+                "download_dir" => return args,
+                "python" => python = value.clone(),
+                _ => {}
+            }
+        }
+    }
+    let isolated = install::args::isolated(&args);
+    // Unreadable configuration: pyprov's download says why.
+    let Ok(config) = pip_config(real, python, "download", isolated) else {
+        return args;
+    };
+    let mut effective = Effective::default();
+    if effective
+        .apply_config(&config, PipCommand::Download)
+        .map_or(true, |()| effective.store("download_dir").is_some())
+    {
+        return args;
+    }
+    let mut with = vec!["--dest=.".to_string()];
+    with.extend(args);
+    with
+}
+
+/// Whether `pip list`'s own words ask for `--outdated`/`--uptodate`, read cautiously: any long
+/// option that is a prefix of either, any short cluster with `o` or `u` before a value-taking
+/// `-i`/`-f`, wherever it stands (a word that is in fact a value only makes pyprov refuse).
+fn list_flag_asks_index(args: &[String]) -> bool {
+    args.iter().any(|a| {
+        if let Some(long) = a.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            !name.is_empty() && ["outdated", "uptodate"].iter().any(|f| f.starts_with(name))
+        } else if let Some(cluster) = a.strip_prefix('-') {
+            for c in cluster.chars() {
+                match c {
+                    'o' | 'u' => return true,
+                    'i' | 'f' => return false,
+                    _ => {}
+                }
+            }
+            false
+        } else {
+            false
+        }
+    })
+}
+
+/// Whether pip's configuration for `list` (files and `PIP_*`, as pip's parser applies them)
+/// turns `outdated` or `uptodate` on.
+fn list_config_asks_index(
+    real: &RealPip,
+    python: Option<String>,
+    args: &[String],
+) -> Result<bool, CliError> {
+    // pip's own test: `"--isolated" in cmd_args`.
+    let isolated = args.iter().any(|a| a == "--isolated");
+    let config = pip_config(real, python, "list", isolated)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut on = [false, false];
+    for (key, value) in &config {
+        let slot = match key.as_str() {
+            "outdated" => 0,
+            "uptodate" => 1,
+            _ => continue,
+        };
+        // A value pip cannot read makes pip fail; count it as on all the same.
+        on[slot] = pipopts::strtobool(value) != Some(false);
+    }
+    Ok(on.contains(&true))
+}
+
+/// pip's configuration items for `command`, read through the pip that would run it (`--python`
+/// names an interpreter or an environment, as for pip).
+fn pip_config(
+    real: &RealPip,
+    python: Option<String>,
+    command: &str,
+    isolated: bool,
+) -> Result<Vec<(String, String)>, install::pip::PipError> {
+    let python = python.map(|p| {
+        let p = PathBuf::from(p);
+        if p.is_dir() {
+            p.join("bin").join("python")
+        } else {
+            p
+        }
+    });
+    let chosen = (real.program.clone(), real.prefix.clone());
+    install::pip::Pip::locate(python.as_deref(), Some(&chosen), command, isolated).map(|p| p.config)
+}
+
+/// A refusal for a command that asks a package index directly, with the real pip to run if
+/// the user accepts that.
+fn refuse_query(real: &RealPip, what: &str, args: &[String]) -> Decision {
+    let words: Vec<String> = args.iter().map(|a| shell_word(a)).collect();
+    Decision::Refuse(format!(
+        "{what} queries a package index outside pyprov's gate, so this pip does not run it\n  fix: if querying the index directly is acceptable, run the real pip: `{} {}`",
+        real.display(),
+        output::term(&words.join(" "))
+    ))
+}
+
+/// `word` as a POSIX shell reads it back.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn is_self(candidate: &Path) -> bool {
@@ -80,6 +353,18 @@ fn is_self(candidate: &Path) -> bool {
 pub struct RealPip {
     pub program: PathBuf,
     pub prefix: Vec<String>,
+}
+
+impl RealPip {
+    /// The command line a person types to run it.
+    pub fn display(&self) -> String {
+        let mut s = output::term(&self.program.display().to_string()).into_owned();
+        for p in &self.prefix {
+            s.push(' ');
+            s.push_str(&shell_word(p));
+        }
+        s
+    }
 }
 
 pub fn find_real_pip(argv0: &str) -> Result<RealPip, CliError> {
@@ -146,25 +431,16 @@ pub fn run(argv0: &str, args: &[String]) -> Result<u8, CliError> {
         ));
     }
     let real = find_real_pip(argv0)?;
-    match command_of(args) {
-        Some((i, "install")) | Some((i, "download")) => {
-            let mode = if args[i] == "install" {
-                Mode::Install
-            } else {
-                Mode::Download
-            };
-            let mut rest: Vec<String> = args[..i].to_vec();
-            rest.extend_from_slice(&args[i + 1..]);
-            if rest.iter().any(|a| a == "-h" || a == "--help") {
-                return pass_through(&real, args);
-            }
+    match decide(&real, args)? {
+        Decision::PassThrough => pass_through(&real, args),
+        Decision::Vet(mode, rest) => {
             let own = OwnArgs {
                 real_pip: Some((real.program, real.prefix)),
                 ..OwnArgs::from_env()
             };
             install::run(own, &rest, mode).map_err(|e| CliError::Usage(e.to_string()))
         }
-        _ => pass_through(&real, args),
+        Decision::Refuse(message) => Err(CliError::Usage(message)),
     }
 }
 
@@ -268,15 +544,77 @@ mod tests {
         }
     }
 
+    fn v(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn command(s: &str) -> (String, Vec<String>) {
+        match split_command(&v(s)) {
+            Ok(Split::Command { name, args, .. }) => (name.to_string(), args),
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn finds_the_command() {
-        let v = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-        assert_eq!(command_of(&v("install x")), Some((0, "install")));
-        assert_eq!(command_of(&v("-v --cache-dir /c list")), Some((3, "list")));
-        assert_eq!(command_of(&v("--version")), None);
+    fn finds_the_command_as_pips_main_parser_does() {
+        assert_eq!(command("install x"), ("install".into(), v("x")));
         assert_eq!(
-            command_of(&v("--python /p -q download x")),
-            Some((3, "download"))
+            command("-v --cache-dir /c list"),
+            ("list".into(), v("-v --cache-dir /c"))
         );
+        assert_eq!(
+            command("--default-t 60 --local-log=f -vq install x"),
+            ("install".into(), v("--default-t 60 --local-log=f -vq x"))
+        );
+        assert_eq!(command("-- install x"), ("install".into(), v("-- x")));
+        // The first word equal to the command goes, as pip's `args.remove(cmd_name)` does.
+        assert_eq!(
+            command("--log install -q install x"),
+            ("install".into(), v("--log -q install x"))
+        );
+        assert_eq!(command("--log -h wheel"), ("wheel".into(), v("--log -h")));
+        // pip has no command abbreviations: an unknown word is pip's to refuse.
+        assert_eq!(command("inst x"), ("inst".into(), v("x")));
+        assert_eq!(split_command(&v("-qh install x")), Ok(Split::Help));
+        assert_eq!(split_command(&v("-V install x")), Ok(Split::NoCommand));
+        assert_eq!(split_command(&v("--vers install x")), Ok(Split::NoCommand));
+        assert_eq!(split_command(&v("-v --")), Ok(Split::NoCommand));
+        assert_eq!(split_command(&v("")), Ok(Split::NoCommand));
+        match split_command(&v("--python /p install x")) {
+            Ok(Split::Command { python, .. }) => assert_eq!(python.as_deref(), Some("/p")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unplaceable_general_options_are_errors() {
+        for s in [
+            "--nope install x",
+            "--pro http://x install y",
+            "--timeout",
+            "--isolated=1 install x",
+            "-x install",
+            "-é install",
+            "--trust-file f install x",
+        ] {
+            assert!(split_command(&v(s)).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn list_index_flags_are_read_cautiously() {
+        for s in ["-o", "--outdated", "--out", "-lu", "--upt=1", "--path -o"] {
+            assert!(list_flag_asks_index(&v(s)), "{s}");
+        }
+        for s in ["", "-l", "--format=json", "-ihttps://pypi.org/simple", "--user", "--path /o"] {
+            assert!(!list_flag_asks_index(&v(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn shell_words_read_back() {
+        assert_eq!(shell_word("a-b/c=1"), "a-b/c=1");
+        assert_eq!(shell_word("it's x"), "'it'\\''s x'");
+        assert_eq!(shell_word(""), "''");
     }
 }

@@ -312,3 +312,169 @@ fn shim_remove_restores_the_real_pip() {
     let out = ctx.run(&ctx.venv.bin().join("pip"), &["--version"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("pip "));
 }
+
+/// A signed `gamma` whose file is replaced by another valid wheel (advertised with its own
+/// sha256, so only the attestation tells): the real pip would install it.
+fn publish_tampered_gamma(ctx: &Ctx) {
+    let gamma = dists::wheel("gamma", "1.0", &[], &[]);
+    ctx.publish(&gamma);
+    let evil = dists::wheel("gamma", "1.0", &[], &[("gamma/evil.py", b"print('evil')\n")]);
+    ctx.index
+        .lie(&gamma.filename, Lie::TamperedBytes(evil.bytes.clone()));
+}
+
+#[test]
+fn general_options_before_the_command_do_not_hide_install() {
+    let ctx = Ctx::new();
+    publish_tampered_gamma(&ctx);
+    ctx.shim();
+    let log = ctx.dir.path().join("pip.log");
+    let log = log.to_str().unwrap();
+    let cache = ctx.dir.path().join("pipcache");
+    let cache = cache.to_str().unwrap();
+    let before = ctx.venv.freeze();
+    for args in [
+        vec!["--default-timeout", "60", "install", "gamma"],
+        vec!["--default-t", "60", "install", "gamma"],
+        vec!["--default-timeout=60", "-v", "install", "gamma"],
+        vec!["--local-log", log, "install", "gamma"],
+        vec!["--cache-dir", cache, "install", "gamma"],
+        vec!["--cache", cache, "install", "gamma"],
+        vec!["--retr", "1", "-vq", "install", "gamma"],
+        vec!["--", "install", "gamma"],
+        vec!["-v", "install", "gamma"],
+        // `-h` here is --log's value, not a request for help.
+        vec!["install", "--log", "-h", "gamma"],
+        vec!["--log", "-h", "install", "gamma"],
+    ] {
+        let out = output(
+            ctx.shim_pip("cache")
+                .env("PIP_INDEX_URL", ctx.index.url())
+                .env("NO_COLOR", "1")
+                .current_dir(ctx.dir.path())
+                .args(&args),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("provenance-invalid"), "{args:?}: {err}");
+        assert_eq!(ctx.venv.freeze(), before, "{args:?}");
+    }
+}
+
+#[test]
+fn download_without_a_directory_is_vetted_into_the_working_directory() {
+    let ctx = Ctx::new();
+    let alpha = dists::wheel("alpha", "1.0", &[], &[]);
+    ctx.publish(&alpha);
+    publish_tampered_gamma(&ctx);
+    ctx.shim();
+    let here = ctx.dir.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let pip = |args: &[&str]| {
+        output(
+            ctx.shim_pip("cache")
+                .env("PIP_INDEX_URL", ctx.index.url())
+                .env("NO_COLOR", "1")
+                .current_dir(&here)
+                .args(args),
+        )
+    };
+    let out = pip(&["download", "gamma"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("provenance-invalid"), "{err}");
+    assert_eq!(std::fs::read_dir(&here).unwrap().count(), 0);
+    let out = pip(&["--default-timeout", "60", "download", "alpha"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(here.join(&alpha.filename)).unwrap(), alpha.bytes);
+}
+
+#[test]
+fn commands_that_fetch_outside_the_gate_are_refused() {
+    let (dir, _pki, root) = support::sandbox();
+    let venv = Venv::create_with(&dir.path().join("venv"), support::venv::PipVersion::Newest);
+    let index = TestIndex::new();
+    index.add("alpha", dists::wheel("alpha", "1.0", &[], &[]));
+    let out = Command::cargo_bin("pyprov")
+        .unwrap()
+        .args(["shim", "install"])
+        .arg(venv.bin())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let real = format!("{} -m pip", venv.python().display());
+    let wheel = format!(
+        "error: pip wheel would fetch and build distributions pyprov has not verified, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then build wheels from those alone with `{real} wheel --no-index --find-links DIR REQUIREMENTS`\n"
+    );
+    let lock = format!(
+        "error: pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then lock against those alone with `{real} lock --no-index --find-links DIR REQUIREMENTS`\n"
+    );
+    let query = |what: &str, args: &str| {
+        format!(
+            "error: {what} queries a package index outside pyprov's gate, so this pip does not run it\n  fix: if querying the index directly is acceptable, run the real pip: `{real} {args}`\n"
+        )
+    };
+    let list = "pip list --outdated/--uptodate";
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+        (vec!["wheel", "alpha"], vec![], wheel.clone()),
+        (vec!["-v", "wheel", "-w", "out", "alpha"], vec![], wheel),
+        (vec!["lock", "alpha"], vec![], lock.clone()),
+        (vec!["--default-t", "5", "lock", "alpha"], vec![], lock),
+        (vec!["index", "versions", "alpha"], vec![], query("pip index", "index versions alpha")),
+        (vec!["search", "alpha"], vec![], query("pip search", "search alpha")),
+        (vec!["list", "--outdated"], vec![], query(list, "list --outdated")),
+        (vec!["list", "-lo"], vec![], query(list, "list -lo")),
+        (vec!["-q", "list", "--upto"], vec![], query(list, "-q list --upto")),
+        (
+            vec!["list", "--format=json"],
+            vec![("PIP_OUTDATED", "1")],
+            query(
+                "pip list with outdated or uptodate set in pip's configuration",
+                "list --format=json",
+            ),
+        ),
+    ];
+    for (args, env, want) in cases {
+        let mut cmd = Command::new(venv.bin().join("pip"));
+        venv.activate(&mut cmd);
+        cmd.env("PIP_INDEX_URL", index.url())
+            .env("PYPROV_TRUSTED_ROOT", &root)
+            .env("PYPROV_CACHE_DIR", dir.path().join("cache"))
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .envs(env)
+            .args(&args);
+        let out = output(&mut cmd);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(index.requests().is_empty(), "{args:?} reached the index");
+    }
+}
+
+#[test]
+fn commands_that_fetch_nothing_still_pass_through() {
+    let ctx = Ctx::new();
+    ctx.shim();
+    let pip = ctx.venv.bin().join("pip");
+    for args in [
+        vec!["help"],
+        vec!["help", "install"],
+        vec!["install", "-h"],
+        vec!["--default-t", "60", "list"],
+        vec!["list", "--format", "freeze", "--local"],
+        vec!["-V", "install", "alpha"],
+        vec!["--version"],
+    ] {
+        let want = ctx.real(&args);
+        let got = ctx.run(&pip, &args);
+        assert_eq!(got.status.code(), want.status.code(), "{args:?}");
+        assert_eq!(got.stdout, want.stdout, "{args:?} stdout");
+        assert_eq!(got.stderr, want.stderr, "{args:?} stderr");
+    }
+}
