@@ -10,6 +10,15 @@
 //! (`User-Agent: pip/…`) may ever reach it, its code must never run, and a refusal must leave
 //! the venv as it was.
 
+// A test may panic: that is how it fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::disallowed_names,
+    clippy::cloned_ref_to_slice_refs
+)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -195,12 +204,20 @@ impl Ctx {
     /// A refusal: exit 1, the report names `file` with `code`, nothing installed, confined.
     fn assert_refused(&self, what: &str, out: &Outcome, file: &str, code: &str) {
         let pip = self.pip;
-        assert_eq!(out.code, 1, "[{pip:?}] {what}: {:#}\n{}", out.json, out.stderr);
+        assert_eq!(
+            out.code, 1,
+            "[{pip:?}] {what}: {:#}\n{}",
+            out.json, out.stderr
+        );
         let r = row(&out.json, file);
         assert_eq!(r["code"], code, "[{pip:?}] {what}: {:#}", out.json);
         assert_eq!(r["verdict"], "deny", "[{pip:?}] {what}");
         assert_ne!(out.json["installed"], true, "[{pip:?}] {what}");
-        assert_eq!(self.venv.freeze(), self.frozen, "[{pip:?}] {what}: a refusal installed something");
+        assert_eq!(
+            self.venv.freeze(),
+            self.frozen,
+            "[{pip:?}] {what}: a refusal installed something"
+        );
         self.assert_confined(what);
     }
 
@@ -290,11 +307,26 @@ fn option_spellings(pip: PipVersion) {
     let evil = ctx.evil_index();
     let links = format!("{}payload/", evil);
     let cases: Vec<(String, Vec<String>)> = vec![
-        ("--extra-index".into(), vec!["--extra-index".into(), evil.clone(), "payload".into()]),
-        ("--index".into(), vec!["--index".into(), evil.clone(), "payload".into()]),
-        ("--find".into(), vec!["--find".into(), links.clone(), "payload".into()]),
-        ("-Uf".into(), vec!["-Uf".into(), links.clone(), "payload".into()]),
-        ("-UfURL".into(), vec![format!("-Uf{links}"), "payload".into()]),
+        (
+            "--extra-index".into(),
+            vec!["--extra-index".into(), evil.clone(), "payload".into()],
+        ),
+        (
+            "--index".into(),
+            vec!["--index".into(), evil.clone(), "payload".into()],
+        ),
+        (
+            "--find".into(),
+            vec!["--find".into(), links.clone(), "payload".into()],
+        ),
+        (
+            "-Uf".into(),
+            vec!["-Uf".into(), links.clone(), "payload".into()],
+        ),
+        (
+            "-UfURL".into(),
+            vec![format!("-Uf{links}"), "payload".into()],
+        ),
     ];
     for (what, args) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -434,7 +466,10 @@ fn direct_urls(pip: PipVersion) {
     let proj = ctx.dir.path().join("localbuild");
     local_project(&proj, &[], &[&dep]);
     let out = ctx.install(&[proj.to_str().unwrap()], &[]);
-    ctx.assert_payload_refused("http direct URL in a local project's build requirements", &out);
+    ctx.assert_payload_refused(
+        "http direct URL in a local project's build requirements",
+        &out,
+    );
 
     let cons = ctx.dir.path().join("constraints.txt");
     std::fs::write(&cons, format!("{dep}\n")).unwrap();
@@ -461,7 +496,10 @@ fn metadata_lies(pip: PipVersion) {
         m
     };
     let lies = [
-        ("adds a dependency, drops the real one", lie(&["extra-pkg".into()])),
+        (
+            "adds a dependency, drops the real one",
+            lie(&["extra-pkg".into()]),
+        ),
         (
             "adds a direct URL",
             lie(&["beta".into(), format!("payload @ {}", ctx.payload_url())]),
@@ -476,7 +514,11 @@ fn metadata_lies(pip: PipVersion) {
         let out = ctx.install(&["liar", "--python", python.to_str().unwrap()], &[]);
         assert_eq!(out.code, 0, "{what}: {:#}\n{}", out.json, out.stderr);
         assert_eq!(added(&venv, &before), ["beta==2.0", "liar==1.0"], "{what}");
-        assert!(ctx.evil.requests().is_empty(), "{what}: {:#?}", ctx.evil.requests());
+        assert!(
+            ctx.evil.requests().is_empty(),
+            "{what}: {:#?}",
+            ctx.evil.requests()
+        );
         ctx.assert_confined(what);
         let trust = std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap();
         assert!(!trust.contains("extra"), "{what}: {trust}");
@@ -517,18 +559,25 @@ fn file_names(pip: PipVersion) {
     let out = ctx.install(&["foo", "--python", python.to_str().unwrap()], &[]);
     assert_eq!(out.code, 0, "{:#}\n{}", out.json, out.stderr);
     assert_eq!(added(&venv, &before), ["foo==1.0"]);
-    assert_eq!(row(&out.json, "foo-99.0-1.tar.gz"), &Value::Null, "{:#}", out.json);
+    assert_eq!(
+        row(&out.json, "foo-99.0-1.tar.gz"),
+        &Value::Null,
+        "{:#}",
+        out.json
+    );
     ctx.assert_confined("foo-99.0-1.tar.gz");
 
     let stray = "evil-1.0-py3-none-any.whl";
     let evilwheel = dists::wheel("evil", "1.0", &[], &[]);
     let prov = dists::provenance_for(&ctx.pki, &evilwheel, REPO, "release.yml");
-    ctx.index.add_with_provenance("foo", evilwheel.clone(), Some(prov));
+    ctx.index
+        .add_with_provenance("foo", evilwheel.clone(), Some(prov));
     ctx.index
         .set_listed_name(&evilwheel.filename, Some("../../evil-1.0-py3-none-any.whl"));
     let foo2 = dists::wheel("foo", "2.0", &[], &[]);
     let prov = dists::provenance_for(&ctx.pki, &foo2, REPO, "release.yml");
-    ctx.index.add_with_provenance("foo", foo2.clone(), Some(prov));
+    ctx.index
+        .add_with_provenance("foo", foo2.clone(), Some(prov));
     ctx.index
         .set_listed_name(&foo2.filename, Some("../../foo-2.0-py3-none-any.whl"));
     let tmp = std::env::temp_dir().join("x");
@@ -551,7 +600,10 @@ fn file_names(pip: PipVersion) {
         assert_eq!(listed, [foo.filename.clone()], "{format:?}");
         for name in [stray, "foo-2.0-py3-none-any.whl"] {
             let found = strays(name, &[&dest, &ctx.work, &ctx.cache, &tmp]);
-            let new: Vec<_> = found.iter().filter(|p| !before_strays.contains(p)).collect();
+            let new: Vec<_> = found
+                .iter()
+                .filter(|p| !before_strays.contains(p))
+                .collect();
             assert!(new.is_empty(), "{format:?}: {new:?}");
         }
         ctx.assert_confined("traversal names");
