@@ -35,6 +35,9 @@ struct Ctx {
     venv: Venv,
     /// `venv.freeze()` when the context was made: what every refusal must leave.
     frozen: String,
+    /// The venv's site-packages listing then: compared after each refusal (a freeze, which
+    /// runs pip, is compared once at the end of a scenario, to keep the file fast).
+    listing: Vec<String>,
     cache: PathBuf,
     work: PathBuf,
     /// HOME for every pyprov run: no user configuration but the test's.
@@ -70,6 +73,7 @@ impl Ctx {
             cache: dir.path().join("cache"),
             index: TestIndex::new(),
             frozen: venv.freeze(),
+            listing: listing(&venv),
             dir,
             pki,
             root,
@@ -195,13 +199,26 @@ impl Ctx {
     /// A refusal: exit 1, the report names `file` with `code`, nothing installed, confined.
     fn assert_refused(&self, what: &str, out: &Outcome, file: &str, code: &str) {
         let pip = self.pip;
-        assert_eq!(out.code, 1, "[{pip:?}] {what}: {:#}\n{}", out.json, out.stderr);
+        assert_eq!(
+            out.code, 1,
+            "[{pip:?}] {what}: {:#}\n{}",
+            out.json, out.stderr
+        );
         let r = row(&out.json, file);
         assert_eq!(r["code"], code, "[{pip:?}] {what}: {:#}", out.json);
         assert_eq!(r["verdict"], "deny", "[{pip:?}] {what}");
         assert_ne!(out.json["installed"], true, "[{pip:?}] {what}");
-        assert_eq!(self.venv.freeze(), self.frozen, "[{pip:?}] {what}: a refusal installed something");
+        assert_eq!(
+            listing(&self.venv),
+            self.listing,
+            "[{pip:?}] {what}: a refusal installed something"
+        );
         self.assert_confined(what);
+    }
+
+    /// The end of a scenario whose refusals all used the context's venv.
+    fn assert_venv_untouched(&self) {
+        assert_eq!(self.venv.freeze(), self.frozen, "[{:?}]", self.pip);
     }
 
     /// The evil payload refused as an unattested file pyprov fetched and vetted itself.
@@ -210,11 +227,25 @@ impl Ctx {
     }
 }
 
+/// The report's row for a file, by its name or (for a direct URL decided before it was
+/// fetched, whose row has no file name) its URL.
 fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
     json["files"]
         .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["file"] == file || r["source"] == file)
+        })
         .unwrap_or(&Value::Null)
+}
+
+fn listing(venv: &Venv) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(venv.site_packages())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The distributions a venv has beyond what it was made with (pip, setuptools).
@@ -280,6 +311,7 @@ fn config_sources(pip: PipVersion) {
     ctx.assert_payload_refused("PIP_EXTRA_INDEX_URL", &out);
     let out = ctx.install(&["payload"], &[("PIP_FIND_LINKS", Some(&links))]);
     ctx.assert_payload_refused("PIP_FIND_LINKS", &out);
+    ctx.assert_venv_untouched();
 }
 both_pips!(config_sources);
 
@@ -290,11 +322,26 @@ fn option_spellings(pip: PipVersion) {
     let evil = ctx.evil_index();
     let links = format!("{}payload/", evil);
     let cases: Vec<(String, Vec<String>)> = vec![
-        ("--extra-index".into(), vec!["--extra-index".into(), evil.clone(), "payload".into()]),
-        ("--index".into(), vec!["--index".into(), evil.clone(), "payload".into()]),
-        ("--find".into(), vec!["--find".into(), links.clone(), "payload".into()]),
-        ("-Uf".into(), vec!["-Uf".into(), links.clone(), "payload".into()]),
-        ("-UfURL".into(), vec![format!("-Uf{links}"), "payload".into()]),
+        (
+            "--extra-index".into(),
+            vec!["--extra-index".into(), evil.clone(), "payload".into()],
+        ),
+        (
+            "--index".into(),
+            vec!["--index".into(), evil.clone(), "payload".into()],
+        ),
+        (
+            "--find".into(),
+            vec!["--find".into(), links.clone(), "payload".into()],
+        ),
+        (
+            "-Uf".into(),
+            vec!["-Uf".into(), links.clone(), "payload".into()],
+        ),
+        (
+            "-UfURL".into(),
+            vec![format!("-Uf{links}"), "payload".into()],
+        ),
     ];
     for (what, args) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -314,12 +361,14 @@ fn option_spellings(pip: PipVersion) {
 
     let out = ctx.install(&["--only", "x", "payload"], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("--only-binary") && out.stderr.contains("--only-deps"),
-        "{}",
-        out.stderr
+    assert_eq!(
+        out.stderr,
+        "error: ambiguous option: --only could be --only-deps, --only-dependencies, \
+         --only-final, --only-binary\n  fix: see `pyprov install --help`; pyprov reads pip's \
+         options as pip does\n"
     );
     ctx.assert_confined("--only");
+    ctx.assert_venv_untouched();
 }
 both_pips!(option_spellings);
 
@@ -370,6 +419,7 @@ fn isolated_and_proxies(pip: PipVersion) {
         ],
     );
     ctx.assert_payload_refused("proxy variables", &out);
+    ctx.assert_venv_untouched();
 }
 both_pips!(isolated_and_proxies);
 
@@ -434,12 +484,22 @@ fn direct_urls(pip: PipVersion) {
     let proj = ctx.dir.path().join("localbuild");
     local_project(&proj, &[], &[&dep]);
     let out = ctx.install(&[proj.to_str().unwrap()], &[]);
-    ctx.assert_payload_refused("http direct URL in a local project's build requirements", &out);
+    ctx.assert_payload_refused(
+        "http direct URL in a local project's build requirements",
+        &out,
+    );
 
     let cons = ctx.dir.path().join("constraints.txt");
     std::fs::write(&cons, format!("{dep}\n")).unwrap();
     let out = ctx.install(&["-c", cons.to_str().unwrap(), "payload"], &[]);
-    ctx.assert_payload_refused("http direct URL in a constraints file", &out);
+    // Decided up front, by policy, without fetching it.
+    ctx.assert_refused(
+        "http direct URL in a constraints file",
+        &out,
+        &url,
+        "unattested-denied",
+    );
+    ctx.assert_venv_untouched();
 }
 both_pips!(direct_urls);
 
@@ -461,7 +521,10 @@ fn metadata_lies(pip: PipVersion) {
         m
     };
     let lies = [
-        ("adds a dependency, drops the real one", lie(&["extra-pkg".into()])),
+        (
+            "adds a dependency, drops the real one",
+            lie(&["extra-pkg".into()]),
+        ),
         (
             "adds a direct URL",
             lie(&["beta".into(), format!("payload @ {}", ctx.payload_url())]),
@@ -476,7 +539,11 @@ fn metadata_lies(pip: PipVersion) {
         let out = ctx.install(&["liar", "--python", python.to_str().unwrap()], &[]);
         assert_eq!(out.code, 0, "{what}: {:#}\n{}", out.json, out.stderr);
         assert_eq!(added(&venv, &before), ["beta==2.0", "liar==1.0"], "{what}");
-        assert!(ctx.evil.requests().is_empty(), "{what}: {:#?}", ctx.evil.requests());
+        assert!(
+            ctx.evil.requests().is_empty(),
+            "{what}: {:#?}",
+            ctx.evil.requests()
+        );
         ctx.assert_confined(what);
         let trust = std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap();
         assert!(!trust.contains("extra"), "{what}: {trust}");
@@ -517,18 +584,25 @@ fn file_names(pip: PipVersion) {
     let out = ctx.install(&["foo", "--python", python.to_str().unwrap()], &[]);
     assert_eq!(out.code, 0, "{:#}\n{}", out.json, out.stderr);
     assert_eq!(added(&venv, &before), ["foo==1.0"]);
-    assert_eq!(row(&out.json, "foo-99.0-1.tar.gz"), &Value::Null, "{:#}", out.json);
+    assert_eq!(
+        row(&out.json, "foo-99.0-1.tar.gz"),
+        &Value::Null,
+        "{:#}",
+        out.json
+    );
     ctx.assert_confined("foo-99.0-1.tar.gz");
 
     let stray = "evil-1.0-py3-none-any.whl";
     let evilwheel = dists::wheel("evil", "1.0", &[], &[]);
     let prov = dists::provenance_for(&ctx.pki, &evilwheel, REPO, "release.yml");
-    ctx.index.add_with_provenance("foo", evilwheel.clone(), Some(prov));
+    ctx.index
+        .add_with_provenance("foo", evilwheel.clone(), Some(prov));
     ctx.index
         .set_listed_name(&evilwheel.filename, Some("../../evil-1.0-py3-none-any.whl"));
     let foo2 = dists::wheel("foo", "2.0", &[], &[]);
     let prov = dists::provenance_for(&ctx.pki, &foo2, REPO, "release.yml");
-    ctx.index.add_with_provenance("foo", foo2.clone(), Some(prov));
+    ctx.index
+        .add_with_provenance("foo", foo2.clone(), Some(prov));
     ctx.index
         .set_listed_name(&foo2.filename, Some("../../foo-2.0-py3-none-any.whl"));
     let tmp = std::env::temp_dir().join("x");
@@ -551,7 +625,10 @@ fn file_names(pip: PipVersion) {
         assert_eq!(listed, [foo.filename.clone()], "{format:?}");
         for name in [stray, "foo-2.0-py3-none-any.whl"] {
             let found = strays(name, &[&dest, &ctx.work, &ctx.cache, &tmp]);
-            let new: Vec<_> = found.iter().filter(|p| !before_strays.contains(p)).collect();
+            let new: Vec<_> = found
+                .iter()
+                .filter(|p| !before_strays.contains(p))
+                .collect();
             assert!(new.is_empty(), "{format:?}: {new:?}");
         }
         ctx.assert_confined("traversal names");
