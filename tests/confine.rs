@@ -11,13 +11,7 @@
 //! the venv as it was.
 
 // A test may panic: that is how it fails.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::string_slice,
-    clippy::disallowed_names,
-    clippy::cloned_ref_to_slice_refs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice, clippy::disallowed_names, clippy::cloned_ref_to_slice_refs)]
 
 mod support;
 
@@ -44,6 +38,9 @@ struct Ctx {
     venv: Venv,
     /// `venv.freeze()` when the context was made: what every refusal must leave.
     frozen: String,
+    /// The venv's site-packages listing then: compared after each refusal (a freeze, which
+    /// runs pip, is compared once at the end of a scenario, to keep the file fast).
+    listing: Vec<String>,
     cache: PathBuf,
     work: PathBuf,
     /// HOME for every pyprov run: no user configuration but the test's.
@@ -79,6 +76,7 @@ impl Ctx {
             cache: dir.path().join("cache"),
             index: TestIndex::new(),
             frozen: venv.freeze(),
+            listing: listing(&venv),
             dir,
             pki,
             root,
@@ -214,11 +212,16 @@ impl Ctx {
         assert_eq!(r["verdict"], "deny", "[{pip:?}] {what}");
         assert_ne!(out.json["installed"], true, "[{pip:?}] {what}");
         assert_eq!(
-            self.venv.freeze(),
-            self.frozen,
+            listing(&self.venv),
+            self.listing,
             "[{pip:?}] {what}: a refusal installed something"
         );
         self.assert_confined(what);
+    }
+
+    /// The end of a scenario whose refusals all used the context's venv.
+    fn assert_venv_untouched(&self) {
+        assert_eq!(self.venv.freeze(), self.frozen, "[{:?}]", self.pip);
     }
 
     /// The evil payload refused as an unattested file pyprov fetched and vetted itself.
@@ -227,11 +230,25 @@ impl Ctx {
     }
 }
 
+/// The report's row for a file, by its name or (for a direct URL decided before it was
+/// fetched, whose row has no file name) its URL.
 fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
     json["files"]
         .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["file"] == file || r["source"] == file)
+        })
         .unwrap_or(&Value::Null)
+}
+
+fn listing(venv: &Venv) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(venv.site_packages())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The distributions a venv has beyond what it was made with (pip, setuptools).
@@ -297,6 +314,7 @@ fn config_sources(pip: PipVersion) {
     ctx.assert_payload_refused("PIP_EXTRA_INDEX_URL", &out);
     let out = ctx.install(&["payload"], &[("PIP_FIND_LINKS", Some(&links))]);
     ctx.assert_payload_refused("PIP_FIND_LINKS", &out);
+    ctx.assert_venv_untouched();
 }
 both_pips!(config_sources);
 
@@ -346,12 +364,14 @@ fn option_spellings(pip: PipVersion) {
 
     let out = ctx.install(&["--only", "x", "payload"], &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("--only-binary") && out.stderr.contains("--only-deps"),
-        "{}",
-        out.stderr
+    assert_eq!(
+        out.stderr,
+        "error: ambiguous option: --only could be --only-deps, --only-dependencies, \
+         --only-final, --only-binary\n  fix: see `pyprov install --help`; pyprov reads pip's \
+         options as pip does\n"
     );
     ctx.assert_confined("--only");
+    ctx.assert_venv_untouched();
 }
 both_pips!(option_spellings);
 
@@ -402,6 +422,7 @@ fn isolated_and_proxies(pip: PipVersion) {
         ],
     );
     ctx.assert_payload_refused("proxy variables", &out);
+    ctx.assert_venv_untouched();
 }
 both_pips!(isolated_and_proxies);
 
@@ -474,7 +495,14 @@ fn direct_urls(pip: PipVersion) {
     let cons = ctx.dir.path().join("constraints.txt");
     std::fs::write(&cons, format!("{dep}\n")).unwrap();
     let out = ctx.install(&["-c", cons.to_str().unwrap(), "payload"], &[]);
-    ctx.assert_payload_refused("http direct URL in a constraints file", &out);
+    // Decided up front, by policy, without fetching it.
+    ctx.assert_refused(
+        "http direct URL in a constraints file",
+        &out,
+        &url,
+        "unattested-denied",
+    );
+    ctx.assert_venv_untouched();
 }
 both_pips!(direct_urls);
 
