@@ -161,7 +161,12 @@ fn decide(real: &RealPip, args: &[String]) -> Result<Decision, CliError> {
             "pip: {e}\n  fix: pyprov reads the options before pip's command as pip does, to know which command runs; pip refuses this command line too"
         ))
     })?;
-    let Split::Command { name, args: rest, python } = split else {
+    let Split::Command {
+        name,
+        args: rest,
+        python,
+    } = split
+    else {
         return Ok(Decision::PassThrough);
     };
     Ok(match name {
@@ -284,8 +289,8 @@ fn list_config_asks_index(
 ) -> Result<bool, CliError> {
     // pip's own test: `"--isolated" in cmd_args`.
     let isolated = args.iter().any(|a| a == "--isolated");
-    let config = pip_config(real, python, "list", isolated)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let config =
+        pip_config(real, python, "list", isolated).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut on = [false, false];
     for (key, value) in &config {
         let slot = match key.as_str() {
@@ -606,7 +611,14 @@ mod tests {
         for s in ["-o", "--outdated", "--out", "-lu", "--upt=1", "--path -o"] {
             assert!(list_flag_asks_index(&v(s)), "{s}");
         }
-        for s in ["", "-l", "--format=json", "-ihttps://pypi.org/simple", "--user", "--path /o"] {
+        for s in [
+            "",
+            "-l",
+            "--format=json",
+            "-ihttps://pypi.org/simple",
+            "--user",
+            "--path /o",
+        ] {
             assert!(!list_flag_asks_index(&v(s)), "{s}");
         }
     }

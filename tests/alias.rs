@@ -315,7 +315,12 @@ fn shim_remove_restores_the_real_pip() {
 fn publish_tampered_gamma(ctx: &Ctx) {
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
     ctx.publish(&gamma);
-    let evil = dists::wheel("gamma", "1.0", &[], &[("gamma/evil.py", b"print('evil')\n")]);
+    let evil = dists::wheel(
+        "gamma",
+        "1.0",
+        &[],
+        &[("gamma/evil.py", b"print('evil')\n")],
+    );
     ctx.index
         .lie(&gamma.filename, Lie::TamperedBytes(evil.bytes.clone()));
 }
@@ -388,7 +393,10 @@ fn download_without_a_directory_is_vetted_into_the_working_directory() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(std::fs::read(here.join(&alpha.filename)).unwrap(), alpha.bytes);
+    assert_eq!(
+        std::fs::read(here.join(&alpha.filename)).unwrap(),
+        alpha.bytes
+    );
 }
 
 #[test]
@@ -417,16 +425,34 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
         )
     };
     let list = "pip list --outdated/--uptodate";
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    // The words, extra environment, and pyprov's whole answer.
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
+    let cases: Vec<Case> = vec![
         (vec!["wheel", "alpha"], vec![], wheel.clone()),
         (vec!["-v", "wheel", "-w", "out", "alpha"], vec![], wheel),
         (vec!["lock", "alpha"], vec![], lock.clone()),
         (vec!["--default-t", "5", "lock", "alpha"], vec![], lock),
-        (vec!["index", "versions", "alpha"], vec![], query("pip index", "index versions alpha")),
-        (vec!["search", "alpha"], vec![], query("pip search", "search alpha")),
-        (vec!["list", "--outdated"], vec![], query(list, "list --outdated")),
+        (
+            vec!["index", "versions", "alpha"],
+            vec![],
+            query("pip index", "index versions alpha"),
+        ),
+        (
+            vec!["search", "alpha"],
+            vec![],
+            query("pip search", "search alpha"),
+        ),
+        (
+            vec!["list", "--outdated"],
+            vec![],
+            query(list, "list --outdated"),
+        ),
         (vec!["list", "-lo"], vec![], query(list, "list -lo")),
-        (vec!["-q", "list", "--upto"], vec![], query(list, "-q list --upto")),
+        (
+            vec!["-q", "list", "--upto"],
+            vec![],
+            query(list, "-q list --upto"),
+        ),
         (
             vec!["list", "--format=json"],
             vec![("PIP_OUTDATED", "1")],
