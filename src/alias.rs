@@ -1,6 +1,9 @@
 //! pyprov as a drop-in `pip`: invoked as `pip`, `pip3` or `pip3.X` (a link or a copy), or as
-//! `pyprov pip ARGS`, `install` and `download` go through verification and every other pip
-//! command runs the real pip unchanged, with its output and exit status.
+//! `pyprov pip ARGS`, `install` and `download` go through verification, commands that would
+//! fetch or build outside it (`wheel`, `lock`, `index`, `search`, `list --outdated`) are refused
+//! with what to run instead, and every other pip command runs the real pip unchanged, with its
+//! output and exit status. The command is found as pip's main parser finds it, on pipopts'
+//! table of general options.
 //!
 //! The real pip is found without ever running pyprov again: `PYPROV_REAL_PIP`, else the active
 //! virtualenv's or the neighbouring interpreter's `python -m pip`, else the next `pip` on PATH

@@ -428,8 +428,9 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
         )
     };
     let list = "pip list --outdated/--uptodate";
-    #[allow(clippy::type_complexity)]
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    // The words, extra environment, and pyprov's whole answer.
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
+    let cases: Vec<Case> = vec![
         (vec!["wheel", "alpha"], vec![], wheel.clone()),
         (vec!["-v", "wheel", "-w", "out", "alpha"], vec![], wheel),
         (vec!["lock", "alpha"], vec![], lock.clone()),

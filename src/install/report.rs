@@ -67,7 +67,11 @@ impl Row {
         Row {
             package: package.to_string(),
             version: version.map(str::to_string),
-            file: String::new(),
+            // A decision on a URL (a direct URL, a tunnel): its last segment names the file.
+            file: url::Url::parse(source)
+                .ok()
+                .and_then(|u| index::page::file_name_of(&u))
+                .unwrap_or_default(),
             sha256: None,
             verdict: verdict(&d),
             code: d.code.as_str().to_string(),
