@@ -11,7 +11,13 @@
 //! the venv as it was.
 
 // A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice, clippy::disallowed_names, clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::disallowed_names,
+    clippy::cloned_ref_to_slice_refs
+)]
 
 mod support;
 
