@@ -38,8 +38,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Download like `pip download -d DIR`, keeping only verified files
     Download(InstallArgs),
-    /// Run pip through pyprov: `install` and `download` are verified, every other pip command
-    /// runs the real pip unchanged (what the `pip` links made by `shim install` do)
+    /// Run pip through pyprov: `install` and `download` are verified; `wheel`, `lock`, `index`,
+    /// `search` and `list --outdated` are refused (they fetch around the gate); every other pip
+    /// command runs the real pip unchanged (what the `pip` links made by `shim install` do)
     Pip {
         /// pip's arguments
         #[arg(

@@ -151,11 +151,9 @@ pub fn parse(
 }
 
 /// Whether pip would load its configuration isolated: pip looks for the literal word
-/// `--isolated` (not a prefix of it) before it parses anything.
+/// `--isolated` (not a prefix of it) anywhere in its arguments before it parses anything.
 pub fn isolated(args: &[String]) -> bool {
-    args.iter()
-        .take_while(|a| *a != "--")
-        .any(|a| a == "--isolated")
+    args.iter().any(|a| a == "--isolated")
 }
 
 /// pip's effective options for this run: pip's configuration (`config`, as pip orders it), then

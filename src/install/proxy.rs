@@ -445,11 +445,11 @@ fn refusal_body(v: &Vetted) -> String {
 }
 
 fn record_outside(state: &ProxyState, v: Arc<Vetted>) {
-    state
-        .outside
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(v);
+    let mut outside = state.outside.lock().unwrap_or_else(|p| p.into_inner());
+    // pip retries a refused request; one row says it.
+    if !outside.iter().any(|o| o.url == v.url) {
+        outside.push(v);
+    }
 }
 
 /// A refusal of something pip asked for around the gate.
