@@ -508,6 +508,45 @@ mod tests {
     }
 
     #[test]
+    fn options_read_as_pip_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("reqs.txt"),
+            "--extra-index https://evil.example/simple\n--ind=https://evil2.example/simple\n-fhttps://evil3.example/links\nsix==1.16 --hash sha256:aa --hash=sha256:bb\n",
+        )
+        .unwrap();
+        let r = gather(&[dir.path().join("reqs.txt")], &[], &[], &[], out.path()).unwrap();
+        assert_eq!(r.extra_index_urls, ["https://evil.example/simple"]);
+        assert_eq!(r.index_url.as_deref(), Some("https://evil2.example/simple"));
+        assert_eq!(r.find_links, ["https://evil3.example/links"]);
+        assert_eq!(r.lines[0].hashes, ["sha256:aa", "sha256:bb"]);
+        let copy = std::fs::read_to_string(&r.requirement_files[0]).unwrap();
+        assert_eq!(copy, "six==1.16 --hash=sha256:aa --hash=sha256:bb\n");
+        // Used to panic (a byte slice inside `é`); now pip's own error.
+        std::fs::write(dir.path().join("bad.txt"), "-éx foo\n").unwrap();
+        let err = gather(&[dir.path().join("bad.txt")], &[], &[], &[], out.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:1: no such option: -é",
+                dir.path().join("bad.txt").display()
+            )
+        );
+        // A direct URL in a constraints file is decided like a requirement.
+        std::fs::write(
+            dir.path().join("c.txt"),
+            "payload @ http://x/payload-1.0.tar.gz\n",
+        )
+        .unwrap();
+        let r = gather(&[], &[dir.path().join("c.txt")], &[], &[], out.path()).unwrap();
+        assert!(matches!(
+            r.constraint_urls[0].kind,
+            ReqKind::DirectUrl { .. }
+        ));
+    }
+
+    #[test]
     fn cycles_end() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "-r b.txt\nx\n").unwrap();
