@@ -516,6 +516,17 @@ impl Context {
             if v01 {
                 optional.push(format!("{}/inclusionProof", folded(&path)));
             }
+            // A Rekor v1 entry with a signed entry timestamp is a time source of its own: an
+            // RFC 3161 timestamp beside it is a second one, and dropping it whole (all of
+            // them) leaves the signing time proven. Changing one is still a change.
+            let integrated = entry
+                .and_then(|e| e.get("integratedTime"))
+                .and_then(|t| t.as_str().and_then(|s| s.parse::<u64>().ok()).or(t.as_u64()))
+                .unwrap_or(0);
+            let promised = entry.and_then(|e| e.get("inclusionPromise")).is_some();
+            if integrated > 0 && promised {
+                optional.push("/verificationMaterial/timestampVerificationData".to_string());
+            }
         }
         Context {
             known_keys,
