@@ -103,6 +103,7 @@ pub struct Client {
     retries: u32,
     backoff: Duration,
     netrc: std::sync::Arc<Vec<NetrcEntry>>,
+    max_file_bytes: u64,
 }
 
 /// One `machine` of a `.netrc` file, which pip (through requests) honours for index logins.
@@ -167,6 +168,12 @@ fn load_netrc() -> Vec<NetrcEntry> {
 }
 
 impl Client {
+    /// The same client with another limit on a downloaded file's size.
+    pub fn with_max_file_bytes(mut self, limit: u64) -> Client {
+        self.max_file_bytes = limit;
+        self
+    }
+
     pub fn new(tls: &TlsSettings) -> Result<Client, IndexError> {
         let build = |accept_invalid: bool| -> Result<reqwest::Client, IndexError> {
             let bad = |what: &str, e: reqwest::Error| IndexError::Parse {
@@ -209,6 +216,7 @@ impl Client {
             retries: 4,
             backoff: Duration::from_millis(200),
             netrc: std::sync::Arc::new(load_netrc()),
+            max_file_bytes: MAX_FILE_BYTES,
         })
     }
 
@@ -429,11 +437,12 @@ impl Client {
                 match chunk {
                     Ok(c) => {
                         written += c.len() as u64;
-                        if written > MAX_FILE_BYTES {
+                        if written > self.max_file_bytes {
                             return Err(IndexError::Parse {
                                 url: redact(url),
                                 message: format!(
-                                    "the file is larger than {MAX_FILE_BYTES} bytes, pyprov's limit"
+                                    "the file is larger than {} bytes, pyprov's limit",
+                                    self.max_file_bytes
                                 ),
                             });
                         }
@@ -505,6 +514,38 @@ pub fn integrity_url(base: &Url, project: &str, version: &str, filename: &str) -
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn downloads_stop_at_the_size_limit() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let body = vec![b'x'; 64 * 1024];
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(&body).await;
+            }
+        });
+        let client = Client::new(&TlsSettings::default())
+            .unwrap()
+            .with_max_file_bytes(10_000);
+        let dir = tempfile::tempdir().unwrap();
+        let url = Url::parse(&format!("http://{addr}/big-1.0-py3-none-any.whl")).unwrap();
+        let err = client
+            .download(&url, &dir.path().join("f"), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("larger than 10000 bytes"), "{err}");
+        let client = client.with_max_file_bytes(1 << 20);
+        assert!(client
+            .download(&url, &dir.path().join("g"), None)
+            .await
+            .is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -521,7 +521,11 @@ impl Context {
             // them) leaves the signing time proven. Changing one is still a change.
             let integrated = entry
                 .and_then(|e| e.get("integratedTime"))
-                .and_then(|t| t.as_str().and_then(|s| s.parse::<u64>().ok()).or(t.as_u64()))
+                .and_then(|t| {
+                    t.as_str()
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .or(t.as_u64())
+                })
                 .unwrap_or(0);
             let promised = entry.and_then(|e| e.get("inclusionPromise")).is_some();
             if integrated > 0 && promised {
