@@ -86,12 +86,17 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
-/// TLS settings taken from pip's: `cert`, `client-cert`, `trusted-host`.
+/// Network settings taken from pip's: `cert`, `client-cert`, `trusted-host`, `proxy`,
+/// `no-proxy-env`, so pyprov reaches an index exactly as pip would have.
 #[derive(Debug, Clone, Default)]
 pub struct TlsSettings {
     pub extra_roots: Option<Vec<u8>>,
     pub client_identity: Option<Vec<u8>>,
     pub trusted_hosts: Vec<String>,
+    /// pip's `--proxy`: every request goes through it.
+    pub proxy: Option<String>,
+    /// pip's `--no-proxy-env`: the `*_PROXY` variables are ignored.
+    pub no_proxy_env: bool,
 }
 
 /// An HTTP client with pyprov's retry policy.
@@ -192,6 +197,21 @@ impl Client {
                 {
                     builder = builder.add_root_certificate(cert);
                 }
+            }
+            if tls.no_proxy_env {
+                builder = builder.no_proxy();
+            }
+            if let Some(p) = &tls.proxy {
+                // pip accepts `host:port` for `--proxy` and means http.
+                let with_scheme = if p.contains("://") {
+                    p.clone()
+                } else {
+                    format!("http://{p}")
+                };
+                builder = builder.proxy(
+                    reqwest::Proxy::all(&with_scheme)
+                        .map_err(|e| bad("--proxy (pip's proxy setting)", e))?,
+                );
             }
             if let Some(pem) = &tls.client_identity {
                 builder = builder.identity(

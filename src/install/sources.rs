@@ -154,5 +154,7 @@ pub fn tls_settings(pip_args: &PipArgs) -> Result<index::TlsSettings, InstallErr
         )?,
         client_identity: read("--client-cert", net.client_cert.clone())?,
         trusted_hosts: net.trusted_hosts.clone(),
+        proxy: net.proxy.clone(),
+        no_proxy_env: net.no_proxy_env,
     })
 }
