@@ -13,16 +13,30 @@ use pyprov::verify::distname::{self, is_plain_file_name, normalize_project_name}
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let n = normalize_project_name(&text);
-    assert_eq!(normalize_project_name(&n), n, "normalization not idempotent");
+    assert_eq!(
+        normalize_project_name(&n),
+        n,
+        "normalization not idempotent"
+    );
     let Ok(d) = distname::parse(&text) else {
         return;
     };
-    assert!(is_plain_file_name(&text), "parsed a non-plain name {text:?}");
-    assert!(text.bytes().all(|b| b.is_ascii_graphic()), "parsed {text:?}");
+    assert!(
+        is_plain_file_name(&text),
+        "parsed a non-plain name {text:?}"
+    );
+    assert!(
+        text.bytes().all(|b| b.is_ascii_graphic()),
+        "parsed {text:?}"
+    );
     assert!(!text.contains(['/', '\\']) && !text.starts_with('.'));
     let project = d.project();
     assert!(!project.is_empty(), "empty project from {text:?}");
-    assert_eq!(normalize_project_name(project), project, "project of {text:?}");
+    assert_eq!(
+        normalize_project_name(project),
+        project,
+        "project of {text:?}"
+    );
     assert!(
         !project.starts_with('-') || text.starts_with(['-', '_', '.']),
         "project {project:?}"

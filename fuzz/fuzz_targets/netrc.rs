@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
         .split_whitespace()
         .filter(|w| matches!(*w, "machine" | "default"))
         .count();
-    assert!(entries.len() <= heads, "{} entries from {heads} heads", entries.len());
+    assert!(
+        entries.len() <= heads,
+        "{} entries from {heads} heads",
+        entries.len()
+    );
     for e in &entries {
         for f in [e.machine.as_deref().unwrap_or("x"), &e.login, &e.password] {
             assert!(!f.contains(char::is_whitespace), "white space in {f:?}");
@@ -41,5 +45,9 @@ fuzz_target!(|data: &[u8]| {
         assert_ne!(e.machine.as_deref(), Some(""), "an empty machine name");
     }
     let rendered = render(&entries);
-    assert_eq!(parse_netrc(&rendered), entries, "round trip through {rendered:?}");
+    assert_eq!(
+        parse_netrc(&rendered),
+        entries,
+        "round trip through {rendered:?}"
+    );
 });

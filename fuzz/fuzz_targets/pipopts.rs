@@ -55,13 +55,21 @@ fuzz_target!(|data: &[u8]| {
 
     // The line readers, on the whole text.
     if !text.contains("${") {
-        assert_eq!(pipopts::expand_env(&text), text, "expand_env changed text without ${{");
+        assert_eq!(
+            pipopts::expand_env(&text),
+            text,
+            "expand_env changed text without ${{"
+        );
     } else {
         let _ = pipopts::expand_env(&text);
     }
     if let Ok(words) = pipopts::shlex_split(&text) {
         let again = pipopts::shlex_split(&requote(&words));
-        assert_eq!(again.as_ref(), Ok(&words), "re-quoted words split differently");
+        assert_eq!(
+            again.as_ref(),
+            Ok(&words),
+            "re-quoted words split differently"
+        );
         let _ = pipopts::parse(&words, command);
     }
 
@@ -96,5 +104,9 @@ fuzz_target!(|data: &[u8]| {
     again
         .apply_args(reparsed)
         .unwrap_or_else(|e| panic!("canonical words {words:?} do not re-apply: {e}"));
-    assert_eq!(again.words(&ROLES), words, "canonical words changed on re-parse");
+    assert_eq!(
+        again.words(&ROLES),
+        words,
+        "canonical words changed on re-parse"
+    );
 });

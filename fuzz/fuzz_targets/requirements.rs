@@ -8,7 +8,8 @@
 //! Oracles besides "no panic": the sanitized copy pip is handed, read again, names no index
 //! option (`--index-url`, `--extra-index-url`, `--find-links`, `--no-index`,
 //! `--trusted-host`) and yields the same requirement lines (text, kind, hashes, editable) and
-//! the same constraint URLs as the user's file.
+//! the same constraint URLs as the user's file (set `PYPROV_FUZZ_REQS_NO_ROUND_TRIP=1` to check
+//! only the first while the known finding stands).
 
 #![no_main]
 
@@ -36,12 +37,33 @@ fn no_index_options(r: &Requirements) -> bool {
         && r.trusted_hosts.is_empty()
 }
 
+/// Whether a line would hit the known pep508_rs panic (a name ending in `-`, `.` or `_` followed
+/// by another character, e.g. `u-,`; see docs/limits-and-fuzzing.md). With
+/// `PYPROV_FUZZ_REQS_SKIP_PEP508=1` such inputs are skipped so fuzzing goes on past it.
+fn known_pep508_panic(text: &str) -> bool {
+    std::env::var_os("PYPROV_FUZZ_REQS_SKIP_PEP508").is_some()
+        && text.split(['\n', ' ', '\t', '=', '\'', '"']).any(|l| {
+            let l = l.trim_start();
+            let name: String = l
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+                .collect();
+            name.ends_with(['-', '.', '_']) && l.len() > name.len()
+        })
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    if known_pep508_panic(&text) {
+        return;
+    }
     for line in text.lines() {
         let _ = reqs::classify(line);
     }
-    if ["/dev/", "/proc/", "/sys/"].iter().any(|d| text.contains(d)) {
+    if ["/dev/", "/proc/", "/sys/"]
+        .iter()
+        .any(|d| text.contains(d))
+    {
         return;
     }
     let dir = scratch();
@@ -55,18 +77,32 @@ fuzz_target!(|data: &[u8]| {
     let Ok(first) = reqs::gather(&[file], &[], &[], &[], &out) else {
         return;
     };
-    let copy = first.requirement_files.first().expect("one copy per file").clone();
-    let again = reqs::gather(&[copy.clone()], &[], &[], &[], &out2).unwrap_or_else(|e| {
-        panic!(
-            "the sanitized copy does not read back: {e}\n{}",
-            std::fs::read_to_string(&copy).unwrap_or_default()
-        )
-    });
+    let copy = first
+        .requirement_files
+        .first()
+        .expect("one copy per file")
+        .clone();
+    let again =
+        reqs::gather(std::slice::from_ref(&copy), &[], &[], &[], &out2).unwrap_or_else(|e| {
+            panic!(
+                "the sanitized copy does not read back: {e}\n{}",
+                std::fs::read_to_string(&copy).unwrap_or_default()
+            )
+        });
     assert!(
         no_index_options(&again),
         "the sanitized copy still names an index option: {again:?}"
     );
-    assert_eq!(summary(&again.lines), summary(&first.lines), "requirements changed");
+    // The round trip fails on the known finding (options whose value needs quoting, see
+    // docs/limits-and-fuzzing.md); this keeps fuzzing past it for everything else.
+    if std::env::var_os("PYPROV_FUZZ_REQS_NO_ROUND_TRIP").is_some() {
+        return;
+    }
+    assert_eq!(
+        summary(&again.lines),
+        summary(&first.lines),
+        "requirements changed"
+    );
     assert_eq!(
         summary(&again.constraint_urls),
         summary(&first.constraint_urls),

@@ -39,8 +39,17 @@ fuzz_target!(|data: &[u8]| {
             let _ = tf.policy();
             for e in tf.entries() {
                 assert!(valid_package_name(&e.key), "invalid key {:?}", e.key);
-                assert_eq!(e.name, normalize_project_name(&e.key), "name of {:?}", e.key);
-                assert!(tf.entry(&e.name).is_some(), "{:?} not found by name", e.name);
+                assert_eq!(
+                    e.name,
+                    normalize_project_name(&e.key),
+                    "name of {:?}",
+                    e.key
+                );
+                assert!(
+                    tf.entry(&e.name).is_some(),
+                    "{:?} not found by name",
+                    e.name
+                );
                 e.publishers.iter().for_each(round_trip);
             }
         }
