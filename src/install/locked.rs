@@ -85,7 +85,7 @@ pub fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
         else {
             return None;
         };
-        let req = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&line.text).ok()?;
+        let req = super::reqs::parse_pep508(&line.text)?;
         if !req.marker.evaluate(env, &[]) {
             continue;
         }

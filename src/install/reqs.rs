@@ -129,8 +129,8 @@ pub fn classify(text: &str) -> ReqKind {
             path: t.to_string(),
         };
     }
-    match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(t) {
-        Ok(req) => {
+    match parse_pep508(t) {
+        Some(req) => {
             let pinned = match &req.version_or_url {
                 Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
                     let specs: Vec<_> = specs.iter().collect();
@@ -150,7 +150,7 @@ pub fn classify(text: &str) -> ReqKind {
                 pinned,
             }
         }
-        Err(_) => ReqKind::Named {
+        None => ReqKind::Named {
             name: normalize_project_name(
                 t.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                     .next()
@@ -159,6 +159,33 @@ pub fn classify(text: &str) -> ReqKind {
             pinned: None,
         },
     }
+}
+
+/// A PEP 508 requirement, or `None` when `text` is not one. pep508_rs 0.9 panics (an
+/// `expect`) on a name or extra that ends in `-`, `.` or `_` before another character (`u-,`,
+/// `a[b-]`, found by the `requirements` fuzz target): such text is not valid PEP 508, so it is
+/// refused here before pep508_rs sees it.
+pub fn parse_pep508(text: &str) -> Option<pep508_rs::Requirement<pep508_rs::VerbatimUrl>> {
+    let ident = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    let bad_end = |w: &str| w.ends_with(['-', '.', '_']) || w.starts_with(['-', '.', '_']);
+    let t = text.trim_start();
+    let name_len = t.find(|c: char| !ident(c)).unwrap_or(t.len());
+    let name = t.get(..name_len).unwrap_or("");
+    if bad_end(name) {
+        return None;
+    }
+    let rest = t.get(name_len..).unwrap_or("").trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let inner = extras.split(']').next().unwrap_or("");
+        if inner
+            .split(',')
+            .map(str::trim)
+            .any(|e| !e.is_empty() && bad_end(e))
+        {
+            return None;
+        }
+    }
+    pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text).ok()
 }
 
 fn egg_name(url: &str) -> Option<String> {
@@ -239,7 +266,7 @@ impl Reader<'_> {
             })?;
             return Ok(out);
         }
-        let text = std::fs::read_to_string(&abs).map_err(|e| ReqError::Read {
+        let text = read_bounded(&abs).map_err(|e| ReqError::Read {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
@@ -297,14 +324,10 @@ impl Reader<'_> {
                     }
                     "hashes" => hashes.push(value),
                     _ if requirement.trim().is_empty() => {
-                        let v = option.takes_value().then_some(value.as_str());
-                        sanitized.push_str(&quote(&option.canonical(v)));
+                        sanitized.push_str(&quoted_option(option, &value));
                         sanitized.push('\n');
                     }
-                    _ => {
-                        let v = option.takes_value().then_some(value.as_str());
-                        per_requirement.push(option.canonical(v));
-                    }
+                    _ => per_requirement.push(quoted_option(option, &value)),
                 }
             }
             let requirement = requirement.trim();
@@ -318,7 +341,7 @@ impl Reader<'_> {
             }
             for o in &per_requirement {
                 sanitized.push(' ');
-                sanitized.push_str(&quote(o));
+                sanitized.push_str(o);
             }
             sanitized.push('\n');
         }
@@ -356,6 +379,33 @@ impl Reader<'_> {
             return;
         }
         self.reqs.lines.push(line);
+    }
+}
+
+/// The largest requirements file read (`-r /dev/zero` must not eat the memory).
+const MAX_REQUIREMENTS_BYTES: u64 = 64 * 1024 * 1024;
+
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_REQUIREMENTS_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_REQUIREMENTS_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_REQUIREMENTS_BYTES} bytes, pyprov's limit for a requirements file"
+        )));
+    }
+    Ok(text)
+}
+
+/// `--name=VALUE` with only the value quoted: a quoted `'--name=…'` would not start with `-`,
+/// and pip would read it as part of the requirement.
+fn quoted_option(option: &pipopts::PipOption, value: &str) -> String {
+    if option.takes_value() {
+        format!("--{}={}", option.name(), quote(value))
+    } else {
+        option.canonical(None)
     }
 }
 
@@ -547,6 +597,19 @@ mod tests {
     }
 
     #[test]
+    fn pep508_panics_are_not_reached() {
+        // pep508_rs 0.9 panics on these (found by the `requirements` fuzz target).
+        for t in ["u-,", "a[b-]", "a[b_,c]", "a-", "-a"] {
+            let _ = classify(t);
+            assert!(parse_pep508(t).is_none(), "{t}");
+        }
+        assert!(parse_pep508("a[b-c, d] >= 1").is_some());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("z.txt"), "-r /dev/zero\n").unwrap();
+        assert!(gather(&[dir.path().join("z.txt")], &[], &[], &[], dir.path()).is_err());
+    }
+
+    #[test]
     fn cycles_end() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "-r b.txt\nx\n").unwrap();
@@ -555,14 +618,11 @@ mod tests {
         assert_eq!(r.lines.len(), 2);
     }
 
-    /// Found by `fuzz/fuzz_targets/requirements.rs`: an option whose value needs quoting is
+    /// Found by `fuzz/fuzz_targets/requirements.rs`: an option whose value needs quoting was
     /// written to the sanitized copy as one quoted word (`'--no-binary=a}'`), which neither pip's
-    /// `break_args_options` nor pyprov's reads as an option (it does not start with `-`): pip is
-    /// handed a requirement `'--no-binary=a}'`, and `--config-settings=a=b}` after `six`
-    /// becomes part of six's requirement text. Fix: quote only the value
-    /// (`--no-binary='a}'`) in `Reader::read`.
+    /// `break_args_options` nor pyprov's reads as an option (it does not start with `-`). Only
+    /// the value is quoted now.
     #[test]
-    #[ignore = "sanitized copies quote whole options; see the comment"]
     fn sanitized_options_with_quoted_values_read_back_as_options() {
         let dir = tempfile::tempdir().unwrap();
         let out = tempfile::tempdir().unwrap();

@@ -83,6 +83,14 @@ impl Identity {
 
     /// The publisher the certificate proves, in SPEC syntax, when it is one PyPI knows.
     pub fn publisher(&self) -> Option<PublisherSpec> {
+        // Only a spec this very identity satisfies: a pin made from it must accept the file
+        // it was made from (the fuzzer found certificates whose Build Config URI ref does not
+        // match their own ref, which `check` refuses).
+        self.publisher_unchecked()
+            .filter(|spec| spec.check(self).is_ok())
+    }
+
+    fn publisher_unchecked(&self) -> Option<PublisherSpec> {
         let issuer = self.issuer.as_deref()?;
         match issuer {
             GITHUB_ISSUER => {
