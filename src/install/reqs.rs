@@ -193,42 +193,104 @@ fn egg_name(url: &str) -> Option<String> {
         .map(|(_, e)| normalize_project_name(e.split('&').next().unwrap_or(e)))
 }
 
-/// Logical lines of a requirements file: comments stripped, `\` continuations joined.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+/// What Python's `str.splitlines` breaks a line at: pip splits a requirements file with it, so
+/// a `\r`, `\x0b` or U+2028 inside what `str::lines` sees as one line is several lines to pip.
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Physical lines as pip's `splitlines()` makes them (`\r\n` is one break), after pip's
+/// `auto_decode` dropped a UTF-8 byte-order mark.
+fn physical_lines(text: &str) -> Vec<&str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
-    let mut current = String::new();
-    let mut start = 0;
-    for (i, raw) in text.lines().enumerate() {
-        if current.is_empty() {
-            start = i + 1;
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.char_indices().find(|(_, c)| is_line_break(*c)) {
+            Some((at, c)) => {
+                out.push(rest.get(..at).unwrap_or(""));
+                let mut next = at + c.len_utf8();
+                if c == '\r' && rest.get(next..).is_some_and(|r| r.starts_with('\n')) {
+                    next += 1;
+                }
+                rest = rest.get(next..).unwrap_or("");
+            }
+            None => {
+                out.push(rest);
+                rest = "";
+            }
         }
-        let line = strip_comment(raw);
-        if let Some(cont) = line.strip_suffix('\\') {
-            current.push_str(cont);
-            current.push(' ');
-            continue;
-        }
-        current.push_str(line);
-        let l = current.trim().to_string();
-        if !l.is_empty() {
-            out.push((start, l));
-        }
-        current.clear();
-    }
-    if !current.trim().is_empty() {
-        out.push((start, current.trim().to_string()));
     }
     out
 }
 
+/// pip's `COMMENT_RE.match`: the line starts with `#`, or with white space and then `#`.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// Logical lines, in pip's order (`req_file.preprocess`): `\` continuations joined first (a
+/// comment line is never continued, but a comment at the end of a continued line swallows the
+/// next line, as in pip), then comments removed (`(^|\s+)#.*$`), then empty lines dropped.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut joined: Vec<(usize, String)> = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in physical_lines(text).into_iter().enumerate() {
+        let comment = is_comment_line(line);
+        if !line.ends_with('\\') || comment {
+            let line = if comment {
+                format!(" {line}")
+            } else {
+                line.to_string()
+            };
+            match current.take() {
+                Some((start, mut acc)) => {
+                    acc.push_str(&line);
+                    joined.push((start, acc));
+                }
+                None => joined.push((i + 1, line)),
+            }
+        } else {
+            let part = line.trim_matches('\\');
+            match current.as_mut() {
+                Some((_, acc)) => acc.push_str(part),
+                None => current = Some((i + 1, part.to_string())),
+            }
+        }
+    }
+    if let Some(last) = current {
+        joined.push(last);
+    }
+    joined
+        .into_iter()
+        .filter_map(|(n, l)| {
+            let l = strip_comment(&l).trim().to_string();
+            (!l.is_empty()).then_some((n, l))
+        })
+        .collect()
+}
+
+/// pip's `COMMENT_RE.sub("", line)`: from the first `#` at the start or after white space.
 fn strip_comment(line: &str) -> &str {
-    if line.trim_start().starts_with('#') {
-        return "";
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_space {
+            return line.get(..i).unwrap_or(line);
+        }
+        prev_space = c.is_whitespace();
     }
-    match line.find(" #").or_else(|| line.find("\t#")) {
-        Some(i) => line.get(..i).unwrap_or(line),
-        None => line,
-    }
+    line
 }
 
 /// pip's `break_args_options`: the words before the first one that starts with `-` are the
@@ -279,6 +341,20 @@ impl Reader<'_> {
                 origin: origin.clone(),
                 message,
             };
+            // pip expands `${VAR}` after it removed comments and split lines, and would expand
+            // the sanitized copy again: a value that brings a comment, a line break or another
+            // `${` would read differently the second time.
+            if line != raw_line
+                && (line.contains(" #")
+                    || line.contains("\t#")
+                    || line.starts_with('#')
+                    || line.contains("${")
+                    || line.chars().any(is_line_break))
+            {
+                return Err(invalid(
+                    "an environment variable here expands to text with `#`, `${` or a line break, which pip would read differently from pyprov; set it to a plain value".into(),
+                ));
+            }
             let (requirement, options) = break_args_options(&line);
             let words = pipopts::shlex_split(&options).map_err(invalid)?;
             let parsed = pipopts::parse(&words, pipopts::Command::RequirementsFile)
@@ -293,6 +369,14 @@ impl Reader<'_> {
                     }
                 };
                 let nested = |v: &str| dir.join(v);
+                let per_requirement_option = matches!(
+                    option.dest,
+                    "hashes" | "config_settings" | "global_options" | "install_options"
+                );
+                if !requirement.trim().is_empty() && !per_requirement_option {
+                    // pip ignores it (an index or `-r` after a requirement does nothing).
+                    continue;
+                }
                 match option.dest {
                     "requirements" | "constraints" => {
                         if value.contains("://") {
@@ -327,7 +411,12 @@ impl Reader<'_> {
                         sanitized.push_str(&quoted_option(option, &value));
                         sanitized.push('\n');
                     }
-                    _ => per_requirement.push(quoted_option(option, &value)),
+                    // pip applies only per-requirement options on a requirement line and
+                    // ignores the rest; so does pyprov, and they stay out of the copy.
+                    "config_settings" | "global_options" | "install_options" => {
+                        per_requirement.push(quoted_option(option, &value))
+                    }
+                    _ => {}
                 }
             }
             let requirement = requirement.trim();
@@ -344,6 +433,12 @@ impl Reader<'_> {
                 sanitized.push_str(o);
             }
             sanitized.push('\n');
+        }
+        if sanitized.chars().any(|c| c != '\n' && is_line_break(c)) {
+            return Err(ReqError::Invalid {
+                origin: path.display().to_string(),
+                message: "a line break pip would see inside a line; refusing to hand pip a copy it would read differently".into(),
+            });
         }
         std::fs::write(&out, sanitized).map_err(|e| ReqError::Read {
             path: out.display().to_string(),
@@ -607,6 +702,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("z.txt"), "-r /dev/zero\n").unwrap();
         assert!(gather(&[dir.path().join("z.txt")], &[], &[], &[], dir.path()).is_err());
+    }
+
+    #[test]
+    fn lines_split_and_comments_as_pip_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        // A carriage return and U+2028 are line breaks to pip; a comment at the end of a
+        // continued line swallows the next line; options after a requirement are ignored.
+        std::fs::write(
+            dir.path().join("r.txt"),
+            "\u{feff}six\r-fhttps://x.example/links\u{2028}idna\nfoo # note \\\n--index-url https://evil.example/simple\nbar --extra-index-url=https://evil.example/simple -r other.txt\n",
+        )
+        .unwrap();
+        let r = gather(&[dir.path().join("r.txt")], &[], &[], &[], out.path()).unwrap();
+        let names: Vec<_> = r.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(names, ["six", "idna", "foo", "bar"]);
+        assert_eq!(r.find_links, ["https://x.example/links"]);
+        assert_eq!(r.index_url, None);
+        assert!(r.extra_index_urls.is_empty());
+        let copy = std::fs::read_to_string(&r.requirement_files[0]).unwrap();
+        assert_eq!(copy, "six\nidna\nfoo\nbar\n");
+        // A variable that brings a comment is refused.
+        std::env::set_var("PYPROV_TEST_HASH_VALUE", "six #");
+        std::fs::write(dir.path().join("e.txt"), "${PYPROV_TEST_HASH_VALUE}\n").unwrap();
+        assert!(gather(&[dir.path().join("e.txt")], &[], &[], &[], out.path()).is_err());
     }
 
     #[test]
