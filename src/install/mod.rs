@@ -82,6 +82,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         command.pip_name(),
         isolated,
     )?;
+    let mut pip = pip;
     let mut pip_args = args::build(parsed, &pip.config, command, isolated)
         .map_err(|e| InstallError::Usage(e.0))?;
     if mode == Mode::Download && pip_args.dest.is_none() {
@@ -92,6 +93,10 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let work = tempfile::tempdir().map_err(|e| InstallError::Io(e.to_string()))?;
     let reqs_dir = work.path().join("requirements");
     std::fs::create_dir_all(&reqs_dir).map_err(|e| InstallError::Io(e.to_string()))?;
+    let stubs = work.path().join("vcs-stubs");
+    pip::write_vcs_stubs(&stubs).map_err(|e| InstallError::Io(e.to_string()))?;
+    pip.vcs_stubs = Some(stubs);
+    let pip = pip;
     let config = pip.config.clone();
     let reqs = reqs::gather(
         &pip_args.requirement_files,
@@ -204,7 +209,9 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         if denied {
             continue;
         }
-        match direct_candidate(url.split('#').next().unwrap_or(&url), None) {
+        match direct_candidate(url.split('#').next().unwrap_or(&url), None)
+            .filter(|c| crate::verify::distname::parse(&c.link.filename).is_ok())
+        {
             Some(c) => {
                 let fragment = url
                     .split_once('#')
@@ -286,7 +293,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 std::fs::create_dir_all(&vetted_dir)
                     .map_err(|e| InstallError::Io(e.to_string()))?;
                 let prestarted = (mode == Mode::Install && !pip_args.dry_run)
-                    .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.base))
+                    .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.proxy_url))
                     .flatten();
                 if let Some(user_report) = &pip_args.report {
                     let _ = std::fs::write(user_report, &stored.report);
@@ -306,7 +313,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     }
 
     let report_path = work.path().join("report.json");
-    let mut resolve = pip.command("install", IndexEnv::Proxy(&proxy.index_url()), &proxy.base);
+    let mut resolve = pip.command(
+        "install",
+        IndexEnv::Proxy(&proxy.index_url()),
+        &proxy.proxy_url,
+    );
     resolve.args(["--dry-run", "--ignore-installed", "--report"]);
     resolve.arg(&report_path);
     resolve.args(["--progress-bar=off"]);
@@ -319,7 +330,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let vetted_dir = work.path().join("vetted");
     std::fs::create_dir_all(&vetted_dir).map_err(|e| InstallError::Io(e.to_string()))?;
     let prestarted = (mode == Mode::Install && !pip_args.dry_run)
-        .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.base))
+        .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.proxy_url))
         .flatten();
     let spinner = report::spinner("resolving with pip against the verifying index");
     let resolved = tokio::task::spawn_blocking(move || resolve.output())
@@ -360,9 +371,42 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     // Vet every resolved file pip did not download itself (metadata-only resolution).
     let mut local = Vec::new();
     let mut pending = Vec::new();
+    // The directories the user named (`.`, `./proj`, `-e dir`, `file:` paths), as pip reports
+    // them: `file://` URLs of their real paths.
+    let named_dirs: std::collections::HashSet<String> = reqs
+        .lines
+        .iter()
+        .filter_map(|l| match &l.kind {
+            ReqKind::LocalPath { path } => Some(path.as_str()),
+            _ if l.editable => Some(l.text.as_str()),
+            _ => None,
+        })
+        .filter_map(|p| {
+            let p = p.strip_prefix("file://").unwrap_or(p);
+            let p = p.split('#').next().unwrap_or(p);
+            std::fs::canonicalize(p).ok()
+        })
+        .filter_map(|p| Url::from_file_path(p).ok())
+        .map(|u| u.to_string())
+        .collect();
     for item in &pip_report.install {
         let di = &item.download_info;
-        if di.dir_info.is_some() || di.vcs_info.is_some() {
+        if di.vcs_info.is_some() || (di.dir_info.is_some() && !named_dirs.contains(&di.url)) {
+            // A checkout, or a directory nobody named (a `file:` URL in some metadata): pip
+            // read it around the gate.
+            let d = policy::outside_gate(
+                &index::redact_text(&di.url),
+                "pip resolved this from a VCS checkout or a directory the command line and requirements did not name",
+            );
+            run.rows.push(Row::from_decision(
+                &item.metadata.name,
+                Some(&item.metadata.version),
+                &di.url,
+                d,
+            ));
+            continue;
+        }
+        if di.dir_info.is_some() {
             local.push((
                 item.metadata.name.clone(),
                 di.url.clone(),
@@ -788,7 +832,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         let mut install = pip.command(
             "install",
             IndexEnv::Vetted(&vetted_dir),
-            proxy.base.as_str(),
+            proxy.proxy_url.as_str(),
         );
         install.args(["--require-hashes"]);
         match install_set {
@@ -818,7 +862,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             let mut install = pip.command(
                 "install",
                 IndexEnv::Vetted(&vetted_dir),
-                proxy.base.as_str(),
+                proxy.proxy_url.as_str(),
             );
             install.args(["--no-deps"]);
             install.args(&pip_args.location);

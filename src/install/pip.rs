@@ -36,6 +36,8 @@ pub struct Pip {
     /// The interpreter's marker environment and supported tags as JSON: what a resolution
     /// depends on about the interpreter.
     pub target: Option<String>,
+    /// A directory of refusing `hg`/`svn`/`bzr` put first on pip's PATH.
+    pub vcs_stubs: Option<PathBuf>,
 }
 
 /// pip's version, the interpreter's marker environment and wheel tags, and pip's configuration
@@ -45,7 +47,11 @@ pub struct Pip {
 /// `Configuration.load()`, which every pip from 22.2 to 26.3 has. pyprov applies those items
 /// itself and runs pip with every configuration source turned off, so pip's configuration can
 /// never add an index, a find-links directory or a proxy behind pyprov's back.
-const PROBE: &str = r#"import json, os, sys
+const PROBE: &str = r#"import sys
+# `python -c` puts the working directory first on sys.path: a json.py or pip/ there must not run.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import json, os
 try:
     import pip
     from pip._internal.commands import create_command
@@ -258,6 +264,7 @@ impl Pip {
             version_text: probed.version,
             config: probed.config,
             target: Some(probed.target.to_string()),
+            vcs_stubs: None,
         };
         if (version.0, version.1) < MIN_PIP {
             return Err(PipError::TooOld {
@@ -284,7 +291,12 @@ impl Pip {
     /// held to the same gate; so is any `git` pip runs.
     pub fn command(&self, subcommand: &str, index: IndexEnv<'_>, gate: &str) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.prefix);
+        if self.prefix == ["-m", "pip"] {
+            // `python -m pip` would import a `pip/` in the working directory first.
+            cmd.args(["-c", RUN_PIP]);
+        } else {
+            cmd.args(&self.prefix);
+        }
         for (k, _) in std::env::vars_os() {
             let name = k.to_string_lossy().to_ascii_uppercase();
             if name.starts_with("PIP_") || PROXY_VARIABLES.contains(&name.as_str()) {
@@ -330,6 +342,26 @@ impl Pip {
         cmd.stdin(Stdio::null());
         cmd
     }
+}
+
+/// pip run from `python -c` without the working directory on `sys.path` (what `-m pip` does,
+/// minus that).
+const RUN_PIP: &str = "import sys\nif sys.path and sys.path[0] == '':\n    del sys.path[0]\nimport runpy\nrunpy.run_module('pip', run_name='__main__', alter_sys=True)";
+
+/// Writes `hg`, `svn` and `bzr` stand-ins into `dir` that refuse to run: pip's VCS support
+/// would fetch around the gate with them.
+pub fn write_vcs_stubs(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    for tool in ["hg", "svn", "bzr"] {
+        let path = dir.join(tool);
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"pyprov: {tool} is not available to pip: a VCS checkout is fetched around pyprov's gate\" >&2\nexit 1\n"),
+        )?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
 }
 
 /// Variables through which a proxy (or a way around one) reaches pip, requests or git.

@@ -51,10 +51,15 @@ pub struct ProxyState {
     outside: Mutex<Vec<Arc<Vetted>>>,
     /// This server's own `host:port`, to tell requests for it from proxied ones.
     authority: String,
+    /// The `Proxy-Authorization` value every request must carry: the port is open to every
+    /// local user, and only the pip processes pyprov started know the token.
+    authorization: String,
 }
 
 pub struct Proxy {
     pub base: String,
+    /// What pip is given as its proxy: this server, with the run's token as credentials.
+    pub proxy_url: String,
     state: Arc<ProxyState>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -68,6 +73,14 @@ impl Proxy {
     ) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
+        let token = random_token()?;
+        let authorization = {
+            use base64::Engine;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("pyprov:{token}"))
+            )
+        };
         let state = Arc::new(ProxyState {
             gate,
             client,
@@ -77,6 +90,7 @@ impl Proxy {
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
             authority: addr.to_string(),
+            authorization,
         });
         let (stop, mut stopped) = watch::channel(false);
         let st = state.clone();
@@ -101,6 +115,7 @@ impl Proxy {
             }
         });
         Ok(Proxy {
+            proxy_url: format!("http://pyprov:{token}@{addr}"),
             base: format!("http://{addr}"),
             state,
             stop,
@@ -153,7 +168,19 @@ impl Proxy {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         let idx = c.len();
-        let url = format!("{}/files/{idx}/{}", self.base, candidate.link.filename);
+        // Percent-encoded: the URL goes into a requirements file pip splits into lines.
+        let url = url::Url::parse(&self.base)
+            .map(|mut u| {
+                if let Ok(mut segments) = u.path_segments_mut() {
+                    segments
+                        .clear()
+                        .push("files")
+                        .push(&idx.to_string())
+                        .push(&candidate.link.filename);
+                }
+                u.to_string()
+            })
+            .unwrap_or_default();
         c.push(candidate);
         url
     }
@@ -171,6 +198,14 @@ impl Proxy {
     pub async fn stop(&self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// 128 random bits, hex.
+fn random_token() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(hex::encode(bytes))
 }
 
 impl Drop for Proxy {
@@ -196,6 +231,17 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
 }
 
 async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
+    let authorized = req
+        .headers()
+        .get(hyper::header::PROXY_AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes() == state.authorization.as_bytes());
+    if !authorized {
+        // Not a pip pyprov started: nothing is served, and nothing is recorded against pip.
+        return text(
+            StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+            "this is pyprov's gate for one pip run; it serves only that pip\n".into(),
+        );
+    }
     if req.method() == hyper::Method::CONNECT {
         let target = req.uri().to_string();
         let v = outside_refusal(
@@ -333,68 +379,107 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     };
     let path = path.clone();
     let filename = c.link.filename.clone();
-    match tokio::task::spawn_blocking(move || wheel_metadata(&path, &filename)).await {
-        Ok(Some(bytes)) => match local_requirement(&bytes) {
-            Some(req) => refuse_local(state, c, &req),
-            None => Response::new(full(bytes)),
-        },
-        // pip then reads the (vetted) wheel itself.
-        _ => text(StatusCode::NOT_FOUND, "no metadata\n".into()),
+    match tokio::task::spawn_blocking(move || checked_metadata(&path, &filename)).await {
+        Ok(Ok(bytes)) => Response::new(full(bytes)),
+        Ok(Err(why)) => refuse_wheel(state, c, &why),
+        Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
     }
 }
 
 /// The largest METADATA file read out of a wheel.
 const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
 
-/// `NAME-VERSION.dist-info/METADATA` of a wheel: the one top-level `.dist-info` directory whose
-/// name is the wheel's project (as pip requires).
-pub fn wheel_metadata(path: &std::path::Path, filename: &str) -> Option<Vec<u8>> {
+/// A vetted wheel's METADATA, found as pip finds it, or why the wheel is refused: pip would
+/// find other metadata than pyprov (not exactly one top-level `.dist-info` directory, or one of
+/// another project, or no or several `METADATA` in it), or it names a requirement pip would
+/// fetch around the gate (`x @ file:…`, `x @ git+…`: anything but an http or https URL).
+pub fn checked_metadata(path: &std::path::Path, filename: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let project = distname::parse(filename).ok()?.project().to_string();
-    let file = std::fs::File::open(path).ok()?;
-    let mut archive = zip::ZipArchive::new(file).ok()?;
-    let mut found = None;
+    let project = distname::parse(filename)
+        .map_err(|e| e.to_string())?
+        .project()
+        .to_string();
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut metadata = Vec::new();
     for i in 0..archive.len() {
         let Some(name) = archive.name_for_index(i) else {
             continue;
         };
-        let Some(dir) = name.strip_suffix(".dist-info/METADATA") else {
+        let Some((top, rest)) = name.split_once('/') else {
             continue;
         };
-        if dir.contains('/') {
-            continue;
+        if let Some(dir) = top.strip_suffix(".dist-info") {
+            dirs.insert(dir.to_string());
+            if rest == "METADATA" {
+                metadata.push(i);
+            }
         }
-        let dir_project = dir.split_once('-').map_or(dir, |(n, _)| n);
-        if normalize_project_name(dir_project) != project || found.is_some() {
-            return None;
-        }
-        found = Some(i);
     }
-    let entry = archive.by_index(found?).ok()?;
+    let dir = match (dirs.len(), dirs.first()) {
+        (1, Some(d)) => d.clone(),
+        (n, _) => return Err(format!("the wheel has {n} .dist-info directories, not one")),
+    };
+    let dir_project = dir.split_once('-').map_or(dir.as_str(), |(n, _)| n);
+    if normalize_project_name(dir_project) != project {
+        return Err(format!(
+            "its .dist-info directory {dir:?} is not {project}'s"
+        ));
+    }
+    let [index] = metadata.as_slice() else {
+        return Err(format!(
+            "the wheel has {} METADATA files, not one",
+            metadata.len()
+        ));
+    };
+    let entry = archive.by_index(*index).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    entry.take(MAX_METADATA_BYTES).read_to_end(&mut out).ok()?;
-    Some(out)
+    entry
+        .take(MAX_METADATA_BYTES)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if let Some(req) = fetched_around_the_gate(&out) {
+        return Err(format!(
+            "its metadata requires `{req}`, which pip would fetch around the gate"
+        ));
+    }
+    Ok(out)
 }
 
-/// A `Requires-Dist` that names a local file (`x @ file:///…`): pip would read, and for an sdist
-/// build, a file the gate never sees.
-fn local_requirement(metadata: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(metadata)
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
-        .find(|r| {
-            r.split_once('@')
-                .is_some_and(|(_, u)| u.trim_start().to_ascii_lowercase().starts_with("file:"))
+/// The first `Requires-Dist` whose URL is not http or https, read as Python's email parser
+/// reads headers: names in any case, folded lines unfolded, `\r` a line break too.
+fn fetched_around_the_gate(metadata: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(metadata)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
+    let mut headers: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        if line.is_empty() {
+            break;
+        }
+        match (line.starts_with([' ', '\t']), headers.last_mut()) {
+            (true, Some(h)) => h.push_str(line),
+            _ => headers.push(line.to_string()),
+        }
+    }
+    headers
+        .iter()
+        .filter_map(|h| h.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("requires-dist"))
+        .map(|(_, v)| v.trim())
+        .find(|v| {
+            let req = v.split(';').next().unwrap_or(v);
+            req.split_once('@').is_some_and(|(_, url)| {
+                let url = url.trim().to_ascii_lowercase();
+                !(url.starts_with("http://") || url.starts_with("https://"))
+            })
         })
-        .map(|r| r.trim().to_string())
+        .map(str::to_string)
 }
 
-fn refuse_local(state: &ProxyState, c: &Candidate, req: &str) -> Response<Body> {
-    let v = outside_refusal(
-        &c.link.filename,
-        &format!("its metadata requires `{req}`, a local file pip would read around the gate"),
-    );
+fn refuse_wheel(state: &ProxyState, c: &Candidate, why: &str) -> Response<Body> {
+    let v = outside_refusal(&c.link.filename, why);
     let body = refusal_body(&v);
     record_outside(state, v);
     text(StatusCode::FORBIDDEN, body)
@@ -408,12 +493,10 @@ async fn file(state: &ProxyState, c: &Candidate) -> Response<Body> {
         c.link.filename.ends_with(".whl"),
     ) {
         let (path, filename) = (path.clone(), c.link.filename.clone());
-        if let Ok(Some(meta)) =
-            tokio::task::spawn_blocking(move || wheel_metadata(&path, &filename)).await
-        {
-            if let Some(req) = local_requirement(&meta) {
-                return refuse_local(state, c, &req);
-            }
+        match tokio::task::spawn_blocking(move || checked_metadata(&path, &filename)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(why)) => return refuse_wheel(state, c, &why),
+            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
         }
     }
     match (&vetted.path, vetted.allowed()) {
@@ -517,14 +600,23 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn local_requirements_are_found() {
-        let m = b"Metadata-Version: 2.1\nName: a\nRequires-Dist: b>=1\nRequires-Dist: c @ FILE:///tmp/c.tar.gz ; python_version>'3'\n\nRequires-Dist: d @ file:///x\n";
+    fn requirements_pip_would_fetch_around_the_gate_are_found() {
+        let f = |m: &str| super::fetched_around_the_gate(m.as_bytes());
         assert_eq!(
-            super::local_requirement(m).as_deref(),
+            f("Metadata-Version: 2.1\nName: a\nRequires-Dist: b>=1\nRequires-Dist: c @ FILE:///tmp/c.tar.gz ; python_version>'3'\n").as_deref(),
             Some("c @ FILE:///tmp/c.tar.gz ; python_version>'3'")
         );
+        assert_eq!(f("Name: a\nRequires-Dist: b @ https://x/b.whl\n"), None);
+        // As Python's email parser reads them: any case, folded, `\r` breaks, other schemes.
+        assert!(f("Name: a\nrequires-dist: x @ file:///tmp/x\n").is_some());
+        assert!(f("Name: a\nRequires-Dist: w@ \n file:///tmp/w\n").is_some());
+        assert!(f("Name: a\nRequires-Dist: y @ git+git://evil/y\n").is_some());
+        assert!(f("Name: a\nRequires-Dist: y @ /tmp/y\n").is_some());
+        assert!(f("Summary: s\rRequires-Dist: y @ git+ssh://evil/y\n").is_some());
+        // Only the headers count.
+        assert_eq!(f("Name: a\n\nRequires-Dist: d @ file:///x\n"), None);
         assert_eq!(
-            super::local_requirement(b"Name: a\nRequires-Dist: b @ https://x/b.whl\n"),
+            f("Name: a\r\nRequires-Dist: b\r\n\r\nRequires-Dist: d @ file:///x\r\n"),
             None
         );
     }
