@@ -299,7 +299,11 @@ impl Pip {
         }
         for (k, _) in std::env::vars_os() {
             let name = k.to_string_lossy().to_ascii_uppercase();
-            if name.starts_with("PIP_") || PROXY_VARIABLES.contains(&name.as_str()) {
+            // `_PIP_*` are pip's own internal switches (`_PIP_IN_BUILD_IGNORE_CONSTRAINTS`).
+            if name.starts_with("PIP_")
+                || name.starts_with("_PIP_")
+                || PROXY_VARIABLES.contains(&name.as_str())
+            {
                 cmd.env_remove(&k);
             }
         }
