@@ -126,607 +126,111 @@ const IDW: u8 = INSTALL | DOWNLOAD | WHEEL;
 const IDWL: u8 = INSTALL | DOWNLOAD | WHEEL | LOCK;
 const IWL: u8 = INSTALL | WHEEL | LOCK;
 
-/// Every option, once.
+/// Every option, once: one row each.
+#[rustfmt::skip]
 pub static OPTIONS: &[PipOption] = &[
     // General options (every command).
     opt!(["help"], Some('h'), Flag(true), "help", Pyprov, GENERAL),
     opt!(["debug"], None, Flag(true), "debug_mode", Both, GENERAL),
-    opt!(
-        ["isolated"],
-        None,
-        Flag(true),
-        "isolated_mode",
-        Pyprov,
-        GENERAL
-    ),
-    opt!(
-        ["require-virtualenv", "require-venv"],
-        None,
-        Flag(true),
-        "require_venv",
-        Both,
-        GENERAL
-    ),
+    opt!(["isolated"], None, Flag(true), "isolated_mode", Pyprov, GENERAL),
+    opt!(["require-virtualenv", "require-venv"], None, Flag(true), "require_venv", Both, GENERAL),
     opt!(["python"], None, Store, "python", Pyprov, GENERAL),
     opt!(["verbose"], Some('v'), Count, "verbose", Verbosity, GENERAL),
-    opt!(
-        ["version"],
-        Some('V'),
-        Flag(true),
-        "version",
-        Unsupported("`--version` is not an install option: run `pip --version`"),
-        GENERAL
-    ),
+    opt!(["version"], Some('V'), Flag(true), "version", Unsupported("`--version` is not an install option: run `pip --version`"), GENERAL),
     opt!(["quiet"], Some('q'), Count, "quiet", Verbosity, GENERAL),
-    opt!(
-        ["log", "log-file", "local-log"],
-        None,
-        Store,
-        "log",
-        Both,
-        GENERAL
-    ),
+    opt!(["log", "log-file", "local-log"], None, Store, "log", Both, GENERAL),
     opt!(["no-input"], None, Flag(true), "no_input", Both, GENERAL),
-    opt!(
-        ["keyring-provider"],
-        None,
-        Store,
-        "keyring_provider",
-        Network,
-        GENERAL
-    ),
+    opt!(["keyring-provider"], None, Store, "keyring_provider", Network, GENERAL),
     opt!(["proxy"], None, Store, "proxy", Network, GENERAL),
-    opt!(
-        ["no-proxy-env"],
-        None,
-        Flag(true),
-        "no_proxy_env",
-        Network,
-        GENERAL
-    ),
+    opt!(["no-proxy-env"], None, Flag(true), "no_proxy_env", Network, GENERAL),
     opt!(["retries"], None, Store, "retries", Network, GENERAL),
-    opt!(
-        ["timeout", "default-timeout"],
-        None,
-        Store,
-        "timeout",
-        Network,
-        GENERAL
-    ),
-    opt!(
-        ["exists-action"],
-        None,
-        Append,
-        "exists_action",
-        InstallOnly,
-        GENERAL
-    ),
-    opt!(
-        ["trusted-host"],
-        None,
-        Append,
-        "trusted_hosts",
-        Network,
-        GENERAL | REQFILE
-    ),
+    opt!(["timeout", "default-timeout"], None, Store, "timeout", Network, GENERAL),
+    opt!(["exists-action"], None, Append, "exists_action", InstallOnly, GENERAL),
+    opt!(["trusted-host"], None, Append, "trusted_hosts", Network, GENERAL | REQFILE),
     opt!(["cert"], None, Store, "cert", Network, GENERAL),
-    opt!(
-        ["client-cert"],
-        None,
-        Store,
-        "client_cert",
-        Network,
-        GENERAL
-    ),
+    opt!(["client-cert"], None, Store, "client_cert", Network, GENERAL),
     opt!(["cache-dir"], None, Store, "cache_dir", Dropped, GENERAL),
-    opt!(
-        ["no-cache-dir"],
-        None,
-        Flag(false),
-        "cache_dir",
-        Dropped,
-        GENERAL
-    ),
-    opt!(
-        ["disable-pip-version-check"],
-        None,
-        Flag(true),
-        "disable_pip_version_check",
-        Dropped,
-        GENERAL
-    ),
+    opt!(["no-cache-dir"], None, Flag(false), "cache_dir", Dropped, GENERAL),
+    opt!(["disable-pip-version-check"], None, Flag(true), "disable_pip_version_check", Dropped, GENERAL),
     opt!(["no-color"], None, Flag(true), "no_color", Both, GENERAL),
-    opt!(
-        ["no-python-version-warning"],
-        None,
-        Flag(true),
-        "no_python_version_warning",
-        Both,
-        GENERAL
-    ),
-    opt!(
-        ["use-feature"],
-        None,
-        Append,
-        "features_enabled",
-        Both,
-        GENERAL | REQFILE
-    ),
-    opt!(
-        ["use-deprecated"],
-        None,
-        Append,
-        "deprecated_features_enabled",
-        Both,
-        GENERAL
-    ),
-    opt!(
-        ["resume-retries"],
-        None,
-        Store,
-        "resume_retries",
-        Network,
-        GENERAL
-    ),
+    opt!(["no-python-version-warning"], None, Flag(true), "no_python_version_warning", Both, GENERAL),
+    opt!(["use-feature"], None, Append, "features_enabled", Both, GENERAL | REQFILE),
+    opt!(["use-deprecated"], None, Append, "deprecated_features_enabled", Both, GENERAL),
+    opt!(["resume-retries"], None, Store, "resume_retries", Network, GENERAL),
     // Inputs.
-    opt!(
-        ["requirement"],
-        Some('r'),
-        Append,
-        "requirements",
-        Input,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["constraint"],
-        Some('c'),
-        Append,
-        "constraints",
-        Input,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["editable"],
-        Some('e'),
-        Append,
-        "editables",
-        Input,
-        IWL | REQFILE
-    ),
-    opt!(
-        ["build-constraint"],
-        None,
-        Append,
-        "build_constraints",
-        Unsupported(UNSUPPORTED_INPUT),
-        IDWL
-    ),
-    opt!(
-        ["requirements-from-script"],
-        None,
-        Append,
-        "requirements_from_scripts",
-        Unsupported(UNSUPPORTED_INPUT),
-        IDWL
-    ),
-    opt!(
-        ["group"],
-        None,
-        Append,
-        "dependency_groups",
-        Unsupported(UNSUPPORTED_INPUT),
-        IDWL
-    ),
+    opt!(["requirement"], Some('r'), Append, "requirements", Input, IDWL | REQFILE),
+    opt!(["constraint"], Some('c'), Append, "constraints", Input, IDWL | REQFILE),
+    opt!(["editable"], Some('e'), Append, "editables", Input, IWL | REQFILE),
+    opt!(["build-constraint"], None, Append, "build_constraints", Unsupported(UNSUPPORTED_INPUT), IDWL),
+    opt!(["requirements-from-script"], None, Append, "requirements_from_scripts", Unsupported(UNSUPPORTED_INPUT), IDWL),
+    opt!(["group"], None, Append, "dependency_groups", Unsupported(UNSUPPORTED_INPUT), IDWL),
     opt!(["hash"], None, Append, "hashes", Input, REQFILE),
     // Sources.
-    opt!(
-        ["index-url", "pypi-url"],
-        Some('i'),
-        Store,
-        "index_url",
-        Source,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["extra-index-url"],
-        None,
-        Append,
-        "extra_index_urls",
-        Source,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["no-index"],
-        None,
-        Flag(true),
-        "no_index",
-        Source,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["find-links"],
-        Some('f'),
-        Append,
-        "find_links",
-        Source,
-        IDWL | REQFILE
-    ),
+    opt!(["index-url", "pypi-url"], Some('i'), Store, "index_url", Source, IDWL | REQFILE),
+    opt!(["extra-index-url"], None, Append, "extra_index_urls", Source, IDWL | REQFILE),
+    opt!(["no-index"], None, Flag(true), "no_index", Source, IDWL | REQFILE),
+    opt!(["find-links"], Some('f'), Append, "find_links", Source, IDWL | REQFILE),
     // Resolution and building.
-    opt!(
-        ["no-deps", "no-dependencies"],
-        None,
-        Flag(true),
-        "ignore_dependencies",
-        Pyprov,
-        IDWL
-    ),
-    opt!(
-        ["only-deps", "only-dependencies"],
-        None,
-        Flag(true),
-        "only_dependencies",
-        ResolveOnly,
-        IDWL
-    ),
-    opt!(
-        ["pre"],
-        None,
-        Flag(true),
-        "pre",
-        ResolveOnly,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["all-releases"],
-        None,
-        Append,
-        "release_control_all",
-        ResolveOnly,
-        IDWL
-    ),
-    opt!(
-        ["only-final"],
-        None,
-        Append,
-        "release_control_final",
-        ResolveOnly,
-        IDWL
-    ),
-    opt!(
-        ["uploaded-prior-to"],
-        None,
-        Store,
-        "uploaded_prior_to",
-        ResolveOnly,
-        IDWL
-    ),
-    opt!(
-        ["refresh-package"],
-        None,
-        Append,
-        "refresh_package",
-        Dropped,
-        IDWL
-    ),
+    opt!(["no-deps", "no-dependencies"], None, Flag(true), "ignore_dependencies", Pyprov, IDWL),
+    opt!(["only-deps", "only-dependencies"], None, Flag(true), "only_dependencies", ResolveOnly, IDWL),
+    opt!(["pre"], None, Flag(true), "pre", ResolveOnly, IDWL | REQFILE),
+    opt!(["all-releases"], None, Append, "release_control_all", ResolveOnly, IDWL),
+    opt!(["only-final"], None, Append, "release_control_final", ResolveOnly, IDWL),
+    opt!(["uploaded-prior-to"], None, Store, "uploaded_prior_to", ResolveOnly, IDWL),
+    opt!(["refresh-package"], None, Append, "refresh_package", Dropped, IDWL),
     opt!(["dry-run"], None, Flag(true), "dry_run", Pyprov, INSTALL),
-    opt!(
-        ["target"],
-        Some('t'),
-        Store,
-        "target_dir",
-        Location,
-        INSTALL
-    ),
-    opt!(
-        ["platform"],
-        None,
-        Append,
-        "platforms",
-        Both,
-        INSTALL | DOWNLOAD
-    ),
-    opt!(
-        ["python-version"],
-        None,
-        Store,
-        "python_version",
-        Both,
-        INSTALL | DOWNLOAD
-    ),
-    opt!(
-        ["implementation"],
-        None,
-        Store,
-        "implementation",
-        Both,
-        INSTALL | DOWNLOAD
-    ),
+    opt!(["target"], Some('t'), Store, "target_dir", Location, INSTALL),
+    opt!(["platform"], None, Append, "platforms", Both, INSTALL | DOWNLOAD),
+    opt!(["python-version"], None, Store, "python_version", Both, INSTALL | DOWNLOAD),
+    opt!(["implementation"], None, Store, "implementation", Both, INSTALL | DOWNLOAD),
     opt!(["abi"], None, Append, "abis", Both, INSTALL | DOWNLOAD),
-    opt!(
-        ["user"],
-        None,
-        Flag(true),
-        "use_user_site",
-        Location,
-        INSTALL
-    ),
-    opt!(
-        ["no-user"],
-        None,
-        Flag(false),
-        "use_user_site",
-        Location,
-        INSTALL
-    ),
+    opt!(["user"], None, Flag(true), "use_user_site", Location, INSTALL),
+    opt!(["no-user"], None, Flag(false), "use_user_site", Location, INSTALL),
     opt!(["root"], None, Store, "root_path", Location, INSTALL),
     opt!(["prefix"], None, Store, "prefix_path", Location, INSTALL),
-    opt!(
-        ["src", "source", "source-dir", "source-directory"],
-        None,
-        Store,
-        "src_dir",
-        Location,
-        IDWL
-    ),
-    opt!(
-        ["upgrade"],
-        Some('U'),
-        Flag(true),
-        "upgrade",
-        ResolveOnly,
-        INSTALL
-    ),
-    opt!(
-        ["upgrade-strategy"],
-        None,
-        Store,
-        "upgrade_strategy",
-        ResolveOnly,
-        INSTALL
-    ),
-    opt!(
-        ["force-reinstall"],
-        None,
-        Flag(true),
-        "force_reinstall",
-        Both,
-        INSTALL
-    ),
-    opt!(
-        ["ignore-installed"],
-        Some('I'),
-        Flag(true),
-        "ignore_installed",
-        Both,
-        INSTALL
-    ),
-    opt!(
-        ["ignore-requires-python"],
-        None,
-        Flag(true),
-        "ignore_requires_python",
-        Both,
-        IDWL
-    ),
-    opt!(
-        ["no-build-isolation"],
-        None,
-        Flag(false),
-        "build_isolation",
-        Both,
-        IDWL
-    ),
+    opt!(["src", "source", "source-dir", "source-directory"], None, Store, "src_dir", Location, IDWL),
+    opt!(["upgrade"], Some('U'), Flag(true), "upgrade", ResolveOnly, INSTALL),
+    opt!(["upgrade-strategy"], None, Store, "upgrade_strategy", ResolveOnly, INSTALL),
+    opt!(["force-reinstall"], None, Flag(true), "force_reinstall", Both, INSTALL),
+    opt!(["ignore-installed"], Some('I'), Flag(true), "ignore_installed", Both, INSTALL),
+    opt!(["ignore-requires-python"], None, Flag(true), "ignore_requires_python", Both, IDWL),
+    opt!(["no-build-isolation"], None, Flag(false), "build_isolation", Both, IDWL),
     opt!(["use-pep517"], None, Flag(true), "use_pep517", Both, IDWL),
-    opt!(
-        ["no-use-pep517"],
-        None,
-        Flag(false),
-        "use_pep517",
-        Both,
-        IDW
-    ),
-    opt!(
-        ["check-build-dependencies"],
-        None,
-        Flag(true),
-        "check_build_deps",
-        Both,
-        IDWL
-    ),
-    opt!(
-        ["break-system-packages"],
-        None,
-        Flag(true),
-        "override_externally_managed",
-        Both,
-        INSTALL
-    ),
-    opt!(
-        ["config-settings"],
-        Some('C'),
-        Append,
-        "config_settings",
-        Both,
-        IWL | REQFILE
-    ),
-    opt!(
-        ["install-option"],
-        None,
-        Append,
-        "install_options",
-        Both,
-        INSTALL | REQFILE
-    ),
-    opt!(
-        ["global-option"],
-        None,
-        Append,
-        "global_options",
-        Both,
-        IDW | REQFILE
-    ),
+    opt!(["no-use-pep517"], None, Flag(false), "use_pep517", Both, IDW),
+    opt!(["check-build-dependencies"], None, Flag(true), "check_build_deps", Both, IDWL),
+    opt!(["break-system-packages"], None, Flag(true), "override_externally_managed", Both, INSTALL),
+    opt!(["config-settings"], Some('C'), Append, "config_settings", Both, IWL | REQFILE),
+    opt!(["install-option"], None, Append, "install_options", Both, INSTALL | REQFILE),
+    opt!(["global-option"], None, Append, "global_options", Both, IDW | REQFILE),
     opt!(["build-option"], None, Append, "build_options", Both, WHEEL),
-    opt!(
-        ["compile"],
-        None,
-        Flag(true),
-        "compile",
-        InstallOnly,
-        INSTALL
-    ),
-    opt!(
-        ["no-compile"],
-        None,
-        Flag(false),
-        "compile",
-        InstallOnly,
-        INSTALL
-    ),
-    opt!(
-        ["no-warn-script-location"],
-        None,
-        Flag(false),
-        "warn_script_location",
-        InstallOnly,
-        INSTALL
-    ),
-    opt!(
-        ["no-warn-conflicts"],
-        None,
-        Flag(false),
-        "warn_about_conflicts",
-        InstallOnly,
-        INSTALL
-    ),
+    opt!(["compile"], None, Flag(true), "compile", InstallOnly, INSTALL),
+    opt!(["no-compile"], None, Flag(false), "compile", InstallOnly, INSTALL),
+    opt!(["no-warn-script-location"], None, Flag(false), "warn_script_location", InstallOnly, INSTALL),
+    opt!(["no-warn-conflicts"], None, Flag(false), "warn_about_conflicts", InstallOnly, INSTALL),
     // --no-binary and --only-binary act on one setting in the order given: one dest keeps
     // them in order.
-    opt!(
-        ["no-binary"],
-        None,
-        Append,
-        "format_control",
-        Both,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["only-binary"],
-        None,
-        Append,
-        "format_control",
-        Both,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["prefer-binary"],
-        None,
-        Flag(true),
-        "prefer_binary",
-        Both,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["require-hashes"],
-        None,
-        Flag(true),
-        "require_hashes",
-        Pyprov,
-        IDWL | REQFILE
-    ),
-    opt!(
-        ["no-require-hashes"],
-        None,
-        Flag(true),
-        "no_require_hashes",
-        ResolveOnly,
-        IDWL
-    ),
-    opt!(
-        ["progress-bar"],
-        None,
-        Store,
-        "progress_bar",
-        InstallOnly,
-        IDWL
-    ),
-    opt!(
-        ["root-user-action"],
-        None,
-        Store,
-        "root_user_action",
-        InstallOnly,
-        INSTALL
-    ),
+    opt!(["no-binary"], None, Append, "format_control", Both, IDWL | REQFILE),
+    opt!(["only-binary"], None, Append, "format_control", Both, IDWL | REQFILE),
+    opt!(["prefer-binary"], None, Flag(true), "prefer_binary", Both, IDWL | REQFILE),
+    opt!(["require-hashes"], None, Flag(true), "require_hashes", Pyprov, IDWL | REQFILE),
+    opt!(["no-require-hashes"], None, Flag(true), "no_require_hashes", ResolveOnly, IDWL),
+    opt!(["progress-bar"], None, Store, "progress_bar", InstallOnly, IDWL),
+    opt!(["root-user-action"], None, Store, "root_user_action", InstallOnly, INSTALL),
     opt!(["report"], None, Store, "json_report_file", Pyprov, INSTALL),
     opt!(["no-clean"], None, Flag(true), "no_clean", Both, IDWL),
-    opt!(
-        ["dest", "destination-dir", "destination-directory"],
-        Some('d'),
-        Store,
-        "download_dir",
-        Pyprov,
-        DOWNLOAD
-    ),
+    opt!(["dest", "destination-dir", "destination-directory"], Some('d'), Store, "download_dir", Pyprov, DOWNLOAD),
     opt!(["wheel-dir"], Some('w'), Store, "wheel_dir", Pyprov, WHEEL),
     opt!(["no-verify"], None, Flag(true), "no_verify", Both, WHEEL),
     opt!(["output"], Some('o'), Store, "output_file", Pyprov, LOCK),
     // pyprov's own flags for install and download (exact names; they share pip's word space, so
     // a prefix of one of them and of a pip option is ambiguous).
-    opt!(
-        ["trust-file"],
-        None,
-        Store,
-        "pyprov_trust_file",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["locked"],
-        None,
-        Flag(true),
-        "pyprov_locked",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["unattested"],
-        None,
-        Store,
-        "pyprov_unattested",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["no-cache"],
-        None,
-        Flag(true),
-        "pyprov_no_cache",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["provenance-index"],
-        None,
-        Store,
-        "pyprov_provenance_index",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["trusted-root"],
-        None,
-        Store,
-        "pyprov_trusted_root",
-        Pyprov,
-        PYPROV
-    ),
-    opt!(
-        ["pyprov-cache-dir"],
-        None,
-        Store,
-        "pyprov_cache_dir",
-        Pyprov,
-        PYPROV
-    ),
+    opt!(["trust-file"], None, Store, "pyprov_trust_file", Pyprov, PYPROV),
+    opt!(["locked"], None, Flag(true), "pyprov_locked", Pyprov, PYPROV),
+    opt!(["unattested"], None, Store, "pyprov_unattested", Pyprov, PYPROV),
+    opt!(["no-cache"], None, Flag(true), "pyprov_no_cache", Pyprov, PYPROV),
+    opt!(["provenance-index"], None, Store, "pyprov_provenance_index", Pyprov, PYPROV),
+    opt!(["trusted-root"], None, Store, "pyprov_trusted_root", Pyprov, PYPROV),
+    opt!(["pyprov-cache-dir"], None, Store, "pyprov_cache_dir", Pyprov, PYPROV),
     opt!(["format"], None, Store, "pyprov_format", Pyprov, PYPROV),
 ];
 
