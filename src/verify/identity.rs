@@ -129,7 +129,8 @@ impl Identity {
 
     /// One line saying who built the file from where, for people.
     pub fn describe(&self) -> String {
-        if let Some(p) = self.publisher() {
+        // What the certificate claims, whether or not a pin made from it would hold.
+        if let Some(p) = self.publisher_unchecked() {
             let mut s = p.to_string();
             if let Some(r) = &self.git_ref {
                 s.push_str(&format!(" at {r}"));
