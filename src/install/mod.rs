@@ -76,13 +76,12 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     };
     let (own, parsed) = args::parse(own, raw, command).map_err(|e| InstallError::Usage(e.0))?;
     let isolated = args::isolated(raw);
-    let pip = Pip::locate(
+    let mut pip = Pip::locate(
         own.python.as_deref(),
         own.real_pip.as_ref(),
         command.pip_name(),
         isolated,
     )?;
-    let mut pip = pip;
     let mut pip_args = args::build(parsed, &pip.config, command, isolated)
         .map_err(|e| InstallError::Usage(e.0))?;
     if mode == Mode::Download && pip_args.dest.is_none() {
@@ -96,8 +95,6 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let stubs = work.path().join("vcs-stubs");
     pip::write_vcs_stubs(&stubs).map_err(|e| InstallError::Io(e.to_string()))?;
     pip.vcs_stubs = Some(stubs);
-    let pip = pip;
-    let config = pip.config.clone();
     let reqs = reqs::gather(
         &pip_args.requirement_files,
         &pip_args.constraint_files,
@@ -204,9 +201,8 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             "{shown} ({}) is a direct URL, which carries no provenance pyprov can check: {}",
             line.origin, d.message
         );
-        let denied = d.denied();
-        run.rows.push(Row::from_decision(&package, None, &url, d));
-        if denied {
+        if d.denied() {
+            run.rows.push(Row::from_decision(&package, None, &url, d));
             continue;
         }
         match direct_candidate(url.split('#').next().unwrap_or(&url), None)
@@ -227,13 +223,12 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             )),
         }
     }
+    // Only refusals are rows here: an allowed URL is reported once its file is vetted.
     if run.any_denied() {
         proxy.stop().await;
         run.print();
         return Ok(exit::FAILED);
     }
-    // The rows above were decisions on URLs, not files: the files are reported once vetted.
-    run.rows.clear();
     for (from, to) in &rewrites {
         reqs::rewrite(&reqs, from, to)?;
         for r in pip_args.requirements.iter_mut() {
@@ -273,7 +268,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let reuse_path = reusable.then(|| {
         reuse::path(
             &cache_root,
-            &resolution_key(&pip, &pip_args, &reqs_dir, work.path(), &sources, &config),
+            &resolution_key(&pip, &pip_args, &reqs_dir, work.path(), &sources),
         )
     });
     if let Some(stored) = reuse_path.as_deref().and_then(reuse::load) {
@@ -572,7 +567,6 @@ fn resolution_key(
     reqs_dir: &Path,
     work: &Path,
     sources: &sources::Sources,
-    config: &[(String, String)],
 ) -> String {
     let work = work.display().to_string();
     // What the resolution depends on about pip and the interpreter: pip's version and the
@@ -606,7 +600,7 @@ fn resolution_key(
     parts.extend(pip_args.resolve.iter().cloned());
     parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
     parts.extend(sources.origins.iter().map(|o| format!("{o:?}")));
-    parts.extend(config.iter().map(|(k, v)| format!("{k}={v}")));
+    parts.extend(pip.config.iter().map(|(k, v)| format!("{k}={v}")));
     let mut env: Vec<String> = std::env::vars()
         .filter(|(k, _)| k.starts_with("PIP_"))
         .map(|(k, v)| format!("{k}={v}"))

@@ -36,6 +36,7 @@ use crate::trust::policy;
 use crate::verify::distname::{self, normalize_project_name};
 
 type Body = BoxBody<Bytes, std::io::Error>;
+type WheelCheck = Arc<tokio::sync::OnceCell<Arc<Result<Vec<u8>, String>>>>;
 
 pub struct ProxyState {
     pub gate: Arc<Gate>,
@@ -49,6 +50,8 @@ pub struct ProxyState {
     pages: Mutex<Option<std::collections::BTreeMap<String, String>>>,
     /// Everything pip asked for around the gate, with its verdict, in order.
     outside: Mutex<Vec<Arc<Vetted>>>,
+    /// Each vetted wheel's metadata check, by sha256.
+    checked: Mutex<std::collections::HashMap<String, WheelCheck>>,
     /// This server's own `host:port`, to tell requests for it from proxied ones.
     authority: String,
     /// The `Proxy-Authorization` value every request must carry: the port is open to every
@@ -89,6 +92,7 @@ impl Proxy {
             requested: Mutex::new(Vec::new()),
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
+            checked: Mutex::new(std::collections::HashMap::new()),
             authority: addr.to_string(),
             authorization,
         });
@@ -377,13 +381,37 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
             .push(c.clone());
         return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
     };
-    let path = path.clone();
-    let filename = c.link.filename.clone();
-    match tokio::task::spawn_blocking(move || checked_metadata(&path, &filename)).await {
-        Ok(Ok(bytes)) => Response::new(full(bytes)),
-        Ok(Err(why)) => refuse_wheel(state, c, &why),
-        Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+    match &*wheel_check(state, &vetted.sha256, path, &c.link.filename).await {
+        Ok(bytes) => Response::new(full(bytes.clone())),
+        Err(why) => refuse_wheel(state, c, why),
     }
+}
+
+/// [`checked_metadata`] once per vetted wheel: pip asks for a wheel's metadata and later for
+/// the wheel, and both answers depend on it.
+async fn wheel_check(
+    state: &ProxyState,
+    sha256: &str,
+    path: &std::path::Path,
+    filename: &str,
+) -> Arc<Result<Vec<u8>, String>> {
+    let cell = state
+        .checked
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(sha256.to_string())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| async {
+        let (path, filename) = (path.to_path_buf(), filename.to_string());
+        Arc::new(
+            tokio::task::spawn_blocking(move || checked_metadata(&path, &filename))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string())),
+        )
+    })
+    .await
+    .clone()
 }
 
 /// The largest METADATA file read out of a wheel.
@@ -492,11 +520,8 @@ async fn file(state: &ProxyState, c: &Candidate) -> Response<Body> {
         vetted.allowed(),
         c.link.filename.ends_with(".whl"),
     ) {
-        let (path, filename) = (path.clone(), c.link.filename.clone());
-        match tokio::task::spawn_blocking(move || checked_metadata(&path, &filename)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(why)) => return refuse_wheel(state, c, &why),
-            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+        if let Err(why) = &*wheel_check(state, &vetted.sha256, path, &c.link.filename).await {
+            return refuse_wheel(state, c, why);
         }
     }
     match (&vetted.path, vetted.allowed()) {
