@@ -41,9 +41,7 @@ impl Ctx {
     }
 
     fn publish(&self, dist: &Dist) {
-        let prov = dists::provenance_for(&self.pki, dist, REPO, "release.yml");
-        self.index
-            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+        self.index.publish(&self.pki, dist, REPO);
     }
 
     /// `pyprov shim install VENV/bin`, so `bin/pip` and `bin/pip3` are pyprov.

@@ -9,9 +9,8 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use assert_cmd::cargo::CommandCargoExt;
 use support::dists::{self, Dist};
 use support::index::TestIndex;
 use support::pki::TestPki;
@@ -29,9 +28,7 @@ struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        let (dir, pki, root) = support::sandbox();
-        let work = dir.path().join("project");
-        std::fs::create_dir_all(work.join(".git")).unwrap();
+        let (dir, pki, root, _work) = support::project_sandbox();
         Ctx {
             cache: dir.path().join("cache"),
             index: TestIndex::new(),
@@ -42,29 +39,21 @@ impl Ctx {
     }
 
     fn publish(&self, dist: &Dist) {
-        let prov = dists::provenance_for(&self.pki, dist, REPO, "release.yml");
-        self.index
-            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+        self.index.publish(&self.pki, dist, REPO);
     }
 
     fn run(&self, sub: &str, venv: &Venv, args: &[&str]) -> Output {
-        let mut cmd = Command::cargo_bin("pyprov").unwrap();
-        Venv::clean_env(&mut cmd);
-        let out = cmd
-            .env_remove("CI")
-            .env_remove("PYPROV_LOCKED")
-            .env("PYPROV_CACHE_DIR", &self.cache)
-            .env("NO_COLOR", "1")
-            .current_dir(self.dir.path().join("project"))
-            .arg(sub)
-            .arg("--python")
-            .arg(venv.python())
-            .arg("--trusted-root")
-            .arg(&self.root)
-            .args(["-i", &self.index.url()])
-            .args(args)
-            .output()
-            .unwrap();
+        let out = support::pyprov(
+            sub,
+            &self.dir.path().join("project"),
+            &self.cache,
+            &venv.python(),
+            &self.root,
+            &self.index.url(),
+        )
+        .args(args)
+        .output()
+        .unwrap();
         eprintln!(
             "--- pyprov {sub} {args:?}: {:?}\n{}\n{}",
             out.status.code(),

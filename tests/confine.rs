@@ -24,7 +24,6 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use support::dists::{self, Dist};
 use support::index::{Format, TestIndex};
@@ -68,9 +67,7 @@ type Env<'a> = &'a [(&'a str, Option<&'a str>)];
 
 impl Ctx {
     fn new(pip: PipVersion) -> Ctx {
-        let (dir, pki, root) = support::sandbox();
-        let work = dir.path().join("project");
-        std::fs::create_dir_all(work.join(".git")).unwrap();
+        let (dir, pki, root, work) = support::project_sandbox();
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
         let venv = Venv::create_with(&dir.path().join("venv"), pip);
@@ -101,9 +98,7 @@ impl Ctx {
     }
 
     fn publish(&self, dist: &Dist, repo: &str) {
-        let prov = dists::provenance_for(&self.pki, dist, repo, "release.yml");
-        self.index
-            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+        self.index.publish(&self.pki, dist, repo);
     }
 
     fn trust_file(&self, text: &str) {
@@ -120,21 +115,16 @@ impl Ctx {
     }
 
     fn command(&self, sub: &str, args: &[&str], env: Env<'_>) -> Command {
-        let mut cmd = Command::cargo_bin("pyprov").unwrap();
-        Venv::clean_env(&mut cmd);
-        cmd.env_remove("CI")
-            .env_remove("PYPROV_LOCKED")
-            .env_remove("XDG_CONFIG_HOME")
+        let mut cmd = support::pyprov(
+            sub,
+            &self.work,
+            &self.cache,
+            &self.venv.python(),
+            &self.root,
+            &self.index.url(),
+        );
+        cmd.env_remove("XDG_CONFIG_HOME")
             .env("HOME", &self.home)
-            .env("PYPROV_CACHE_DIR", &self.cache)
-            .env("NO_COLOR", "1")
-            .current_dir(&self.work)
-            .arg(sub)
-            .arg("--python")
-            .arg(self.venv.python())
-            .arg("--trusted-root")
-            .arg(&self.root)
-            .args(["-i", &self.index.url()])
             .args(["--format", "json"])
             .args(args);
         for (k, v) in env {

@@ -33,11 +33,7 @@ struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        let (dir, pki, root) = support::sandbox();
-        let work = dir.path().join("project");
-        std::fs::create_dir(&work).unwrap();
-        // A .git boundary keeps trust-file discovery inside the test's directory.
-        std::fs::create_dir(work.join(".git")).unwrap();
+        let (dir, pki, root, work) = support::project_sandbox();
         let venv = Venv::create(&dir.path().join("venv"));
         Ctx {
             cache: dir.path().join("cache"),
@@ -52,9 +48,7 @@ impl Ctx {
 
     /// Serves `dist` with provenance signed for `repo`'s release.yml.
     fn publish(&self, dist: &Dist, repo: &str) {
-        let prov = dists::provenance_for(&self.pki, dist, repo, "release.yml");
-        self.index
-            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
+        self.index.publish(&self.pki, dist, repo);
     }
 
     fn trust_file(&self, text: &str) {
@@ -62,20 +56,15 @@ impl Ctx {
     }
 
     fn command(&self, sub: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("pyprov").unwrap();
-        Venv::clean_env(&mut cmd);
-        cmd.env_remove("CI")
-            .env_remove("PYPROV_LOCKED")
-            .env("PYPROV_CACHE_DIR", &self.cache)
-            .env("NO_COLOR", "1")
-            .current_dir(&self.work)
-            .arg(sub)
-            .arg("--python")
-            .arg(self.venv.python())
-            .arg("--trusted-root")
-            .arg(&self.root)
-            .args(["-i", &self.index.url()])
-            .args(args);
+        let mut cmd = support::pyprov(
+            sub,
+            &self.work,
+            &self.cache,
+            &self.venv.python(),
+            &self.root,
+            &self.index.url(),
+        );
+        cmd.args(args);
         cmd
     }
 

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 use support::dists::{self, Dist};
 use support::index::TestIndex;
@@ -36,10 +35,7 @@ struct Ctx {
 
 impl Ctx {
     fn new() -> Ctx {
-        let (dir, pki, root) = support::sandbox();
-        let work = dir.path().join("project");
-        std::fs::create_dir(&work).unwrap();
-        std::fs::create_dir(work.join(".git")).unwrap();
+        let (dir, pki, root, work) = support::project_sandbox();
         let venv = Venv::create(&dir.path().join("venv"));
         Ctx {
             cache: dir.path().join("cache"),
@@ -73,21 +69,15 @@ impl Ctx {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("pyprov").unwrap();
-        Venv::clean_env(&mut cmd);
-        cmd.env_remove("CI")
-            .env_remove("PYPROV_LOCKED")
-            .env_remove("PYPROV_TRUST_FILE")
-            .env("PYPROV_CACHE_DIR", &self.cache)
-            .env("NO_COLOR", "1")
-            .current_dir(&self.work)
-            .arg("install")
-            .arg("--python")
-            .arg(self.venv.python())
-            .arg("--trusted-root")
-            .arg(&self.root)
-            .args(["-i", &self.index.url()])
-            .args(args);
+        let mut cmd = support::pyprov(
+            "install",
+            &self.work,
+            &self.cache,
+            &self.venv.python(),
+            &self.root,
+            &self.index.url(),
+        );
+        cmd.env_remove("PYPROV_TRUST_FILE").args(args);
         cmd
     }
 

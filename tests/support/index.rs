@@ -361,6 +361,12 @@ impl TestIndex {
 
     /// Serve `dist` under `project` with this PEP 740 provenance object (JSON text). Adding a
     /// file name again replaces the earlier file, lies and all.
+    /// Serves `dist` with provenance signed by `pki` for `repository`'s `release.yml`.
+    pub fn publish(&self, pki: &super::pki::TestPki, dist: &Dist, repository: &str) {
+        let prov = super::dists::provenance_for(pki, dist, repository, "release.yml");
+        self.add_with_provenance(&dist.name, dist.clone(), Some(prov));
+    }
+
     pub fn add_with_provenance(&self, project: &str, dist: Dist, provenance: Option<String>) {
         let mut st = self.state();
         let normalized = normalize(project);
