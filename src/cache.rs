@@ -533,13 +533,16 @@ impl Cache {
     }
 
     /// The distribution file name a cached file was stored under, if the file is a hit.
+    ///
+    /// Only a look-up, to choose among cached files: the bytes are hashed when the chosen one is
+    /// fetched with [`Cache::get`], so other platforms' wheels are not read and copied here.
     pub fn name(&self, sha256_hex: &str) -> Option<String> {
         let sha = sha256_name(sha256_hex)?;
-        if !matches!(self.get(&sha), Lookup::Hit(_)) {
-            return None;
-        }
-        let dirs = [FILES[0], FILES[1], prefix(&sha)];
-        let bytes = read_private(&self.base, &dirs, &format!("{sha}.name"), 4096).ok()??;
+        let dir = self.entry_dir(&sha, false).ok()??;
+        open_file(&dir, &sha).ok()??;
+        let name = format!("{sha}.name");
+        let file = open_file(&dir, &name).ok()??;
+        let bytes = read_bounded(file, &dir.path.join(&name), 4096).ok()?;
         String::from_utf8(bytes).ok()
     }
 }

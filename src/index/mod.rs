@@ -73,11 +73,10 @@ pub fn redact_text(text: &str) -> String {
         let end = tail
             .find(|c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | '<' | '>'))
             .unwrap_or(tail.len());
-        let authority = tail.get(..end).unwrap_or(tail);
-        match authority.rsplit_once('@') {
-            Some((_, after)) => {
+        match tail.get(..end).and_then(|authority| authority.rfind('@')) {
+            Some(at) => {
                 out.push_str("***@");
-                rest = tail.get(authority.len() - after.len()..).unwrap_or("");
+                rest = tail.get(at + 1..).unwrap_or("");
             }
             None => rest = tail,
         }
@@ -507,10 +506,9 @@ impl Client {
 }
 
 fn percent_decode_str(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// PyPI's Integrity API base for an index URL: `https://host/simple/` serves provenance at

@@ -211,21 +211,10 @@ pub fn file_name_of(url: &Url) -> Option<String> {
 
 /// Percent-decoding; `None` when the bytes are not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let mut ahead = bytes.clone();
-            let hex = [ahead.next(), ahead.next()];
-            if let [Some(h), Some(l)] = hex.map(|d| d.and_then(|d| (d as char).to_digit(16))) {
-                out.push((h * 16 + l) as u8);
-                bytes = ahead;
-                continue;
-            }
-        }
-        out.push(b);
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 #[cfg(test)]
