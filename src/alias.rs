@@ -17,7 +17,7 @@ use std::process::Command;
 use crate::error::{exit, CliError};
 use crate::install::{self, args::OwnArgs, Mode};
 use crate::output;
-use crate::pipopts::{self, Command as PipCommand, Effective, OptError, Parsed, PipOption};
+use crate::pipopts::{self, Command as PipCommand, OptError, Parsed, PipOption};
 
 /// Set for the real pip pyprov runs; seeing it means pyprov was reached again from there.
 const GUARD: &str = "PYPROV_ALIAS_ACTIVE";
@@ -181,9 +181,9 @@ fn decide(real: &RealPip, args: &[String]) -> Result<Decision, CliError> {
             };
             if asks_help(&rest, command) {
                 Decision::PassThrough
-            } else if mode == Mode::Download {
-                Decision::Vet(mode, with_download_dir(real, rest))
             } else {
+                // `download` without `-d` (anywhere) means the working directory, as in pip:
+                // the installer knows, having read pip's configuration.
                 Decision::Vet(mode, rest)
             }
         }
@@ -226,40 +226,6 @@ fn asks_help(args: &[String], command: PipCommand) -> bool {
     })
 }
 
-/// `pip download` without `-d` (on the command line or in pip's configuration) downloads into
-/// the working directory; pyprov's download needs it said.
-fn with_download_dir(real: &RealPip, args: Vec<String>) -> Vec<String> {
-    // Unparsable: pyprov's download says why.
-    let Ok(parsed) = pipopts::parse(&args, PipCommand::Download) else {
-        return args;
-    };
-    let mut python = None;
-    for p in &parsed {
-        if let Parsed::Opt { option, value, .. } = p {
-            match option.dest {
-                "download_dir" => return args,
-                "python" => python = value.clone(),
-                _ => {}
-            }
-        }
-    }
-    let isolated = install::args::isolated(&args);
-    // Unreadable configuration: pyprov's download says why.
-    let Ok(config) = pip_config(real, python, "download", isolated) else {
-        return args;
-    };
-    let mut effective = Effective::default();
-    if effective
-        .apply_config(&config, PipCommand::Download)
-        .map_or(true, |()| effective.store("download_dir").is_some())
-    {
-        return args;
-    }
-    let mut with = vec!["--dest=.".to_string()];
-    with.extend(args);
-    with
-}
-
 /// Whether `pip list`'s own words ask for `--outdated`/`--uptodate`, read cautiously: any long
 /// option that is a prefix of either, any short cluster with `o` or `u` before a value-taking
 /// `-i`/`-f`, wherever it stands (a word that is in fact a value only makes pyprov refuse).
@@ -291,7 +257,7 @@ fn list_config_asks_index(
     args: &[String],
 ) -> Result<bool, CliError> {
     // pip's own test: `"--isolated" in cmd_args`.
-    let isolated = args.iter().any(|a| a == "--isolated");
+    let isolated = install::args::isolated(args);
     let config =
         pip_config(real, python, "list", isolated).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut on = [false, false];

@@ -85,9 +85,14 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     let mut pip_args = args::build(parsed, &pip.config, command, isolated)
         .map_err(|e| InstallError::Usage(e.0))?;
     if mode == Mode::Download && pip_args.dest.is_none() {
-        return Err(InstallError::Usage(
-            "pyprov download needs -d DIR: where to put the vetted files".into(),
-        ));
+        // As the drop-in pip, `pip download` without `-d` means the working directory, as in
+        // pip; `pyprov download` asks for it.
+        if own.real_pip.is_none() {
+            return Err(InstallError::Usage(
+                "pyprov download needs -d DIR: where to put the vetted files".into(),
+            ));
+        }
+        pip_args.dest = Some(PathBuf::from("."));
     }
     let work = tempfile::tempdir().map_err(|e| InstallError::Io(e.to_string()))?;
     let reqs_dir = work.path().join("requirements");

@@ -300,7 +300,7 @@ impl RunReport {
                 }
             }
             if r.verdict != "allow" {
-                out.push_str(&format!("    {} [{}]\n", term(&r.message), term(&r.code)));
+                out.push_str(&format!("    {} [{}]\n", term(&r.message), r.code));
                 if let Some(f) = &r.fix {
                     out.push_str(&format!("    fix: {}\n", term(f)));
                 }

@@ -400,8 +400,12 @@ impl Ctx<'_> {
         let message = format!(
             "built by {who}, which {at} allows, but the certificate records no deployment environment, so environment {env} is not proven"
         );
-        match (e.require_environment_proof, self.policy.require_environment_proof) {
-            (Some(true), _) | (None, true) => {
+        // The entry's own setting, else the policy's.
+        let required = e
+            .require_environment_proof
+            .unwrap_or(self.policy.require_environment_proof);
+        match required {
+            true => {
                 let whose = if e.require_environment_proof.is_some() {
                     format!("its entry at {at}")
                 } else {
@@ -414,7 +418,7 @@ impl Ctx<'_> {
                     format!("do not install this file unless you accept {pkg} from a certificate that predates Fulcio's Deployment Environment claim; then set require-environment-proof = false on the entry at {at}"),
                 )
             }
-            _ => Decision::new(
+            false => Decision::new(
                 Verdict::Warn,
                 Code::EnvironmentUnproven,
                 message,
