@@ -277,18 +277,14 @@ fn find_within(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
     };
     let is_boundary =
         |dir: &Path| dir.join(".git").exists() || dir.join(".hg").exists() || is_home(dir);
-    // With no boundary above `start`, the walk would reach `/`: search `start` alone.
-    let bounded = start.ancestors().any(is_boundary);
-    for dir in start.ancestors() {
-        let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        if !bounded || is_boundary(dir) {
-            return None;
-        }
-    }
-    None
+    // Up to the first boundary, itself included; with none above `start`, the walk would
+    // reach `/`: search `start` alone.
+    let stop = start.ancestors().position(is_boundary).unwrap_or(0);
+    start
+        .ancestors()
+        .take(stop + 1)
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
 }
 
 /// `$HOME` (`USERPROFILE` on Windows), when set to an absolute path.

@@ -219,12 +219,14 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
     let project = home.join("project/src");
     fs::create_dir_all(&project).unwrap();
     assert_eq!(find_within(&project, Some(&home)), None);
-    // The home directory's own file counts, spelled through a symlink too.
+    // The home directory's own file counts.
     fs::write(home.join(FILE_NAME), "").unwrap();
     assert_eq!(
         find_within(&project, Some(&home)),
         Some(home.join(FILE_NAME))
     );
+    // $HOME spelled through a symlink is still the boundary: the walk stops there and never
+    // reaches the file in `outer`.
     #[cfg(unix)]
     {
         let link = outer.path().join("home-link");
