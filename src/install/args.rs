@@ -29,6 +29,8 @@ pub struct PipArgs {
     pub dest: Option<PathBuf>,
     /// Where to install (`--target`, `--prefix`, `--root`, `--user`), in canonical form.
     pub location: Vec<String>,
+    /// The same, read: where pip puts each `.dist-info`.
+    pub install_location: super::marks::Location,
     /// pip options for the resolving run, in canonical form (never the user's own words).
     pub resolve: Vec<String>,
     /// pip options for the installing run, in canonical form.
@@ -200,6 +202,12 @@ pub fn build(
         report: e.store("json_report_file").map(str::to_string),
         dest: e.store("download_dir").map(PathBuf::from),
         location: e.words(&[Role::Location]),
+        install_location: super::marks::Location {
+            target: e.store("target_dir").map(str::to_string),
+            prefix: e.store("prefix_path").map(str::to_string),
+            root: e.store("root_path").map(str::to_string),
+            user: e.flag("use_user_site"),
+        },
         resolve: e.words(&[Role::Both, Role::ResolveOnly]),
         install: e.words(&[Role::Both, Role::InstallOnly]),
         network,

@@ -15,6 +15,7 @@
 pub mod args;
 pub mod gate;
 pub mod locked;
+pub mod marks;
 pub mod pip;
 pub mod proxy;
 pub mod report;
@@ -257,6 +258,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         let pinned = vet_set(&gate, &chosen).await;
         let plan = Plan {
             pinned,
+            marks: Vec::new(),
             extra: Vec::new(),
             local: Vec::new(),
             install: InstallSet::UserFiles,
@@ -266,14 +268,15 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
 
     // A stored resolution whose every input and page is unchanged: pip's dry run would say the
     // same, so it is skipped.
-    let reusable = reqs
-        .lines
-        .iter()
-        .all(|l| !l.editable && matches!(l.kind, ReqKind::Named { .. }));
+    let reusable = reqs.constraint_urls.is_empty()
+        && reqs
+            .lines
+            .iter()
+            .all(|l| !l.editable && matches!(l.kind, ReqKind::Named { .. }));
     let reuse_path = reusable.then(|| {
         reuse::path(
             &cache_root,
-            &resolution_key(&pip, &pip_args, &reqs_dir, work.path(), &sources),
+            &resolution_key(mode, &pip, &pip_args, &reqs_dir, work.path(), &sources),
         )
     });
     if let Some(stored) = reuse_path.as_deref().and_then(reuse::load) {
@@ -282,6 +285,16 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 .items
                 .iter()
                 .map(|i| Some((i.name.clone(), i.version.clone(), i.link.to_candidate()?)))
+                .collect();
+            let marks = stored
+                .items
+                .iter()
+                .map(|i| marks::Mark {
+                    name: i.name.clone(),
+                    version: i.version.clone(),
+                    requested: i.requested,
+                    direct_url: None,
+                })
                 .collect();
             let extra: Option<Vec<Candidate>> = stored
                 .extra
@@ -301,8 +314,10 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 let pinned = vet_set(&gate, &items).await;
                 let extra = vet_all(&gate, extra.iter()).await;
                 run.note("reused the stored resolution: every input and index page is unchanged");
+                run.satisfied = stored.satisfied.clone();
                 let plan = Plan {
                     pinned,
+                    marks,
                     extra,
                     local: Vec::new(),
                     install: InstallSet::Pinned(prestarted),
@@ -318,9 +333,14 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         IndexEnv::Proxy(&proxy.index_url()),
         &proxy.proxy_url,
     );
-    resolve.args(["--dry-run", "--ignore-installed", "--report"]);
+    resolve.args(["--dry-run", "--report"]);
     resolve.arg(&report_path);
     resolve.args(["--progress-bar=off"]);
+    // pip download resolves as if nothing were installed; pip install against the environment
+    // it installs into (what is there and satisfies the requirements stays), as pip would.
+    if mode == Mode::Download {
+        resolve.arg("--ignore-installed");
+    }
     requirement_args(&mut resolve, &pip_args, &reqs);
     resolve.args(&pip_args.location);
     resolve.args(&pip_args.resolve);
@@ -367,10 +387,12 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         let _ = std::fs::write(user_report, &report_bytes);
     }
     let pip_report = pip::parse_report(&report_bytes)?;
+    run.satisfied = pip::already_satisfied(&String::from_utf8_lossy(&resolved.stdout));
 
     // Vet every resolved file pip did not download itself (metadata-only resolution).
     let mut local = Vec::new();
     let mut pending = Vec::new();
+    let mut marks = Vec::new();
     // The directories the user named (`.`, `./proj`, `-e dir`, `file:` paths), as pip reports
     // them: `file://` URLs of their real paths.
     let named_dirs: std::collections::HashSet<String> = reqs
@@ -428,6 +450,20 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 }
             },
         };
+        // For a direct requirement, the URL the user gave (before pyprov pointed it at the
+        // gate): what pip would have recorded in direct_url.json.
+        let direct_url = item.is_direct.then(|| {
+            rewrites
+                .iter()
+                .find(|(_, to)| to.split('#').next() == Some(di.url.as_str()))
+                .map_or_else(|| di.url.clone(), |(from, _)| from.clone())
+        });
+        marks.push(marks::Mark {
+            name: item.metadata.name.clone(),
+            version: item.metadata.version.clone(),
+            requested: item.requested,
+            direct_url,
+        });
         pending.push((
             item.metadata.name.clone(),
             item.metadata.version.clone(),
@@ -449,9 +485,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                 pages,
                 items: pending
                     .iter()
-                    .map(|(name, version, c)| reuse::StoredItem {
+                    .zip(&marks)
+                    .map(|((name, version, c), m)| reuse::StoredItem {
                         name: name.clone(),
                         version: version.clone(),
+                        requested: m.requested,
                         link: reuse::StoredLink::from_candidate(c),
                     })
                     .collect(),
@@ -461,11 +499,13 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                     .map(reuse::StoredLink::from_candidate)
                     .collect(),
                 report: String::from_utf8_lossy(&report_bytes).into_owned(),
+                satisfied: run.satisfied.clone(),
             },
         );
     }
     let plan = Plan {
         pinned,
+        marks,
         extra,
         local,
         install: InstallSet::Pinned(prestarted),
@@ -567,6 +607,7 @@ async fn locked_candidates(
 
 /// Everything pip's dry run depends on besides the index pages, as one key.
 fn resolution_key(
+    mode: Mode,
     pip: &Pip,
     pip_args: &args::PipArgs,
     reqs_dir: &Path,
@@ -578,6 +619,9 @@ fn resolution_key(
     // interpreter's markers and tags, not where the virtualenv happens to be.
     let (major, minor, patch) = pip.version;
     let mut parts = vec![
+        // The stored record's format and what it means.
+        "resolution 2".to_string(),
+        format!("{mode:?}"),
         format!("pip {major}.{minor}.{patch}"),
         pip.target
             .clone()
@@ -605,13 +649,12 @@ fn resolution_key(
     parts.extend(pip_args.resolve.iter().cloned());
     parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
     parts.extend(sources.origins.iter().map(|o| format!("{o:?}")));
-    parts.extend(pip.config.iter().map(|(k, v)| format!("{k}={v}")));
-    let mut env: Vec<String> = std::env::vars()
-        .filter(|(k, _)| k.starts_with("PIP_"))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    env.sort();
-    parts.extend(env);
+    // pip's configuration and PIP_* variables are in the effective options above (what pyprov
+    // passes on) and the sources; what pip would read of them besides (its cache, its log)
+    // does not change the answer. What is installed does, except where pip ignores it.
+    if mode == Mode::Install {
+        parts.push(format!("installed {}", pip.installed));
+    }
     reuse::key(&parts)
 }
 
@@ -657,7 +700,15 @@ impl Prestarted {
         gate: &str,
     ) -> Option<Prestarted> {
         let mut install = pip.command("install", IndexEnv::Vetted(vetted_dir), gate);
-        install.args(["--require-hashes", "--no-deps", "-r", "/dev/stdin"]);
+        // pip's report lists exactly what it would install, reinstalls included: each is
+        // installed as listed (`--force-reinstall`), nothing else is (`--no-deps`).
+        install.args([
+            "--require-hashes",
+            "--no-deps",
+            "--force-reinstall",
+            "-r",
+            "/dev/stdin",
+        ]);
         install.args(&pip_args.location);
         install.args(&pip_args.install);
         verbosity(&mut install, pip_args.verbosity);
@@ -721,6 +772,9 @@ enum InstallSet {
 
 struct Plan {
     pinned: Vec<(String, String, Arc<Vetted>)>,
+    /// What pip's report says of each pinned item (requested, direct), in the same order;
+    /// empty when pip resolves the user's own files itself.
+    marks: Vec<marks::Mark>,
     /// Files pip fetched during resolution that are not in the resolved set (build
     /// dependencies): reported, and staged for the install step's builds.
     extra: Vec<Arc<Vetted>>,
@@ -754,6 +808,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     } = ctx;
     let Plan {
         pinned,
+        marks,
         extra,
         local,
         install: install_set,
@@ -814,10 +869,28 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
 
     let pinned_file = work.join("pinned.txt");
     let mut text = String::new();
-    for (name, version, v) in &pinned {
-        text.push_str(&format!("{name}=={version} --hash=sha256:{}\n", v.sha256));
+    for (i, (name, version, v)) in pinned.iter().enumerate() {
+        // A direct requirement stays one (pip then writes its direct_url.json, of the vetted
+        // copy's URL, which the marks step points back at the user's).
+        let direct = marks.get(i).and_then(|m| m.direct_url.as_deref());
+        match direct.and_then(|_| Url::from_file_path(vetted_dir.join(&v.filename)).ok()) {
+            Some(file) => {
+                let fragment = direct
+                    .and_then(|d| d.split_once('#'))
+                    .map(|(_, f)| format!("#{f}"))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "{name} @ {file}{fragment} --hash=sha256:{}\n",
+                    v.sha256
+                ));
+            }
+            None => text.push_str(&format!("{name}=={version} --hash=sha256:{}\n", v.sha256)),
+        }
     }
     std::fs::write(&pinned_file, &text).map_err(|e| InstallError::Io(e.to_string()))?;
+    if pinned.is_empty() && local.is_empty() && marks.is_empty() {
+        run.note("nothing to install: what is installed already satisfies the requirements");
+    }
     run.show_verdicts();
     let mut status = 0;
     let install_set = match install_set {
@@ -837,7 +910,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         match install_set {
             // pip's resolution is already done: exactly these files, nothing more.
             InstallSet::Pinned(_) => {
-                install.args(["--no-deps", "-r"]);
+                install.args(["--no-deps", "--force-reinstall", "-r"]);
                 install.arg(&pinned_file);
             }
             // The user's own hash-pinned files, sanitized: pip checks every hash itself.
@@ -875,6 +948,11 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             if status != 0 {
                 break;
             }
+        }
+    }
+    if status == 0 {
+        if let Err(e) = marks::apply(pip, &pip_args.install_location, &marks) {
+            run.note(&format!("warning: {e}"));
         }
     }
     // What pip asked for around the gate while installing (a build requirement of a vetted

@@ -36,6 +36,12 @@ pub struct Pip {
     /// The interpreter's marker environment and supported tags as JSON: what a resolution
     /// depends on about the interpreter.
     pub target: Option<String>,
+    /// A digest of the distributions installed where this interpreter looks (each one's
+    /// metadata, not where or when it was installed): what pip's resolution depends on about
+    /// the environment.
+    pub installed: String,
+    /// The interpreter pip runs under.
+    pub interpreter: PathBuf,
     /// A directory of refusing `hg`/`svn`/`bzr` put first on pip's PATH.
     pub vcs_stubs: Option<PathBuf>,
 }
@@ -51,7 +57,7 @@ const PROBE: &str = r#"import sys
 # `python -c` puts the working directory first on sys.path: a json.py or pip/ there must not run.
 if sys.path and sys.path[0] == "":
     del sys.path[0]
-import json, os
+import hashlib, json, os
 try:
     import pip
     from pip._internal.commands import create_command
@@ -60,7 +66,29 @@ try:
     parser = create_command(name, isolated=isolated).parser
     parser.config.load()
     items = [[k, v if isinstance(v, str) else str(v)] for k, v in parser._get_ordered_configuration_items()]
+    # The installed distributions as pip's resolver sees them: their names and metadata, in any
+    # directory on sys.path (paths and times left out, so a fresh venv in another place has the
+    # same digest).
+    seen = []
+    for d in sys.path:
+        try:
+            entries = os.listdir(d)
+        except OSError:
+            continue
+        for e in entries:
+            if not e.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")):
+                continue
+            h = hashlib.sha256()
+            p = os.path.join(d, e)
+            for f in (["METADATA", "PKG-INFO", "direct_url.json"] if os.path.isdir(p) else [""]):
+                try:
+                    with open(os.path.join(p, f) if f else p, "rb") as fh:
+                        h.update(f.encode() + b"\0" + fh.read() + b"\0")
+                except OSError:
+                    pass
+            seen.append(e + " " + h.hexdigest())
     out = {
+        "installed": hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest(),
         "version": "pip %s from %s (python %d.%d)" % (pip.__version__, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]),
         "target": {"env": markers.default_environment(), "tags": [str(t) for t in tags.sys_tags()]},
         "config": items,
@@ -74,6 +102,7 @@ print(json.dumps(out))
 #[derive(Deserialize)]
 struct Probed {
     version: String,
+    installed: String,
     target: serde_json::Value,
     config: Vec<(String, String)>,
 }
@@ -264,6 +293,8 @@ impl Pip {
             version_text: probed.version,
             config: probed.config,
             target: Some(probed.target.to_string()),
+            installed: probed.installed,
+            interpreter: interpreter.unwrap_or_default(),
             vcs_stubs: None,
         };
         if (version.0, version.1) < MIN_PIP {
@@ -441,6 +472,36 @@ impl ArchiveInfo {
     }
 }
 
+/// What pip's resolution kept as it is installed: its `Requirement already satisfied: REQ in
+/// PATH (from PARENT) (VERSION)` lines (the same in every pip from 22.2 on), as (project,
+/// installed version). For the report only: pip's `--report` lists what it would install, not
+/// what it kept.
+pub fn already_satisfied(output: &str) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for line in output.lines() {
+        let Some(rest) = line
+            .trim_start()
+            .strip_prefix("Requirement already satisfied: ")
+        else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let version = rest
+            .trim_end()
+            .strip_suffix(')')
+            .and_then(|r| r.rsplit_once('('))
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        if !name.is_empty() && !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            kept.push((name, version));
+        }
+    }
+    kept
+}
+
 pub fn parse_report(bytes: &[u8]) -> Result<Report, PipError> {
     serde_json::from_slice(bytes).map_err(|e| PipError::Report(e.to_string()))
 }
@@ -458,6 +519,19 @@ mod tests {
         assert_eq!(parse_version("pip 26.0 from x"), Some((26, 0, 0)));
         assert_eq!(parse_version("pip 24.1b1 from x"), Some((24, 1, 0)));
         assert_eq!(parse_version("nope"), None);
+    }
+
+    #[test]
+    fn satisfied_lines() {
+        let out = "Collecting app\n  Downloading app.whl\nRequirement already satisfied: dep>=1.0 in ./v/lib/python3.11/site-packages (from app==1.0) (1.0)\nRequirement already satisfied: Other.Name[x]; python_version > \"3\" in /s (2.1.post1)\nRequirement already satisfied: dep in /x (1.0)\nWould install app-1.0\n";
+        assert_eq!(
+            already_satisfied(out),
+            vec![
+                ("dep".to_string(), "1.0".to_string()),
+                ("Other.Name".to_string(), "2.1.post1".to_string())
+            ]
+        );
+        assert!(already_satisfied("Requirement already satisfied: \u{1b}[2J").is_empty());
     }
 
     #[test]

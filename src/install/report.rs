@@ -127,6 +127,8 @@ pub struct RunReport {
     /// With -v the table shows the evidence: certificate claims, log entry, source URL.
     pub verbose: bool,
     pub installed: bool,
+    /// What pip kept as installed (project, version): not installed, so not verified.
+    pub satisfied: Vec<(String, String)>,
     notes: Vec<String>,
     /// Notes already shown with the text table.
     shown_notes: usize,
@@ -140,6 +142,7 @@ impl RunReport {
             rows: Vec::new(),
             verbose: false,
             installed: false,
+            satisfied: Vec::new(),
             notes: Vec::new(),
             shown_notes: 0,
             trust_file,
@@ -194,12 +197,23 @@ impl RunReport {
                     trust_file: Option<String>,
                     installed: bool,
                     files: &'a [Row],
+                    already_satisfied: Vec<Satisfied<'a>>,
                     notes: &'a [String],
+                }
+                #[derive(Serialize)]
+                struct Satisfied<'a> {
+                    package: &'a str,
+                    version: &'a str,
                 }
                 let out = Out {
                     trust_file: self.trust_file.as_ref().map(|p| p.display().to_string()),
                     installed: self.installed,
                     files: &self.rows,
+                    already_satisfied: self
+                        .satisfied
+                        .iter()
+                        .map(|(package, version)| Satisfied { package, version })
+                        .collect(),
                     notes: &self.notes,
                 };
                 let text = serde_json::to_string_pretty(&out).unwrap_or_default();
@@ -316,6 +330,17 @@ impl RunReport {
                 ))
                 .for_stderr()
                 .red()
+            ));
+        }
+        if !self.satisfied.is_empty() {
+            let kept: Vec<String> = self
+                .satisfied
+                .iter()
+                .map(|(p, v)| format!("{} {}", term(p), term(v)))
+                .collect();
+            out.push_str(&format!(
+                "already satisfied, kept as installed (not reinstalled, so not verified): {}\n",
+                kept.join(", ")
             ));
         }
         for n in &self.notes {

@@ -1,7 +1,9 @@
 //! Reusing a resolution. pip's dry run is a process of its own and costs about a second; when
 //! nothing it depended on has changed, its answer is the same. So each resolution is stored,
-//! keyed by every input of the dry run (pip and its interpreter, the arguments, the requirement
-//! and constraint files' contents, the sources, pip's configuration and `PIP_*` variables), with
+//! keyed by every input of the dry run that can change its answer (pip's version, the
+//! interpreter's markers and tags, the installed distributions' metadata, pip's effective
+//! options, the requirement and constraint files' contents, the sources; not where the
+//! environment is, nor settings pip's dry run does not read, such as its cache), with
 //! a digest of every project page pip read through the verifying index. A later run with the
 //! same key fetches those pages again (in parallel) and reuses the resolution only if every one
 //! is unchanged: a new release, a yanked file or a changed hash sends it through pip again.
@@ -30,12 +32,16 @@ pub struct Stored {
     pub extra: Vec<StoredLink>,
     /// pip's report, for `--report`.
     pub report: String,
+    /// What pip kept as installed (project, version), for the report.
+    pub satisfied: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredItem {
     pub name: String,
     pub version: String,
+    /// pip's report: the user asked for it (it gets `REQUESTED`).
+    pub requested: bool,
     pub link: StoredLink,
 }
 

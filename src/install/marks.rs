@@ -1,0 +1,181 @@
+//! The installation marks pip writes into each `.dist-info`, made what pip's own install would
+//! have made them. pyprov's install step hands pip the whole resolved set pinned by hash, so pip
+//! takes every file for a requirement the user named: it writes `REQUESTED` into each, and for a
+//! direct URL it records the vetted copy's `file:` URL in `direct_url.json`. pip's report says
+//! which items the user requested and which were direct; this step, run by the environment's
+//! own interpreter with pip's own code (its install scheme, `Link`, `DirectUrl`), removes
+//! `REQUESTED` where pip would not have written it, puts the user's URL back into
+//! `direct_url.json`, and rewrites `RECORD` as pip writes it (rows sorted, hashes and sizes of
+//! the files changed).
+
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use super::pip::Pip;
+
+/// What pip would have marked one installed item with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mark {
+    pub name: String,
+    pub version: String,
+    /// The user asked for it (pip's report: `requested`).
+    pub requested: bool,
+    /// The URL the user gave for a direct requirement, fragment included, as pip would have
+    /// read it; `None` for an item from an index.
+    pub direct_url: Option<String>,
+}
+
+/// Where pip installed: its `--target`, `--prefix`, `--root` and `--user`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Location {
+    pub target: Option<String>,
+    pub prefix: Option<String>,
+    pub root: Option<String>,
+    pub user: bool,
+}
+
+#[derive(Serialize)]
+struct Spec<'a> {
+    location: &'a Location,
+    items: &'a [Mark],
+}
+
+const MARK: &str = r#"import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+import base64, csv, hashlib, json, os
+from pip._internal.locations import get_scheme
+from pip._internal.models.direct_url import DirectUrl
+from pip._internal.models.link import Link
+from pip._vendor.packaging.utils import canonicalize_name
+from pip._vendor.packaging.version import InvalidVersion, Version
+
+spec = json.load(sys.stdin)
+loc = spec["location"]
+if loc["target"]:
+    dirs = [loc["target"]]
+else:
+    s = get_scheme("", user=loc["user"], root=loc["root"], isolated=True, prefix=loc["prefix"])
+    dirs = list(dict.fromkeys([s.purelib, s.platlib]))
+
+def same_version(a, b):
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+def find(name, version):
+    for d in dirs:
+        try:
+            entries = os.listdir(d)
+        except OSError:
+            continue
+        for e in entries:
+            if not e.endswith(".dist-info"):
+                continue
+            n, _, v = e[: -len(".dist-info")].rpartition("-")
+            if canonicalize_name(n) == canonicalize_name(name) and same_version(v, version):
+                return d, e
+    return None
+
+def record_hash(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip("=")
+
+def replace(path, data):
+    tmp = path + ".pyprov-tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+missing = []
+for item in spec["items"]:
+    found = find(item["name"], item["version"])
+    if found is None:
+        missing.append(item["name"])
+        continue
+    d, entry = found
+    info = os.path.join(d, entry)
+    record = os.path.join(info, "RECORD")
+    with open(record, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.reader(f) if r]
+    changed = False
+    def is_row(r, name):
+        return r[0].replace(os.sep, "/").endswith(entry + "/" + name)
+    requested = os.path.join(info, "REQUESTED")
+    if not item["requested"] and os.path.exists(requested):
+        os.unlink(requested)
+        rows = [r for r in rows if not is_row(r, "REQUESTED")]
+        changed = True
+    path = os.path.join(info, "direct_url.json")
+    if item["direct_url"] is not None and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            direct = DirectUrl.from_json(f.read())
+        direct.url = Link(item["direct_url"]).url_without_fragment
+        data = direct.to_json().encode("utf-8")
+        replace(path, data)
+        rows = [r if not is_row(r, "direct_url.json") else [r[0], record_hash(data), str(len(data))] for r in rows]
+        changed = True
+    if changed:
+        out = []
+        for r in sorted(tuple(r) for r in rows):
+            out.append(list(r))
+        tmp = record + ".pyprov-tmp"
+        with open(tmp, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(out)
+        os.replace(tmp, record)
+if missing:
+    sys.stderr.write("no .dist-info found for %s\n" % ", ".join(missing))
+    sys.exit(4)
+"#;
+
+#[derive(Debug, thiserror::Error)]
+#[error("pip installed the packages, but pyprov could not correct their REQUESTED and direct_url.json marks with {program}: {message}\n  fix: `pip list --not-required` and tools that read REQUESTED may count these packages as requested; reinstall them with pip, or report this to pyprov")]
+pub struct MarkError {
+    program: String,
+    message: String,
+}
+
+/// Corrects the marks of `items` where pip installed them. Items pip marked right already
+/// (requested ones from an index) need nothing and are left out by the caller or here.
+pub fn apply(pip: &Pip, location: &Location, items: &[Mark]) -> Result<(), MarkError> {
+    let items: Vec<Mark> = items
+        .iter()
+        .filter(|m| !m.requested || m.direct_url.is_some())
+        .cloned()
+        .collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    let spec = serde_json::to_vec(&Spec {
+        location,
+        items: &items,
+    })
+    .map_err(|e| MarkError {
+        program: pip.interpreter.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let fail = |message: String| MarkError {
+        program: pip.interpreter.display().to_string(),
+        message,
+    };
+    let mut child = Command::new(&pip.interpreter)
+        .args(["-c", MARK])
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(&spec).map_err(|e| fail(e.to_string()))?;
+    }
+    let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    Ok(())
+}
