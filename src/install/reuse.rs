@@ -204,6 +204,7 @@ mod tests {
             items: Vec::new(),
             extra: Vec::new(),
             report: "{}".into(),
+            satisfied: Vec::new(),
         }
     }
 
