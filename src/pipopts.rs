@@ -729,6 +729,18 @@ impl Effective {
     }
 
     /// Canonical words for pip for every option whose role is one of `roles`, in order.
+    /// [`Self::words`] of the options `pip COMMAND` takes (`commands`: [`cmds`] bits).
+    pub fn words_for(&self, roles: &[Role], commands: u8) -> Vec<String> {
+        let takes = |word: &str| {
+            let name = word.trim_start_matches('-');
+            let name = name.split_once('=').map_or(name, |(n, _)| n);
+            OPTIONS
+                .iter()
+                .any(|o| o.name() == name && o.commands & (commands | GENERAL) != 0)
+        };
+        self.words(roles).into_iter().filter(|w| takes(w)).collect()
+    }
+
     pub fn words(&self, roles: &[Role]) -> Vec<String> {
         let mut out = Vec::new();
         for (_, v) in &self.values {

@@ -35,6 +35,9 @@ pub struct PipArgs {
     pub resolve: Vec<String>,
     /// pip options for the installing run, in canonical form.
     pub install: Vec<String>,
+    /// pip options for building a vetted sdist with `pip wheel`, in canonical form: what
+    /// changes a build or its build environment's resolution.
+    pub build: Vec<String>,
     /// Network settings, for pyprov's own downloads: pip only ever talks to the gate.
     pub network: Network,
     pub verbosity: i32,
@@ -210,6 +213,7 @@ pub fn build(
         },
         resolve: e.words(&[Role::Both, Role::ResolveOnly]),
         install: e.words(&[Role::Both, Role::InstallOnly]),
+        build: e.words_for(&[Role::Both, Role::ResolveOnly], pipopts::cmds::WHEEL),
         network,
         verbosity,
         isolated,

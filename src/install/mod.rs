@@ -13,6 +13,7 @@
 //!    sha256 with `--require-hashes`.
 
 pub mod args;
+pub mod build;
 pub mod gate;
 pub mod locked;
 pub mod marks;
@@ -327,6 +328,18 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         }
     }
 
+    // A vetted sdist is built once, by the gate, when pip asks for its metadata; the install
+    // step installs that wheel (a pip that builds sdists for metadata itself never asks).
+    if mode == Mode::Install && !pip_args.dry_run {
+        proxy.build_sdists(build::Builder {
+            pip: pip.clone(),
+            index_url: proxy.index_url(),
+            proxy_url: proxy.proxy_url.clone(),
+            options: pip_args.build.clone(),
+            out: work.path().join("built"),
+            verbosity: pip_args.verbosity,
+        });
+    }
     let report_path = work.path().join("report.json");
     let mut resolve = pip.command(
         "install",
@@ -372,6 +385,13 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         if run.any_denied() {
             run.print();
             return Ok(exit::FAILED);
+        }
+        for (file, why) in proxy.build_failures() {
+            eprintln!(
+                "pyprov could not build {}, which pip needs the metadata of:\n{}",
+                crate::output::term(&file),
+                crate::output::term_lines(&index::redact_text(&why))
+            );
         }
         eprintln!("pip could not resolve the requirements:");
         eprintln!(
@@ -873,6 +893,16 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         // A direct requirement stays one (pip then writes its direct_url.json, of the vetted
         // copy's URL, which the marks step points back at the user's).
         let direct = marks.get(i).and_then(|m| m.direct_url.as_deref());
+        // An sdist the gate built during resolution is installed as that wheel.
+        if let Some(built) = direct.is_none().then(|| proxy.built(&v.sha256)).flatten() {
+            link_or_copy(&built.path, &vetted_dir.join(&built.filename))
+                .map_err(|e| InstallError::Io(format!("cannot stage {}: {e}", built.filename)))?;
+            text.push_str(&format!(
+                "{name}=={version} --hash=sha256:{}\n",
+                built.sha256
+            ));
+            continue;
+        }
         match direct.and_then(|_| Url::from_file_path(vetted_dir.join(&v.filename)).ok()) {
             Some(file) => {
                 let fragment = direct

@@ -29,6 +29,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::build::{Builder, Built};
 use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
 use super::sources::{self, Origin};
 use crate::index::{self, Client, Link, ProvenanceHint};
@@ -37,6 +38,8 @@ use crate::verify::distname::{self, normalize_project_name};
 
 type Body = BoxBody<Bytes, std::io::Error>;
 type WheelCheck = Arc<tokio::sync::OnceCell<Arc<Result<Vec<u8>, String>>>>;
+/// A build, or the sdist's file name and why it could not be built.
+type BuildCell = Arc<tokio::sync::OnceCell<Arc<Result<Built, (String, String)>>>>;
 
 pub struct ProxyState {
     pub gate: Arc<Gate>,
@@ -52,6 +55,10 @@ pub struct ProxyState {
     outside: Mutex<Vec<Arc<Vetted>>>,
     /// Each vetted wheel's metadata check, by sha256.
     checked: Mutex<std::collections::HashMap<String, WheelCheck>>,
+    /// When set, sdists are offered with metadata, which the gate makes by building them.
+    builder: std::sync::OnceLock<Builder>,
+    /// Each vetted sdist's build, by the sdist's sha256.
+    built: Mutex<std::collections::HashMap<String, BuildCell>>,
     /// This server's own `host:port`, to tell requests for it from proxied ones.
     authority: String,
     /// The `Proxy-Authorization` value every request must carry: the port is open to every
@@ -93,6 +100,8 @@ impl Proxy {
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
             checked: Mutex::new(std::collections::HashMap::new()),
+            builder: std::sync::OnceLock::new(),
+            built: Mutex::new(std::collections::HashMap::new()),
             authority: addr.to_string(),
             authorization,
         });
@@ -125,6 +134,38 @@ impl Proxy {
             stop,
             task,
         })
+    }
+
+    /// From now on sdists are listed with metadata, made by building them with `builder`
+    /// ([`super::build`]). Set once, before pip first reads a page.
+    pub fn build_sdists(&self, builder: Builder) {
+        let _ = self.state.builder.set(builder);
+    }
+
+    /// Why each sdist the gate tried to build could not be built (file name, pip's words).
+    pub fn build_failures(&self) -> Vec<(String, String)> {
+        let built = self.state.built.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<(String, String)> = built
+            .values()
+            .filter_map(|cell| match cell.get().map(|r| r.as_ref()) {
+                Some(Err((file, why))) => Some((file.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The wheel built from the vetted sdist of this sha256, if the gate built one.
+    pub fn built(&self, sdist_sha256: &str) -> Option<Built> {
+        let cell = self
+            .state
+            .built
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(sdist_sha256)
+            .cloned()?;
+        cell.get().and_then(|r| r.as_ref().as_ref().ok().cloned())
     }
 
     /// The index URL to give pip.
@@ -283,7 +324,10 @@ async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
             return text(StatusCode::NOT_FOUND, "no such file\n".into());
         };
         if name.ends_with(".metadata") && name != c.link.filename {
-            return metadata(state, &c).await;
+            if c.link.filename.ends_with(".whl") {
+                return metadata(state, &c).await;
+            }
+            return sdist_metadata(state, &c).await;
         }
         state
             .requested
@@ -350,8 +394,14 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
                 f["yanked"] = if y.is_empty() { json!(true) } else { json!(y) };
             }
             // Metadata is served from the vetted wheel, so its upstream hash means nothing here;
-            // sdists have none pip could use without building them.
-            if link.filename.ends_with(".whl") {
+            // an sdist's comes from building it, when the gate builds sdists.
+            if link.filename.ends_with(".whl")
+                || (state.builder.get().is_some()
+                    && matches!(
+                        distname::parse(&link.filename),
+                        Ok(distname::DistName::Sdist { .. })
+                    ))
+            {
                 f["core-metadata"] = json!(true);
             }
             files.push(f);
@@ -384,6 +434,62 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     match &*wheel_check(state, &vetted.sha256, path, &c.link.filename).await {
         Ok(bytes) => Response::new(full(bytes.clone())),
         Err(why) => refuse_wheel(state, c, why),
+    }
+}
+
+/// An sdist's metadata: the METADATA of the wheel the gate builds from it once it is vetted.
+/// A refused sdist is never built: none of its code runs.
+async fn sdist_metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
+    let vetted = state.gate.vet(c).await;
+    let (Some(path), true, Some(builder)) = (&vetted.path, vetted.allowed(), state.builder.get())
+    else {
+        state
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(c.clone());
+        return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
+    };
+    // Reported and staged with the files pip asked for, as if pip had fetched it to build.
+    state
+        .requested
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(c.clone());
+    let cell = state
+        .built
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(vetted.sha256.clone())
+        .or_default()
+        .clone();
+    let built = cell
+        .get_or_init(|| async {
+            let (builder, path, filename, sha) = (
+                builder.clone(),
+                path.clone(),
+                c.link.filename.clone(),
+                vetted.sha256.clone(),
+            );
+            Arc::new(
+                tokio::task::spawn_blocking(move || {
+                    builder
+                        .build(&path, &filename, &sha)
+                        .map_err(|why| (filename, why))
+                })
+                .await
+                .unwrap_or_else(|e| Err((c.link.filename.clone(), e.to_string()))),
+            )
+        })
+        .await
+        .clone();
+    match &*built {
+        Ok(b) => Response::new(full(b.metadata.clone())),
+        // pip stops on this answer and shows it; the build's own output says why.
+        Err((_, why)) => text(
+            StatusCode::BAD_GATEWAY,
+            format!("pyprov could not build {}: {why}\n", c.link.filename),
+        ),
     }
 }
 
