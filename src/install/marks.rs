@@ -111,7 +111,13 @@ for item in spec["items"]:
     if item["direct_url"] is not None and os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             direct = DirectUrl.from_json(f.read())
-        direct.url = Link(item["direct_url"]).url_without_fragment
+        url = Link(item["direct_url"]).url_without_fragment
+        try:
+            direct.url = url
+        except AttributeError:
+            # A frozen dataclass in newer pips.
+            import dataclasses
+            direct = dataclasses.replace(direct, url=url)
         data = direct.to_json().encode("utf-8")
         replace(path, data)
         rows = [r if not is_row(r, "direct_url.json") else [r[0], record_hash(data), str(len(data))] for r in rows]
