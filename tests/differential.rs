@@ -120,12 +120,25 @@ impl Pair {
     }
 
     fn pip_in(&self, venv: &Venv, args: &[&str]) -> Output {
+        self.pip_in_env(venv, args, &[], true)
+    }
+
+    /// `pip install ARGS` with `env` set, and `-i INDEX` unless the index comes from pip's
+    /// configuration.
+    fn pip_in_env(&self, venv: &Venv, args: &[&str], env: &[(&str, &str)], index: bool) -> Output {
         let mut cmd = venv.pip_command();
         cmd.current_dir(&self.work)
             .env("HOME", &self.home)
             .env_remove("XDG_CONFIG_HOME")
-            .args(["install", "-i", &self.index.url()])
-            .args(args);
+            .arg("install");
+        if index {
+            cmd.args(["-i", &self.index.url()]);
+        }
+        cmd.args(args).envs(env.iter().copied());
+        if !index && !env.iter().any(|(k, _)| *k == "PIP_CONFIG_FILE") {
+            // Configuration files at the user's and the venv's level are read.
+            cmd.env_remove("PIP_CONFIG_FILE");
+        }
         cmd.output().unwrap()
     }
 
@@ -146,17 +159,44 @@ impl Pair {
     }
 
     fn pyprov(&self, args: &[&str]) -> Output {
-        let mut cmd: Command = support::pyprov(
-            "install",
-            &self.work,
-            &self.cache,
-            &self.b.python(),
-            &self.root,
-            &self.index.url(),
-        );
+        self.pyprov_env(args, &[], true)
+    }
+
+    /// `pyprov install ARGS` with `env` set, and `-i INDEX` unless the index comes from pip's
+    /// configuration.
+    fn pyprov_env(&self, args: &[&str], env: &[(&str, &str)], index: bool) -> Output {
+        let mut cmd: Command = if index {
+            support::pyprov(
+                "install",
+                &self.work,
+                &self.cache,
+                &self.b.python(),
+                &self.root,
+                &self.index.url(),
+            )
+        } else {
+            use assert_cmd::cargo::CommandCargoExt;
+            let mut cmd = Command::cargo_bin("pyprov").unwrap();
+            Venv::clean_env(&mut cmd);
+            cmd.env_remove("CI")
+                .env_remove("PYPROV_LOCKED")
+                .env("PYPROV_CACHE_DIR", &self.cache)
+                .env("NO_COLOR", "1")
+                .current_dir(&self.work)
+                .arg("install")
+                .arg("--python")
+                .arg(self.b.python())
+                .arg("--trusted-root")
+                .arg(&self.root);
+            cmd
+        };
         cmd.env("HOME", &self.home)
             .env_remove("XDG_CONFIG_HOME")
-            .args(args);
+            .args(args)
+            .envs(env.iter().copied());
+        if !index && !env.iter().any(|(k, _)| *k == "PIP_CONFIG_FILE") {
+            cmd.env_remove("PIP_CONFIG_FILE");
+        }
         cmd.output().unwrap()
     }
 
@@ -210,12 +250,17 @@ impl Pair {
     /// the index) at the same time, and compares what they left. For cases whose two runs
     /// share nothing but the index (which serves both).
     fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[], true)
+    }
+
+    /// [`Pair::run`] with `env` set for both, and the index given on the command line or not.
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)], index: bool) -> Run {
         let ((pip_out, pip), (out, pyprov)) = std::thread::scope(|s| {
             let pyprov = s.spawn(|| {
-                let out = self.pyprov(args);
+                let out = self.pyprov_env(args, env, index);
                 (out, self.snapshot(&self.b, Location::Venv))
             });
-            let out = self.pip_in(&self.a, args);
+            let out = self.pip_in_env(&self.a, args, env, index);
             let pip = (out, self.snapshot(&self.a, Location::Venv));
             (pip, pyprov.join().unwrap())
         });
@@ -878,3 +923,55 @@ fn direct_url(pip: PipVersion) {
     run.assert_same("app @ URL", pip);
 }
 both_pips!(direct_url);
+
+/// Case 14: The index comes only from pip's configuration, at each level pip reads it
+/// (`PIP_CONFIG_FILE`, the user's pip.conf, the venv's, a `PIP_*` variable): pyprov resolves
+/// against the same index as pip, with either pip. No `-i` on either command line.
+fn configured_index(pip: PipVersion) {
+    let p = Pair::new(pip);
+    let names = [
+        "from-config-file",
+        "from-user-conf",
+        "from-site-conf",
+        "from-env",
+    ];
+    for name in names {
+        p.publish(&[&wheel(name, "1.0", &["dep>=1.0"])]);
+    }
+    p.publish(&[&wheel("dep", "1.0", &[])]);
+    let conf = format!("[global]\nindex-url = {}\n", p.index.url());
+
+    let file = p.dir.path().join("pip-config-file.conf");
+    std::fs::write(&file, &conf).unwrap();
+    let run = p.run_env(
+        &["from-config-file"],
+        &[("PIP_CONFIG_FILE", file.to_str().unwrap())],
+        false,
+    );
+    run.expect_pip_freeze(pip, &["from-config-file==1.0"]);
+    run.assert_same("index-url in PIP_CONFIG_FILE", pip);
+
+    let user = p.home.join(".config/pip");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("pip.conf"), &conf).unwrap();
+    let run = p.run_env(&["from-user-conf"], &[], false);
+    run.expect_pip_freeze(pip, &["from-user-conf==1.0"]);
+    run.assert_same("index-url in the user's pip.conf", pip);
+    std::fs::remove_file(user.join("pip.conf")).unwrap();
+
+    for venv in [&p.a, &p.b] {
+        std::fs::write(venv.root().join("pip.conf"), &conf).unwrap();
+    }
+    let run = p.run_env(&["from-site-conf"], &[], false);
+    run.expect_pip_freeze(pip, &["from-site-conf==1.0"]);
+    run.assert_same("index-url in the venv's pip.conf", pip);
+    for venv in [&p.a, &p.b] {
+        std::fs::remove_file(venv.root().join("pip.conf")).unwrap();
+    }
+
+    let url = p.index.url();
+    let run = p.run_env(&["from-env"], &[("PIP_INDEX_URL", &url)], false);
+    run.expect_pip_freeze(pip, &["from-env==1.0"]);
+    run.assert_same("PIP_INDEX_URL", pip);
+}
+both_pips!(configured_index);

@@ -765,9 +765,31 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
     alpha_and_beta(&ctx);
     assert_eq!(ctx.install_json(&["alpha"]).0, 0);
 
-    // Same inputs, same pages: pip's dry run is skipped, nothing is downloaded again.
+    // Same inputs, same pages: pip's dry run is skipped, nothing is downloaded again; in a
+    // venv elsewhere (as each CI job has), with pip settings its dry run does not read.
     ctx.index.clear_log();
-    let second = ctx.install_fresh("venv2", &["alpha"]);
+    let second = Venv::create(&ctx.dir.path().join("elsewhere").join("venv2"));
+    let out = ctx
+        .command(
+            "install",
+            &["alpha", "--python", second.python().to_str().unwrap()],
+        )
+        .env("PIP_CACHE_DIR", ctx.dir.path().join("another-pip-cache"))
+        .env("PIP_NO_COLOR", "1")
+        .env("PIP_LOG", ctx.dir.path().join("pip.log"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("reused the stored resolution"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(second.has_package("alpha") && second.has_package("beta"));
     assert!(
         ctx.index.metadata_requests().is_empty(),
@@ -790,4 +812,42 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
         Some("2.1")
     );
     assert!(ctx.index.requests().iter().any(|r| r.is_page()));
+
+    // What is installed changes pip's answer: a venv holding beta 2.0, which satisfies alpha,
+    // keeps it (pip resolves again), where the stored resolution would install beta 2.1.
+    let fourth = Venv::create(&ctx.dir.path().join("venv4"));
+    let mut pip = fourth.pip_command();
+    let out = pip
+        .args(["install", "-i", &ctx.index.url(), "beta==2.0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ctx
+        .command(
+            "install",
+            &["alpha", "--python", fourth.python().to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("reused the stored resolution"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "already satisfied, kept as installed (not reinstalled, so not verified): beta 2.0"
+        ),
+        "{stderr}"
+    );
+    let packages = fourth.packages();
+    assert_eq!(packages.get("beta").map(String::as_str), Some("2.0"));
+    assert_eq!(packages.get("alpha").map(String::as_str), Some("1.0"));
 }

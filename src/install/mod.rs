@@ -666,7 +666,23 @@ fn resolution_key(
     parts.extend(pip_args.requirements.iter().cloned());
     parts.extend(pip_args.editables.iter().cloned());
     parts.extend(pip_args.location.iter().cloned());
-    parts.extend(pip_args.resolve.iter().cloned());
+    // Options that change how pip talks, not what it answers, leave the key alone.
+    const UNREAD: &[&str] = &[
+        "--log=",
+        "--no-color",
+        "--no-python-version-warning",
+        "--no-input",
+        "--no-clean",
+        "--require-virtualenv",
+        "--progress-bar=",
+    ];
+    parts.extend(
+        pip_args
+            .resolve
+            .iter()
+            .filter(|w| !UNREAD.iter().any(|u| w.starts_with(u)))
+            .cloned(),
+    );
     parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
     parts.extend(sources.origins.iter().map(|o| format!("{o:?}")));
     // pip's configuration and PIP_* variables are in the effective options above (what pyprov
