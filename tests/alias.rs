@@ -247,12 +247,13 @@ fn credentials_from_pip_configuration_never_show() {
     for stream in [&out.stdout, &out.stderr] {
         assert!(!String::from_utf8_lossy(stream).contains("hunter2"));
     }
-    // And a failure message with the URL in it.
+    // And a failure message with the URL in it (for a package not installed yet: alpha is
+    // already satisfied, and pip, like pyprov, would not ask the index about it).
     let dead = "http://deploy:hunter2-secret@127.0.0.1:9/simple/";
     let out = ctx
         .shim_pip("cache")
         .env("PIP_INDEX_URL", dead)
-        .args(["install", "alpha"])
+        .args(["install", "beta"])
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(0));

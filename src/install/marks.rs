@@ -44,7 +44,7 @@ struct Spec<'a> {
 const MARK: &str = r#"import sys
 if sys.path and sys.path[0] == "":
     del sys.path[0]
-import base64, csv, hashlib, json, os
+import base64, csv, hashlib, io, json, os, tempfile
 from pip._internal.locations import get_scheme
 from pip._internal.models.direct_url import DirectUrl
 from pip._internal.models.link import Link
@@ -83,28 +83,38 @@ def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip("=")
 
 def replace(path, data):
-    tmp = path + ".pyprov-tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    # A new file beside the old one (created, never opened through a planted name), then
+    # renamed over it: a reader sees the old file or the new, never half of one.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".pyprov-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        # mkstemp's 0600 would hide the file from other users; keep the old file's mode.
+        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
-missing = []
-for item in spec["items"]:
+def mark(item):
     found = find(item["name"], item["version"])
     if found is None:
-        missing.append(item["name"])
-        continue
+        raise LookupError("no .dist-info found")
     d, entry = found
     info = os.path.join(d, entry)
     record = os.path.join(info, "RECORD")
     with open(record, newline="", encoding="utf-8") as f:
         rows = [r for r in csv.reader(f) if r]
-    changed = False
     def is_row(r, name):
-        return r[0].replace(os.sep, "/").endswith(entry + "/" + name)
+        parts = r[0].replace(os.sep, "/").split("/")
+        return parts[-2:] == [entry, name]
+    changed = False
     requested = os.path.join(info, "REQUESTED")
-    if not item["requested"] and os.path.exists(requested):
-        os.unlink(requested)
+    drop_requested = not item["requested"] and os.path.exists(requested)
+    if drop_requested:
         rows = [r for r in rows if not is_row(r, "REQUESTED")]
         changed = True
     path = os.path.join(info, "direct_url.json")
@@ -123,15 +133,21 @@ for item in spec["items"]:
         rows = [r if not is_row(r, "direct_url.json") else [r[0], record_hash(data), str(len(data))] for r in rows]
         changed = True
     if changed:
-        out = []
-        for r in sorted(tuple(r) for r in rows):
-            out.append(list(r))
-        tmp = record + ".pyprov-tmp"
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows(out)
-        os.replace(tmp, record)
-if missing:
-    sys.stderr.write("no .dist-info found for %s\n" % ", ".join(missing))
+        # As pip writes RECORD: every row sorted, csv's own quoting and line ends.
+        out = io.StringIO(newline="")
+        csv.writer(out).writerows(sorted(tuple(r) for r in rows))
+        replace(record, out.getvalue().encode("utf-8"))
+    if drop_requested:
+        os.unlink(requested)
+
+failed = []
+for item in spec["items"]:
+    try:
+        mark(item)
+    except Exception as e:
+        failed.append("%s %s: %s" % (item["name"], item["version"], e))
+if failed:
+    sys.stderr.write("; ".join(failed) + "\n")
     sys.exit(4)
 "#;
 

@@ -294,7 +294,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                     name: i.name.clone(),
                     version: i.version.clone(),
                     requested: i.requested,
-                    direct_url: None,
+                    direct_url: i.direct_url.clone(),
                 })
                 .collect();
             let extra: Option<Vec<Candidate>> = stored
@@ -407,7 +407,18 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         let _ = std::fs::write(user_report, &report_bytes);
     }
     let pip_report = pip::parse_report(&report_bytes)?;
-    run.satisfied = pip::already_satisfied(&String::from_utf8_lossy(&resolved.stdout));
+    // pip says "already satisfied" of what it then replaces too (pip itself under -U, a
+    // backtracked candidate): what its report installs is not kept.
+    run.satisfied = pip::already_satisfied(&String::from_utf8_lossy(&resolved.stdout))
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = crate::verify::distname::normalize_project_name(name);
+            !pip_report
+                .install
+                .iter()
+                .any(|i| crate::verify::distname::normalize_project_name(&i.metadata.name) == name)
+        })
+        .collect();
 
     // Vet every resolved file pip did not download itself (metadata-only resolution).
     let mut local = Vec::new();
@@ -476,7 +487,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
             rewrites
                 .iter()
                 .find(|(_, to)| to.split('#').next() == Some(di.url.as_str()))
-                .map_or_else(|| di.url.clone(), |(from, _)| from.clone())
+                .map(|(from, _)| from.clone())
+                // A URL pip found in metadata, which the gate fetched for it: the URL itself,
+                // never the gate's.
+                .or_else(|| proxy.candidate_for(&di.url).map(|c| c.link.url.to_string()))
+                .unwrap_or_else(|| di.url.clone())
         });
         marks.push(marks::Mark {
             name: item.metadata.name.clone(),
@@ -510,6 +525,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                         name: name.clone(),
                         version: version.clone(),
                         requested: m.requested,
+                        direct_url: m.direct_url.clone(),
                         link: reuse::StoredLink::from_candidate(c),
                     })
                     .collect(),
@@ -746,7 +762,7 @@ impl Prestarted {
             "/dev/stdin",
         ]);
         install.args(&pip_args.location);
-        install.args(&pip_args.install);
+        install.args(pinned_install_words(pip_args));
         verbosity(&mut install, pip_args.verbosity);
         install.stdin(std::process::Stdio::piped());
         // Not started is not an error: the install then runs the ordinary way.
@@ -906,6 +922,22 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     let pinned_file = work.join("pinned.txt");
     let mut text = String::new();
     for (i, (name, version, v)) in pinned.iter().enumerate() {
+        // The name and version come from the package's metadata, through pip's report: they
+        // become a requirement line only if they are a project name and a version.
+        let plain_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        let plain_version = <pep440_rs::Version as std::str::FromStr>::from_str(version).is_ok()
+            && !version.contains(char::is_whitespace);
+        if !(plain_name && plain_version) {
+            return Err(InstallError::Usage(format!(
+                "pip resolved {} {} (from {}), which is not a project name and version pyprov can pin; nothing was installed",
+                crate::output::term(name),
+                crate::output::term(version),
+                crate::output::term(&v.filename)
+            )));
+        }
         // A direct requirement stays one (pip then writes its direct_url.json, of the vetted
         // copy's URL, which the marks step points back at the user's).
         let direct = marks.get(i).and_then(|m| m.direct_url.as_deref());
@@ -953,6 +985,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             proxy.proxy_url.as_str(),
         );
         install.args(["--require-hashes"]);
+        let pinned_set = matches!(install_set, InstallSet::Pinned(_));
         match install_set {
             // pip's resolution is already done: exactly these files, nothing more.
             InstallSet::Pinned(_) => {
@@ -971,7 +1004,11 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
             }
         }
         install.args(&pip_args.location);
-        install.args(&pip_args.install);
+        if pinned_set {
+            install.args(pinned_install_words(pip_args));
+        } else {
+            install.args(&pip_args.install);
+        }
         verbosity(&mut install, pip_args.verbosity);
         status = run_pip(install).await?;
     }
@@ -1051,6 +1088,23 @@ fn requirement_args(
     if pip_args.require_hashes {
         cmd.arg("--require-hashes");
     }
+}
+
+/// The install options for a set pinned file by file: the files are chosen already, so the
+/// options that choose between a wheel and an sdist (`--no-binary`, `--only-binary`,
+/// `--prefer-binary`) are left out; they would turn away the wheel the gate built from a vetted
+/// sdist, whose hash is the pin.
+fn pinned_install_words(pip_args: &args::PipArgs) -> Vec<String> {
+    pip_args
+        .install
+        .iter()
+        .filter(|w| {
+            !(w.starts_with("--no-binary=")
+                || w.starts_with("--only-binary=")
+                || *w == "--prefer-binary")
+        })
+        .cloned()
+        .collect()
 }
 
 fn verbosity(cmd: &mut std::process::Command, v: i32) {

@@ -310,16 +310,17 @@ impl Pip {
         display(&self.program, &self.prefix)
     }
 
-    /// A pip command whose index settings are pyprov's alone. Environment variables override
-    /// pip's configuration files, so the user's config cannot add an index behind pyprov's back;
-    /// everything else in it still applies.
     /// `pip SUBCOMMAND` confined to pyprov's gate, whatever the user's pip is told elsewhere:
     /// every `PIP_*` and proxy variable of pyprov's environment is removed, `PIP_CONFIG_FILE`
     /// names the null device (pip then reads no configuration file at all), `--isolated` keeps
-    /// the variables pyprov sets from mattering to this pip, and `--proxy` sends every request
-    /// pip makes, to any host, through the gate. pip's build-isolation subprocesses inherit the
-    /// variables set here (`PIP_PROXY`, `HTTP(S)_PROXY`, the null configuration), so they are
-    /// held to the same gate; so is any `git` pip runs.
+    /// the variables pyprov sets from mattering to this pip, and `HTTP(S)_PROXY`/`ALL_PROXY`
+    /// send every request pip makes, to any host, through the gate (requests reads them when
+    /// pip is given no `--proxy`, with no `NO_PROXY` left to exempt a host). The gate's URL
+    /// carries the run's token, so it is never on the command line, which every local user
+    /// can read (`/proc/PID/cmdline`); a process's environment only its owner can.
+    /// pip's build-isolation subprocesses inherit the variables set here (`PIP_PROXY`,
+    /// `HTTP(S)_PROXY`, the null configuration), so they are held to the same gate; so is any
+    /// `git` pip runs.
     pub fn command(&self, subcommand: &str, index: IndexEnv<'_>, gate: &str) -> Command {
         let mut cmd = Command::new(&self.program);
         if self.prefix == ["-m", "pip"] {
@@ -357,7 +358,6 @@ impl Pip {
         cmd.arg(subcommand);
         cmd.args([
             "--isolated",
-            &format!("--proxy={gate}"),
             "--no-cache-dir",
             "--disable-pip-version-check",
             "--no-input",
@@ -519,6 +519,38 @@ mod tests {
         assert_eq!(parse_version("pip 26.0 from x"), Some((26, 0, 0)));
         assert_eq!(parse_version("pip 24.1b1 from x"), Some((24, 1, 0)));
         assert_eq!(parse_version("nope"), None);
+    }
+
+    #[test]
+    fn the_gate_token_is_never_on_the_command_line() {
+        let pip = Pip {
+            program: PathBuf::from("/usr/bin/python3"),
+            prefix: vec!["-m".into(), "pip".into()],
+            version: (26, 3, 0),
+            version_text: String::new(),
+            config: Vec::new(),
+            target: None,
+            installed: String::new(),
+            interpreter: PathBuf::from("/usr/bin/python3"),
+            vcs_stubs: None,
+        };
+        let gate = "http://pyprov:s3cret-token@127.0.0.1:1";
+        for index in [
+            IndexEnv::Proxy("http://127.0.0.1:1/simple/"),
+            IndexEnv::Vetted(Path::new("/v")),
+        ] {
+            let cmd = pip.command("install", index, gate);
+            assert!(cmd
+                .get_args()
+                .all(|a| !a.to_string_lossy().contains("s3cret")));
+            let env: Vec<(String, String)> = cmd
+                .get_envs()
+                .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+                .collect();
+            for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "PIP_PROXY"] {
+                assert!(env.iter().any(|(k, v)| k == var && v == gate), "{var}");
+            }
+        }
     }
 
     #[test]

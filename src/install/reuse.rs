@@ -42,6 +42,8 @@ pub struct StoredItem {
     pub version: String,
     /// pip's report: the user asked for it (it gets `REQUESTED`).
     pub requested: bool,
+    /// The URL of a direct requirement (from metadata: `x @ URL`), for `direct_url.json`.
+    pub direct_url: Option<String>,
     pub link: StoredLink,
 }
 
