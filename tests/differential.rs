@@ -1026,3 +1026,31 @@ fn no_binary(pip: PipVersion) {
     run.assert_same("--no-binary app", pip);
 }
 both_pips!(no_binary);
+
+/// Case 16: pip backtracks from a version it only read the metadata of: app 2.0, an sdist that
+/// does not build, needs a dep nobody has, so pip settles on app 1.0. pip alone never builds
+/// app 2.0; the gate tries, falls back to its metadata hook, and the resolution is pip's.
+fn backtracks_past_an_sdist_that_does_not_build(pip: PipVersion) {
+    let p = Pair::new(pip);
+    let marker = p.dir.path().join("app2-hooks");
+    p.publish(&[
+        &dists::backend_wheel(),
+        &wheel("app", "1.0", &[]),
+        &dists::sdist_failing_build("app", "2.0", &["dep>=5"], &marker),
+    ]);
+    let run = p.run_in_turn(&["app"], Location::Venv, || {
+        let _ = std::fs::remove_file(&marker);
+    });
+    run.expect_pip_freeze(pip, &["app==1.0"]);
+    run.assert_same("backtracking past an sdist that does not build", pip);
+    if pip == PipVersion::Newest {
+        // 26.3 asked the gate for app 2.0's metadata: the gate's build failed and said so.
+        assert!(
+            run.pyprov_output
+                .contains("app-2.0.tar.gz did not build while pip resolved"),
+            "{}",
+            run.pyprov_output
+        );
+    }
+}
+both_pips!(backtracks_past_an_sdist_that_does_not_build);

@@ -402,6 +402,17 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         );
         return Ok(resolved.status.code().map_or(exit::USAGE, |c| c as u8));
     }
+    for (file, why) in proxy.unbuilt() {
+        let last = why
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        run.note(&format!(
+            "{file} did not build while pip resolved (its metadata came from its metadata hook, as with pip alone; pip builds it at install if it is chosen): {}",
+            index::redact_text(last.trim())
+        ));
+    }
     let report_bytes = std::fs::read(&report_path).map_err(|e| InstallError::Io(e.to_string()))?;
     if let Some(user_report) = &pip_args.report {
         let _ = std::fs::write(user_report, &report_bytes);

@@ -29,7 +29,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::build::{Builder, Built};
+use super::build::{Builder, Built, Wheel};
 use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
 use super::sources::{self, Origin};
 use crate::index::{self, Client, Link, ProvenanceHint};
@@ -156,8 +156,27 @@ impl Proxy {
         out
     }
 
+    /// The sdists the gate could not build whose metadata came from their metadata hook
+    /// instead (file name, why the build failed).
+    pub fn unbuilt(&self) -> Vec<(String, String)> {
+        let built = self.state.built.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<(String, String)> = built
+            .values()
+            .filter_map(|cell| match cell.get().map(|r| r.as_ref()) {
+                Some(Ok(Built {
+                    failure: Some(why),
+                    sdist,
+                    ..
+                })) => Some((sdist.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The wheel built from the vetted sdist of this sha256, if the gate built one.
-    pub fn built(&self, sdist_sha256: &str) -> Option<Built> {
+    pub fn built(&self, sdist_sha256: &str) -> Option<Wheel> {
         let cell = self
             .state
             .built
@@ -165,7 +184,8 @@ impl Proxy {
             .unwrap_or_else(|p| p.into_inner())
             .get(sdist_sha256)
             .cloned()?;
-        cell.get().and_then(|r| r.as_ref().as_ref().ok().cloned())
+        cell.get()
+            .and_then(|r| r.as_ref().as_ref().ok().and_then(|b| b.wheel.clone()))
     }
 
     /// The index URL to give pip.
@@ -583,7 +603,7 @@ pub fn checked_metadata(path: &std::path::Path, filename: &str) -> Result<Vec<u8
 
 /// The first `Requires-Dist` whose URL is not http or https, read as Python's email parser
 /// reads headers: names in any case, folded lines unfolded, `\r` a line break too.
-fn fetched_around_the_gate(metadata: &[u8]) -> Option<String> {
+pub(crate) fn fetched_around_the_gate(metadata: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(metadata)
         .replace("\r\n", "\n")
         .replace('\r', "\n");

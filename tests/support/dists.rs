@@ -435,6 +435,42 @@ pub fn sdist_with_deps(
     build_requires: &[&str],
     setup_marker: Option<&Path>,
 ) -> Dist {
+    sdist_with_setup(
+        name,
+        version,
+        requires_dist,
+        build_requires,
+        setup_marker,
+        "",
+    )
+}
+
+/// [`sdist_with_deps`] whose `build_wheel` hook fails (as a compile would without its C
+/// library), after logging it to the marker; its other hooks work.
+pub fn sdist_failing_build(
+    name: &str,
+    version: &str,
+    requires_dist: &[&str],
+    setup_marker: &Path,
+) -> Dist {
+    sdist_with_setup(
+        name,
+        version,
+        requires_dist,
+        &[],
+        Some(setup_marker),
+        "if HOOK == \"build_wheel\":\n    raise RuntimeError(\"pyprov-test: this sdist does not build\")\n",
+    )
+}
+
+fn sdist_with_setup(
+    name: &str,
+    version: &str,
+    requires_dist: &[&str],
+    build_requires: &[&str],
+    setup_marker: Option<&Path>,
+    setup_extra: &str,
+) -> Dist {
     let escaped = escaped_name(name);
     let base = format!("{escaped}-{version}");
     let metadata = core_metadata(name, version, requires_dist);
@@ -478,7 +514,7 @@ pub fn sdist_with_deps(
             .expect("json string");
         let setup = format!(
             "# Stands for setup.py: code from the sdist, run by the build backend.\n\
-             with open({marker}, \"a\", encoding=\"utf-8\") as f:\n    f.write(HOOK + \"\\n\")\n"
+             with open({marker}, \"a\", encoding=\"utf-8\") as f:\n    f.write(HOOK + \"\\n\")\n{setup_extra}"
         );
         entries.push((format!("{base}/pyprov_setup.py"), setup.into_bytes()));
     }
