@@ -1054,3 +1054,47 @@ fn backtracks_past_an_sdist_that_does_not_build(pip: PipVersion) {
     }
 }
 both_pips!(backtracks_past_an_sdist_that_does_not_build);
+
+/// Case 17: `-I app` (`--ignore-installed`) with dep 1.0 installed: pip installs dep 2.0 over
+/// it without uninstalling, so both dist-infos stay; pyprov leaves the same.
+fn ignore_installed(pip: PipVersion) {
+    let p = Pair::new(pip);
+    p.publish(&[&wheel("dep", "1.0", &[])]);
+    p.prepopulate(&["dep==1.0"]);
+    p.publish(&[
+        &wheel("dep", "2.0", &[]),
+        &wheel("app", "1.0", &["dep>=1.0"]),
+    ]);
+    let run = p.run(&["-I", "app"]);
+    assert!(
+        run.pip.dist_infos.contains_key("dep-1.0.dist-info")
+            && run.pip.dist_infos.contains_key("dep-2.0.dist-info"),
+        "[{pip:?}] harness: plain pip -I left {:?}",
+        run.pip.top
+    );
+    run.expect_pip_requested(pip, &["app-1.0.dist-info"], &["dep-2.0.dist-info"]);
+    run.assert_same("-I app", pip);
+}
+both_pips!(ignore_installed);
+
+/// Case 18: a local wheel named by its path: direct_url.json records the user's file, not
+/// pyprov's vetted copy.
+fn local_archive(pip: PipVersion) {
+    let p = Pair::new(pip);
+    let app = wheel("app", "1.0", &["dep>=1.0"]);
+    p.publish(&[&wheel("dep", "1.0", &[])]);
+    let dist = p.work.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    app.write_to(&dist);
+    let path = format!("./dist/{}", app.filename);
+    let run = p.run(&[&path]);
+    run.expect_pip_freeze(pip, &["dep==1.0"]);
+    run.expect_pip_requested(pip, &["app-1.0.dist-info"], &["dep-1.0.dist-info"]);
+    let direct = run.pip.dist_infos["app-1.0.dist-info"]
+        .direct_url
+        .clone()
+        .unwrap_or_default();
+    assert!(direct.contains("file://"), "[{pip:?}] harness: {direct}");
+    run.assert_same("a local wheel's path", pip);
+}
+both_pips!(local_archive);

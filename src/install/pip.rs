@@ -67,26 +67,27 @@ try:
     parser.config.load()
     items = [[k, v if isinstance(v, str) else str(v)] for k, v in parser._get_ordered_configuration_items()]
     # The installed distributions as pip's resolver sees them: their names and metadata, in any
-    # directory on sys.path (paths and times left out, so a fresh venv in another place has the
-    # same digest).
+    # directory on sys.path, by the directory's place on it (paths and times left out, so a
+    # fresh venv in another place has the same digest).
     seen = []
-    for d in sys.path:
+    for i, d in enumerate(sys.path):
         try:
             entries = os.listdir(d)
         except OSError:
             continue
         for e in entries:
-            if not e.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")):
+            if not e.endswith((".dist-info", ".egg-info", ".egg-link", ".pth", ".egg")):
                 continue
             h = hashlib.sha256()
             p = os.path.join(d, e)
-            for f in (["METADATA", "PKG-INFO", "direct_url.json"] if os.path.isdir(p) else [""]):
+            for f in (["METADATA", "PKG-INFO", "requires.txt", "direct_url.json", "EGG-INFO/PKG-INFO", "EGG-INFO/requires.txt"] if os.path.isdir(p) else [""]):
                 try:
                     with open(os.path.join(p, f) if f else p, "rb") as fh:
                         h.update(f.encode() + b"\0" + fh.read() + b"\0")
                 except OSError:
                     pass
-            seen.append(e + " " + h.hexdigest())
+            # The entry's place on sys.path too: which copy shadows which is pip's answer.
+            seen.append("%d %s %s" % (i, e, h.hexdigest()))
     out = {
         "installed": hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest(),
         "version": "pip %s from %s (python %d.%d)" % (pip.__version__, os.path.dirname(pip.__file__), sys.version_info[0], sys.version_info[1]),
