@@ -690,20 +690,7 @@ impl Bench {
             Cache::Warm => self.pyprov_warm_cache.clone(),
             _ => cold,
         };
-        let log = dir.join("python.log");
-        let wrapper = dir.join("python-logged");
-        std::fs::write(
-            &wrapper,
-            format!(
-                "#!/bin/sh\ns=$(date +%s.%N)\n'{}' \"$@\"\nrc=$?\necho \"$s $(date +%s.%N) $(echo \"$*\" | tr '\\n' ' ')\" >> '{}'\nexit $rc\n",
-                venv.python().display(),
-                log.display()
-            ),
-        )
-        .expect("wrapper");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod wrapper");
+        let (wrapper, log) = support::logged_python(&venv.python(), &dir);
         let t0 = now_epoch();
         let (sample, _) = timed(&mut self.pyprov(&wrapper, &cache, row), row.key);
         self.check_installed(&venv, row.key);

@@ -215,19 +215,7 @@ fn main() {
     // wrapper (the build environments' own pips run under the real interpreter, inside them).
     let dir = runs.join("breakdown");
     let venv = Venv::create_with(&dir.join("venv"), pip);
-    let log = dir.join("python.log");
-    let wrapper = dir.join("python-logged");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\ns=$(date +%s.%N)\n'{}' \"$@\"\nrc=$?\necho \"$s $(date +%s.%N) $(echo \"$*\" | tr '\\n' ' ')\" >> '{}'\nexit $rc\n",
-            venv.python().display(),
-            log.display()
-        ),
-    )
-    .expect("wrapper");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (wrapper, log) = support::logged_python(&venv.python(), &dir);
     let t0 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -461,21 +461,17 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
 /// A refused sdist is never built: none of its code runs.
 async fn sdist_metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     let vetted = state.gate.vet(c).await;
-    let (Some(path), true, Some(builder)) = (&vetted.path, vetted.allowed(), state.builder.get())
-    else {
-        state
-            .requested
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(c.clone());
-        return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
-    };
-    // Reported and staged with the files pip asked for, as if pip had fetched it to build.
+    // Reported (and, when allowed, staged) with the files pip asked for, as if pip had fetched
+    // it to build: a refusal stops pip.
     state
         .requested
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(c.clone());
+    let (Some(path), true, Some(builder)) = (&vetted.path, vetted.allowed(), state.builder.get())
+    else {
+        return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
+    };
     let cell = state
         .built
         .lock()

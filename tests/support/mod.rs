@@ -59,3 +59,28 @@ pub fn pyprov(
         .args(["-i", index_url]);
     cmd
 }
+
+#[allow(dead_code)]
+/// A `python` stand-in in `dir` that runs `python` and appends `START END ARGS` (epoch seconds)
+/// to a log for every process started through it: the benchmarks' view of where the time goes.
+/// Returns (the stand-in, its log).
+pub fn logged_python(
+    python: &std::path::Path,
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join("python.log");
+    let wrapper = dir.join("python-logged");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\ns=$(date +%s.%N)\n'{}' \"$@\"\nrc=$?\necho \"$s $(date +%s.%N) $(echo \"$*\" | tr '\\n' ' ')\" >> '{}'\nexit $rc\n",
+            python.display(),
+            log.display()
+        ),
+    )
+    .expect("wrapper");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod wrapper");
+    (wrapper, log)
+}
