@@ -410,7 +410,7 @@ pub fn run(argv0: &str, args: &[String]) -> Result<u8, CliError> {
         Decision::Vet(mode, rest) => {
             let own = OwnArgs {
                 real_pip: Some((real.program, real.prefix)),
-                ..OwnArgs::from_env()
+                ..OwnArgs::from_env().map_err(|e| CliError::Usage(e.0))?
             };
             install::run(own, &rest, mode).map_err(|e| CliError::Usage(e.to_string()))
         }

@@ -532,6 +532,31 @@ fn dry_run_verifies_and_installs_nothing() {
 }
 
 #[test]
+fn a_report_file_that_cannot_be_written_stops_the_install() {
+    let ctx = Ctx::new();
+    alpha_and_beta(&ctx);
+    let before = ctx.venv.freeze();
+    let missing = ctx.dir.path().join("no-such-dir").join("report.json");
+    let out = ctx.install(&["--report", missing.to_str().unwrap(), "alpha"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot write the --report file {}",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(ctx.venv.freeze(), before);
+    // `--report -` is pip's report on stdout, as with pip.
+    let out = ctx.install(&["--dry-run", "--report", "-", "alpha"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"install\""), "{stdout}");
+    assert!(!ctx.work.join("-").exists());
+}
+
+#[test]
 fn credentials_in_index_urls_are_never_printed() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);

@@ -74,18 +74,36 @@ pub struct OwnArgs {
 impl OwnArgs {
     /// pyprov's settings from its environment variables alone: what the `pip` drop-in uses,
     /// since pip's command line has no room for pyprov's flags (they are accepted there too).
-    pub fn from_env() -> OwnArgs {
+    /// A boolean reads as `pyprov install`'s flags read it (clap's boolish words), so
+    /// `PYPROV_LOCKED=y` locks both ways, and a value neither way is an error, not "off".
+    pub fn from_env() -> Result<OwnArgs, ArgError> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        OwnArgs {
+        let locked = match var("PYPROV_LOCKED") {
+            None => None,
+            Some(v) => Some(boolish(&v).ok_or_else(|| {
+                ArgError(format!(
+                    "PYPROV_LOCKED={v}: expected true or false (1/0, yes/no, on/off, y/n)"
+                ))
+            })?),
+        };
+        Ok(OwnArgs {
             trust_file: var("PYPROV_TRUST_FILE").map(PathBuf::from),
-            locked: var("PYPROV_LOCKED")
-                .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")),
+            locked,
             provenance_index: var("PYPROV_PROVENANCE_INDEX"),
             cache_dir: var("PYPROV_CACHE_DIR").map(PathBuf::from),
             unattested: var("PYPROV_UNATTESTED"),
             trusted_root: var("PYPROV_TRUSTED_ROOT").map(PathBuf::from),
             ..OwnArgs::default()
-        }
+        })
+    }
+}
+
+/// A boolean as clap's `BoolishValueParser` reads it (the words `--locked=` takes).
+pub fn boolish(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" | "t" | "true" | "on" | "1" => Some(true),
+        "n" | "no" | "f" | "false" | "off" | "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -120,14 +138,12 @@ pub fn parse(
             "python" => own.python = Some(value.into()),
             "pyprov_trust_file" => own.trust_file = Some(value.into()),
             "pyprov_locked" => {
-                own.locked = Some(match value.to_ascii_lowercase().as_str() {
-                    "" | "true" | "1" | "yes" | "on" => true,
-                    "false" | "0" | "no" | "off" => false,
-                    other => {
-                        return Err(ArgError(format!(
-                            "--locked={other}: expected true or false"
-                        )))
-                    }
+                own.locked = Some(if value.is_empty() {
+                    true
+                } else {
+                    boolish(&value).ok_or_else(|| {
+                        ArgError(format!("--locked={value}: expected true or false"))
+                    })?
                 })
             }
             "pyprov_unattested" => own.unattested = Some(value),
@@ -258,6 +274,38 @@ mod tests {
         assert_eq!(own.python, Some("/venv/bin/python".into()));
         assert_eq!(own.locked, Some(true));
         assert_eq!(own.format, Format::Json);
+    }
+
+    #[test]
+    fn locked_reads_the_same_words_everywhere() {
+        for (word, want) in [
+            ("y", true),
+            ("ON", true),
+            ("1", true),
+            ("n", false),
+            ("off", false),
+        ] {
+            assert_eq!(boolish(word), Some(want), "{word}");
+            let v = vec![format!("--locked={word}")];
+            let (own, _) = parse(OwnArgs::default(), &v, Command::Install).unwrap();
+            assert_eq!(own.locked, Some(want), "--locked={word}");
+        }
+        assert_eq!(boolish("maybe"), None);
+        // clap's own parser, which `pyprov install --locked=` uses, agrees.
+        let clap = clap::builder::BoolishValueParser::new();
+        let cmd = clap::Command::new("x");
+        for word in [
+            "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0", "maybe",
+        ] {
+            let theirs = clap::builder::TypedValueParser::parse_ref(
+                &clap,
+                &cmd,
+                None,
+                std::ffi::OsStr::new(word),
+            )
+            .ok();
+            assert_eq!(boolish(word), theirs, "{word}");
+        }
     }
 
     #[test]

@@ -310,7 +310,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                     .then(|| Prestarted::start(&pip, &vetted_dir, &pip_args, &proxy.proxy_url))
                     .flatten();
                 if let Some(user_report) = &pip_args.report {
-                    let _ = std::fs::write(user_report, &stored.report);
+                    write_user_report(user_report, stored.report.as_bytes())?;
                 }
                 let pinned = vet_set(&gate, &items).await;
                 let extra = vet_all(&gate, extra.iter()).await;
@@ -415,7 +415,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
     }
     let report_bytes = std::fs::read(&report_path).map_err(|e| InstallError::Io(e.to_string()))?;
     if let Some(user_report) = &pip_args.report {
-        let _ = std::fs::write(user_report, &report_bytes);
+        write_user_report(user_report, &report_bytes)?;
     }
     let pip_report = pip::parse_report(&report_bytes)?;
     // pip says "already satisfied" of what it then replaces too (pip itself under -U, a
@@ -1116,6 +1116,24 @@ fn pinned_install_words(pip_args: &args::PipArgs) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// `--report FILE`: pip's report where the user asked for it (`-`, as for pip, is stdout). A
+/// file that cannot be written stops the run before anything is installed, as pip's own
+/// `--report` would.
+fn write_user_report(path: &str, bytes: &[u8]) -> Result<(), InstallError> {
+    if path == "-" {
+        use std::io::Write;
+        return std::io::stdout()
+            .lock()
+            .write_all(bytes)
+            .map_err(|e| InstallError::Io(format!("cannot write the --report to stdout: {e}")));
+    }
+    std::fs::write(path, bytes).map_err(|e| {
+        InstallError::Io(format!(
+            "cannot write the --report file {path}: {e}\n  fix: name a file in a directory that exists and you can write"
+        ))
+    })
 }
 
 fn verbosity(cmd: &mut std::process::Command, v: i32) {
