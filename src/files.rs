@@ -132,3 +132,24 @@ pub fn file_name(path: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+/// The verification engine: the embedded production trusted root, or `--trusted-root PATH`.
+pub fn load_engine(trusted_root: Option<&Path>) -> Result<crate::verify::Engine, CliError> {
+    match trusted_root {
+        None => crate::verify::Engine::production().map_err(|e| CliError::TrustRoot {
+            path: "<embedded production root>".into(),
+            message: e.to_string(),
+        }),
+        Some(path) => {
+            let bytes = read_document(path)?;
+            let text = String::from_utf8(bytes).map_err(|_| CliError::TrustRoot {
+                path: path.to_path_buf(),
+                message: "not UTF-8 text".into(),
+            })?;
+            crate::verify::Engine::from_trusted_root_json(&text).map_err(|e| CliError::TrustRoot {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+        }
+    }
+}

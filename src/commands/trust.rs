@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::{Format, TrustArgs, TrustCommand, TrustPinArgs};
-use crate::commands::verify::{load_engine, observe_file, read_file_and_provenance};
+use crate::commands::verify::{observe_file, read_file_and_provenance};
 use crate::error::{exit, CliError};
 use crate::files;
+use crate::files::load_engine;
 use crate::output;
 use crate::trust::policy::{self, Code, Observed};
 use crate::trust::{self, Edit, EditOutcome, PackageEntry, Policy, TrustFile, TrustFileError};

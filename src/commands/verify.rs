@@ -13,7 +13,7 @@ use crate::verify::document::Document;
 use crate::verify::{Artifact, Engine, Expectation, Failure, PublisherSpec, Reason, Verified};
 
 pub fn run(args: &VerifyArgs) -> Result<u8, CliError> {
-    let engine = load_engine(args.trusted_root.as_deref())?;
+    let engine = crate::files::load_engine(args.trusted_root.as_deref())?;
     if !has_explicit_expectation(args) {
         return run_with_policy(args, &engine);
     }
@@ -188,26 +188,6 @@ pub fn no_provenance(file: &Path) -> Failure {
             files::SIDECARS.map(|s| format!("{name}{s}")).join(", ")
         ),
     )
-}
-
-pub fn load_engine(trusted_root: Option<&Path>) -> Result<Engine, CliError> {
-    match trusted_root {
-        None => Engine::production().map_err(|e| CliError::TrustRoot {
-            path: "<embedded production root>".into(),
-            message: e.to_string(),
-        }),
-        Some(path) => {
-            let bytes = files::read_document(path)?;
-            let text = String::from_utf8(bytes).map_err(|_| CliError::TrustRoot {
-                path: path.to_path_buf(),
-                message: "not UTF-8 text".into(),
-            })?;
-            Engine::from_trusted_root_json(&text).map_err(|e| CliError::TrustRoot {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
-        }
-    }
 }
 
 fn expectation(args: &VerifyArgs) -> Result<Expectation, CliError> {

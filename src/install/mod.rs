@@ -131,7 +131,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         };
     }
     let engine = Arc::new(
-        crate::commands::verify::load_engine(own.trusted_root.as_deref())
+        crate::files::load_engine(own.trusted_root.as_deref())
             .map_err(|e| InstallError::Usage(e.to_string()))?,
     );
     let mut tls = sources::tls_settings(&pip_args)?;

@@ -335,7 +335,7 @@ impl Ctx<'_> {
             ),
             format!(
                 "{}; a broken attestation is refused whatever the trust file says",
-                crate::output::hint(f.reason)
+                f.reason.hint()
             ),
         );
         d.reason = Some(f.reason);

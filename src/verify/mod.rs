@@ -53,6 +53,32 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// What the user can do about this failure.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Reason::DigestMismatch => "the file is not the one that was attested; do not install it, and fetch it again from the index",
+            Reason::SubjectNameMismatch => "the attestation belongs to another file (another version or kind); fetch the provenance that matches this file",
+            Reason::IdentityMismatch => "the file was signed by someone else than expected; if the project really moved, update the expected publisher",
+            Reason::PublisherMismatch => "the index's publisher record contradicts the signature; treat the provenance as tampered and report it to the index",
+            Reason::EnvironmentMismatch => "the release came from another deployment environment; check the project's release process before trusting it",
+            Reason::SignatureInvalid => "the signature does not verify; the file or its provenance was altered",
+            Reason::TlogInvalid => "the transparency-log evidence is missing or invalid; fetch the provenance again from the index",
+            Reason::CertificateInvalid => "the signing certificate does not chain to the trusted root at signing time; if this is a staging or private Sigstore, pass its --trusted-root",
+            Reason::TimestampInvalid => "the signed timestamp does not verify against the trusted root; pass the --trusted-root that includes its timestamp authority",
+            Reason::InvalidStatement => "the signed statement is not a valid attestation for this file",
+            Reason::UnsupportedFormat => "pass a PEP 740 attestation, a PEP 740 provenance object or a Sigstore bundle",
+            Reason::UnsupportedVersion => "this attestation format version is newer than pyprov; upgrade pyprov",
+            Reason::UnsupportedPredicate => "only PyPI publish and SLSA provenance v1 attestations are accepted for Python files",
+            Reason::UnsupportedLogEntry => "the transparency-log entry kind cannot carry this signature; the provenance is not valid",
+            Reason::UnsupportedPublisher => "pyprov can check GitHub, GitLab and Google publishers; this one cannot be verified",
+            Reason::Malformed => "the provenance document is damaged; fetch it again",
+            Reason::TooLarge => "the provenance document is larger than any real one; do not trust it",
+            Reason::NoProvenance => "pass --provenance, --attestation or --bundle, or put the sidecar next to the file",
+        }
+    }
+}
+
+impl Reason {
     pub fn code(self) -> &'static str {
         match self {
             Reason::DigestMismatch => "digest-mismatch",
