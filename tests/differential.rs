@@ -1098,3 +1098,35 @@ fn local_archive(pip: PipVersion) {
     run.assert_same("a local wheel's path", pip);
 }
 both_pips!(local_archive);
+
+/// Case 19: `--target DIR app` without `-U` where DIR already holds dep, installed as
+/// requested: pip keeps the existing dep directories (with a warning) and so its REQUESTED;
+/// pyprov leaves them exactly so.
+fn target_dir_kept_without_upgrade(pip: PipVersion) {
+    let p = Pair::new(pip);
+    app_and_dep(&p);
+    let dir = p.scratch.to_str().unwrap().to_string();
+    let args = ["--target", dir.as_str(), "app"];
+    let prepopulate = |venv: &Venv| {
+        let _ = std::fs::remove_dir_all(&p.scratch);
+        let out = p.pip_in(venv, &["--target", &dir, "dep"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The install that follows must be later than this one by more than the marks step's
+        // slack for coarse file times.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    };
+    prepopulate(&p.a);
+    let pip_out = p.pip_in(&p.a, &args);
+    let pip_snapshot = p.snapshot(&p.a, Location::Target);
+    prepopulate(&p.b);
+    let out = p.pyprov(&args);
+    let pyprov_snapshot = p.snapshot(&p.b, Location::Target);
+    let run = p.outcome(&args, pip_out, pip_snapshot, out, pyprov_snapshot);
+    run.expect_pip_requested(pip, &["app-1.0.dist-info", "dep-1.0.dist-info"], &[]);
+    run.assert_same("--target DIR app over an existing dep", pip);
+}
+both_pips!(target_dir_kept_without_upgrade);

@@ -39,6 +39,10 @@ pub struct Location {
 struct Spec<'a> {
     location: &'a Location,
     items: &'a [Mark],
+    /// When the install step began (seconds since the epoch): a `.dist-info` whose RECORD is
+    /// older was not written by it (pip kept it, as `--target` without `-U` keeps an
+    /// existing directory) and is left as it is, as pip leaves it.
+    since: f64,
 }
 
 const MARK: &str = r#"import sys
@@ -106,6 +110,8 @@ def mark(item):
     d, entry = found
     info = os.path.join(d, entry)
     record = os.path.join(info, "RECORD")
+    if os.stat(record).st_mtime < spec["since"]:
+        return
     with open(record, newline="", encoding="utf-8") as f:
         rows = [r for r in csv.reader(f) if r]
     def is_row(r, name):
@@ -160,7 +166,12 @@ pub struct MarkError {
 
 /// Corrects the marks of `items` where pip installed them. Items pip marked right already
 /// (requested ones from an index) need nothing and are left out by the caller or here.
-pub fn apply(pip: &Pip, location: &Location, items: &[Mark]) -> Result<(), MarkError> {
+pub fn apply(
+    pip: &Pip,
+    location: &Location,
+    items: &[Mark],
+    since: std::time::SystemTime,
+) -> Result<(), MarkError> {
     let items: Vec<Mark> = items
         .iter()
         .filter(|m| !m.requested || m.direct_url.is_some())
@@ -169,9 +180,14 @@ pub fn apply(pip: &Pip, location: &Location, items: &[Mark]) -> Result<(), MarkE
     if items.is_empty() {
         return Ok(());
     }
+    // One second of slack for file systems that keep coarse times.
+    let since = since
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() - 1.0);
     let spec = serde_json::to_vec(&Spec {
         location,
         items: &items,
+        since,
     })
     .map_err(|e| MarkError {
         program: pip.interpreter.display().to_string(),

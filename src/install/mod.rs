@@ -982,6 +982,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
     }
     run.show_verdicts();
     let mut status = 0;
+    let install_started = std::time::SystemTime::now();
     let install_set = match install_set {
         InstallSet::Pinned(Some(started)) if !pinned.is_empty() => {
             status = started.feed(text).await?;
@@ -1045,7 +1046,7 @@ async fn complete(ctx: Ctx<'_>, plan: Plan, mut run: RunReport) -> Result<u8, In
         }
     }
     if status == 0 {
-        if let Err(e) = marks::apply(pip, &pip_args.install_location, &marks) {
+        if let Err(e) = marks::apply(pip, &pip_args.install_location, &marks, install_started) {
             run.note(&format!("warning: {e}"));
         }
     }
