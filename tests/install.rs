@@ -548,6 +548,21 @@ fn a_report_file_that_cannot_be_written_stops_the_install() {
         "{stderr}"
     );
     assert_eq!(ctx.venv.freeze(), before);
+    // The report names each file where the index serves it, not where the gate did.
+    let report = ctx.dir.path().join("report.json");
+    let out = ctx.install(&["--dry-run", "--report", report.to_str().unwrap(), "alpha"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let urls: Vec<&str> = json["install"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["download_info"]["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 2, "{json:#}");
+    for url in urls {
+        assert!(url.starts_with(&ctx.index.base_url()), "{url}");
+    }
     // `--report -` is pip's report on stdout, as with pip.
     let out = ctx.install(&["--dry-run", "--report", "-", "alpha"]);
     assert_eq!(out.status.code(), Some(0));

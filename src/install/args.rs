@@ -100,7 +100,7 @@ impl OwnArgs {
 
 /// A boolean as clap's `BoolishValueParser` reads it (the words `--locked=` takes).
 pub fn boolish(v: &str) -> Option<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
+    match v.to_ascii_lowercase().as_str() {
         "y" | "yes" | "t" | "true" | "on" | "1" => Some(true),
         "n" | "no" | "f" | "false" | "off" | "0" => Some(false),
         _ => None,

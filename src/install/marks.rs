@@ -61,7 +61,16 @@ if loc["target"]:
     dirs = [loc["target"]]
 else:
     s = get_scheme("", user=loc["user"], root=loc["root"], isolated=True, prefix=loc["prefix"])
-    dirs = list(dict.fromkeys([s.purelib, s.platlib]))
+    dirs = [s.purelib, s.platlib]
+    if not (loc["user"] or loc["root"] or loc["prefix"]):
+        # pip turns an install into a user install by itself when site-packages is not
+        # writable: look there too.
+        try:
+            u = get_scheme("", user=True, isolated=True)
+            dirs += [u.purelib, u.platlib]
+        except Exception:
+            pass
+    dirs = list(dict.fromkeys(dirs))
 
 def same_version(a, b):
     try:
@@ -70,6 +79,9 @@ def same_version(a, b):
         return a == b
 
 def find(name, version):
+    # Of every matching .dist-info (a stale spelling beside the new one, a user site and a
+    # system one), the one whose RECORD was written last: the one this install wrote.
+    best = None
     for d in dirs:
         try:
             entries = os.listdir(d)
@@ -80,8 +92,13 @@ def find(name, version):
                 continue
             n, _, v = e[: -len(".dist-info")].rpartition("-")
             if canonicalize_name(n) == canonicalize_name(name) and same_version(v, version):
-                return d, e
-    return None
+                try:
+                    t = os.stat(os.path.join(d, e, "RECORD")).st_mtime
+                except OSError:
+                    continue
+                if best is None or t > best[0]:
+                    best = (t, d, e)
+    return best and (best[1], best[2])
 
 def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip("=")

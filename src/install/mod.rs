@@ -96,6 +96,11 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         }
         pip_args.dest = Some(PathBuf::from("."));
     }
+    if pip_args.report.as_deref() == Some("-") && own.format == crate::cli::Format::Json {
+        return Err(InstallError::Usage(
+            "--report - and --format json would both write JSON to stdout\n  fix: name a file for --report".into(),
+        ));
+    }
     let work = tempfile::tempdir().map_err(|e| InstallError::Io(e.to_string()))?;
     let reqs_dir = work.path().join("requirements");
     std::fs::create_dir_all(&reqs_dir).map_err(|e| InstallError::Io(e.to_string()))?;
@@ -330,7 +335,9 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
 
     // A vetted sdist is built once, by the gate, when pip asks for its metadata; the install
     // step installs that wheel (a pip that builds sdists for metadata itself never asks).
-    if mode == Mode::Install && !pip_args.dry_run {
+    // Not for another target (`--platform`, `--python-version`, …): the gate's build would
+    // be for this interpreter.
+    if mode == Mode::Install && !pip_args.dry_run && !targeted(&pip_args) {
         proxy.build_sdists(build::Builder {
             pip: pip.clone(),
             index_url: proxy.index_url(),
@@ -414,8 +421,10 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         ));
     }
     let report_bytes = std::fs::read(&report_path).map_err(|e| InstallError::Io(e.to_string()))?;
+    // The user's copy names the files where they are, not where the gate served them.
+    let shown_report = with_real_urls(&report_bytes, &proxy, &rewrites);
     if let Some(user_report) = &pip_args.report {
-        write_user_report(user_report, &report_bytes)?;
+        write_user_report(user_report, &shown_report)?;
     }
     let pip_report = pip::parse_report(&report_bytes)?;
     // pip says "already satisfied" of what it then replaces too (pip itself under -U, a
@@ -545,7 +554,7 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
                     .filter(|c| !in_set.contains(c.link.filename.as_str()))
                     .map(reuse::StoredLink::from_candidate)
                     .collect(),
-                report: String::from_utf8_lossy(&report_bytes).into_owned(),
+                report: String::from_utf8_lossy(&shown_report).into_owned(),
                 satisfied: run.satisfied.clone(),
             },
         );
@@ -571,14 +580,11 @@ async fn locked_candidates(
     client: &Client,
     sources: &sources::Sources,
 ) -> Option<Vec<(String, String, Candidate)>> {
-    let targeted = pip_args.resolve.iter().any(|a| {
-        let name = a.split('=').next().unwrap_or(a);
-        matches!(
-            name,
-            "--platform" | "--python-version" | "--abi" | "--implementation" | "--no-binary"
-        )
-    });
-    if targeted || !pip_args.editables.is_empty() || reqs.lines.is_empty() {
+    let no_binary = pip_args
+        .resolve
+        .iter()
+        .any(|a| a.starts_with("--no-binary="));
+    if targeted(pip_args) || no_binary || !pip_args.editables.is_empty() || reqs.lines.is_empty() {
         return None;
     }
     if !reqs.lines.iter().all(|l| !l.hashes.is_empty()) {
@@ -650,6 +656,17 @@ async fn locked_candidates(
         ));
     }
     Some(chosen)
+}
+
+/// Whether pip resolves for another interpreter or platform than the one it runs in.
+fn targeted(pip_args: &args::PipArgs) -> bool {
+    pip_args.resolve.iter().any(|a| {
+        let name = a.split('=').next().unwrap_or(a);
+        matches!(
+            name,
+            "--platform" | "--python-version" | "--abi" | "--implementation"
+        )
+    })
 }
 
 /// Everything pip's dry run depends on besides the index pages, as one key.
@@ -1117,6 +1134,40 @@ fn pinned_install_words(pip_args: &args::PipArgs) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// pip's report with each file's URL as the user's indexes and requirements name it: pip saw
+/// the gate's addresses (`http://127.0.0.1:PORT/files/N/…`), which mean nothing after the run.
+fn with_real_urls(report: &[u8], proxy: &proxy::Proxy, rewrites: &[(String, String)]) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(report) else {
+        return report.to_vec();
+    };
+    let items = value
+        .get_mut("install")
+        .and_then(serde_json::Value::as_array_mut);
+    for item in items.into_iter().flatten() {
+        let Some(url) = item.pointer_mut("/download_info/url") else {
+            continue;
+        };
+        let Some(shown) = url.as_str() else { continue };
+        let real = rewrites
+            .iter()
+            .find(|(_, to)| to.split('#').next() == Some(shown))
+            .map(|(from, _)| from.split('#').next().unwrap_or(from).to_string())
+            .or_else(|| {
+                proxy.candidate_for(shown).map(|c| {
+                    let mut u = c.link.url.clone();
+                    u.set_fragment(None);
+                    u.to_string()
+                })
+            });
+        if let Some(real) = real {
+            *url = serde_json::Value::String(real);
+        }
+    }
+    let mut out = serde_json::to_vec_pretty(&value).unwrap_or_else(|_| report.to_vec());
+    out.push(b'\n');
+    out
 }
 
 /// `--report FILE`: pip's report where the user asked for it (`-`, as for pip, is stdout). A

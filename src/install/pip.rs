@@ -335,6 +335,9 @@ impl Pip {
             // `_PIP_*` are pip's own internal switches (`_PIP_IN_BUILD_IGNORE_CONSTRAINTS`).
             if name.starts_with("PIP_")
                 || name.starts_with("_PIP_")
+                // urllib reads every `*_proxy` variable, and requests prefers a per-host one
+                // (`http://host_proxy`) over the scheme's: none may survive.
+                || name.ends_with("_PROXY")
                 || PROXY_VARIABLES.contains(&name.as_str())
             {
                 cmd.env_remove(&k);
