@@ -52,6 +52,19 @@ mod architecture {
                     .collect();
                 if !name.is_empty() {
                     out.push(name);
+                } else if let Some(group) = after.strip_prefix('{') {
+                    // `use crate::{a, b::c}` on one line: each first segment.
+                    let inner = group.split('}').next().unwrap_or("");
+                    for item in inner.split(',') {
+                        let first: String = item
+                            .trim()
+                            .chars()
+                            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                            .collect();
+                        if !first.is_empty() && first != "self" {
+                            out.push(first);
+                        }
+                    }
                 }
                 rest = after;
             }
@@ -115,6 +128,10 @@ mod architecture {
         assert_eq!(
             uses("use crate::install::gate; // crate::cli"),
             vec!["install"]
+        );
+        assert_eq!(
+            uses("use crate::{trust::Policy, output};"),
+            vec!["trust", "output"]
         );
         assert!(layer("install").unwrap() > layer("trust").unwrap());
     }
