@@ -503,16 +503,9 @@ async fn run_async(own: args::OwnArgs, raw: &[String], mode: Mode) -> Result<u8,
         };
         // For a direct requirement, the URL the user gave (before pyprov pointed it at the
         // gate): what pip would have recorded in direct_url.json.
-        let direct_url = item.is_direct.then(|| {
-            rewrites
-                .iter()
-                .find(|(_, to)| to.split('#').next() == Some(di.url.as_str()))
-                .map(|(from, _)| from.clone())
-                // A URL pip found in metadata, which the gate fetched for it: the URL itself,
-                // never the gate's.
-                .or_else(|| proxy.candidate_for(&di.url).map(|c| c.link.url.to_string()))
-                .unwrap_or_else(|| di.url.clone())
-        });
+        let direct_url = item
+            .is_direct
+            .then(|| user_url(&di.url, &proxy, &rewrites).unwrap_or_else(|| di.url.clone()));
         marks.push(marks::Mark {
             name: item.metadata.name.clone(),
             version: item.metadata.version.clone(),
@@ -1136,6 +1129,17 @@ fn pinned_install_words(pip_args: &args::PipArgs) -> Vec<String> {
         .collect()
 }
 
+/// The URL the user's requirements or indexes give for a file pip fetched from the gate at
+/// `served` (fragment and all): a direct URL pyprov pointed at the gate, or a file the gate
+/// listed or fetched for pip. `None` for a URL that is not the gate's.
+fn user_url(served: &str, proxy: &proxy::Proxy, rewrites: &[(String, String)]) -> Option<String> {
+    rewrites
+        .iter()
+        .find(|(_, to)| to.split('#').next() == Some(served))
+        .map(|(from, _)| from.clone())
+        .or_else(|| proxy.candidate_for(served).map(|c| c.link.url.to_string()))
+}
+
 /// pip's report with each file's URL as the user's indexes and requirements name it: pip saw
 /// the gate's addresses (`http://127.0.0.1:PORT/files/N/…`), which mean nothing after the run.
 fn with_real_urls(report: &[u8], proxy: &proxy::Proxy, rewrites: &[(String, String)]) -> Vec<u8> {
@@ -1150,18 +1154,8 @@ fn with_real_urls(report: &[u8], proxy: &proxy::Proxy, rewrites: &[(String, Stri
             continue;
         };
         let Some(shown) = url.as_str() else { continue };
-        let real = rewrites
-            .iter()
-            .find(|(_, to)| to.split('#').next() == Some(shown))
-            .map(|(from, _)| from.split('#').next().unwrap_or(from).to_string())
-            .or_else(|| {
-                proxy.candidate_for(shown).map(|c| {
-                    let mut u = c.link.url.clone();
-                    u.set_fragment(None);
-                    u.to_string()
-                })
-            });
-        if let Some(real) = real {
+        if let Some(real) = user_url(shown, proxy, rewrites) {
+            let real = real.split('#').next().unwrap_or(&real).to_string();
             *url = serde_json::Value::String(real);
         }
     }

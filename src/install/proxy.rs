@@ -144,32 +144,34 @@ impl Proxy {
 
     /// Why each sdist the gate tried to build could not be built (file name, pip's words).
     pub fn build_failures(&self) -> Vec<(String, String)> {
-        let built = self.state.built.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out: Vec<(String, String)> = built
-            .values()
-            .filter_map(|cell| match cell.get().map(|r| r.as_ref()) {
-                Some(Err((file, why))) => Some((file.clone(), why.clone())),
-                _ => None,
-            })
-            .collect();
-        out.sort();
-        out
+        self.builds(|r| match r {
+            Err((file, why)) => Some((file.clone(), why.clone())),
+            Ok(_) => None,
+        })
     }
 
     /// The sdists the gate could not build whose metadata came from their metadata hook
     /// instead (file name, why the build failed).
     pub fn unbuilt(&self) -> Vec<(String, String)> {
+        self.builds(|r| match r {
+            Ok(Built {
+                failure: Some(why),
+                sdist,
+                ..
+            }) => Some((sdist.clone(), why.clone())),
+            _ => None,
+        })
+    }
+
+    /// What `pick` takes from each finished build, sorted.
+    fn builds(
+        &self,
+        pick: impl Fn(&Result<Built, (String, String)>) -> Option<(String, String)>,
+    ) -> Vec<(String, String)> {
         let built = self.state.built.lock().unwrap_or_else(|p| p.into_inner());
         let mut out: Vec<(String, String)> = built
             .values()
-            .filter_map(|cell| match cell.get().map(|r| r.as_ref()) {
-                Some(Ok(Built {
-                    failure: Some(why),
-                    sdist,
-                    ..
-                })) => Some((sdist.clone(), why.clone())),
-                _ => None,
-            })
+            .filter_map(|cell| cell.get().and_then(|r| pick(r)))
             .collect();
         out.sort();
         out
