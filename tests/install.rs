@@ -72,17 +72,25 @@ impl Ctx {
     /// asserting success.
     fn install_fresh(&self, name: &str, args: &[&str]) -> Venv {
         let venv = Venv::create(&self.dir.path().join(name));
+        self.install_into(&venv, args, &[]);
+        venv
+    }
+
+    /// `pyprov install ARGS` into `venv` with `env` set, asserting success; its stderr.
+    fn install_into(
+        &self,
+        venv: &Venv,
+        args: &[&str],
+        env: &[(&str, std::path::PathBuf)],
+    ) -> String {
         let mut cmd = self.command("install", args);
         // A later --python wins over the context's.
         cmd.arg("--python").arg(venv.python());
+        cmd.envs(env.iter().map(|(k, v)| (k, v.as_os_str())));
         let out = cmd.output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        venv
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stderr
     }
 
     fn install(&self, args: &[&str]) -> Output {
@@ -809,27 +817,16 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
     // venv elsewhere (as each CI job has), with pip settings its dry run does not read.
     ctx.index.clear_log();
     let second = Venv::create(&ctx.dir.path().join("elsewhere").join("venv2"));
-    let out = ctx
-        .command(
-            "install",
-            &["alpha", "--python", second.python().to_str().unwrap()],
-        )
-        .env("PIP_CACHE_DIR", ctx.dir.path().join("another-pip-cache"))
-        .env("PIP_NO_COLOR", "1")
-        .env("PIP_LOG", ctx.dir.path().join("pip.log"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = ctx.install_into(
+        &second,
+        &["alpha"],
+        &[
+            ("PIP_CACHE_DIR", ctx.dir.path().join("another-pip-cache")),
+            ("PIP_NO_COLOR", "1".into()),
+            ("PIP_LOG", ctx.dir.path().join("pip.log")),
+        ],
     );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("reused the stored resolution"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(stderr.contains("reused the stored resolution"), "{stderr}");
     assert!(second.has_package("alpha") && second.has_package("beta"));
     assert!(
         ctx.index.metadata_requests().is_empty(),
@@ -866,20 +863,7 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = ctx
-        .command(
-            "install",
-            &["alpha", "--python", fourth.python().to_str().unwrap()],
-        )
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = ctx.install_into(&fourth, &["alpha"], &[]);
     assert!(!stderr.contains("reused the stored resolution"), "{stderr}");
     assert!(
         stderr.contains(
