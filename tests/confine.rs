@@ -19,6 +19,7 @@
     clippy::cloned_ref_to_slice_refs
 )]
 
+#[macro_use]
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -255,22 +256,6 @@ fn added(venv: &Venv, before: &str) -> Vec<String> {
         .filter(|l| !before.contains(l))
         .map(str::to_string)
         .collect()
-}
-
-/// Runs a scenario with the oldest and the newest pip, as two tests.
-macro_rules! both_pips {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn oldest() {
-                super::$name(super::PipVersion::Oldest)
-            }
-            #[test]
-            fn newest() {
-                super::$name(super::PipVersion::Newest)
-            }
-        }
-    };
 }
 
 /// Indexes and find-links from every place pip reads configuration are served through the

@@ -21,6 +21,7 @@
 // A test may panic: that is how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
 
+#[macro_use]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -545,22 +546,6 @@ fn compare(pip: &Snapshot, pyprov: &Snapshot) -> Vec<String> {
         }
     }
     diffs
-}
-
-/// Runs a case with the oldest and the newest pip, as two tests.
-macro_rules! both_pips {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn oldest() {
-                super::$name(super::PipVersion::Oldest)
-            }
-            #[test]
-            fn newest() {
-                super::$name(super::PipVersion::Newest)
-            }
-        }
-    };
 }
 
 fn wheel(name: &str, version: &str, requires: &[&str]) -> Dist {

@@ -1,5 +1,23 @@
 //! Shared helpers for integration tests.
 
+/// `both_pips!(case)`: the function `case(PipVersion)` as two tests, `case::oldest` (pip
+/// 22.2.2) and `case::newest` (pip 26.3). The test file imports `PipVersion`.
+#[allow(unused_macros)]
+macro_rules! both_pips {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn oldest() {
+                super::$name(super::PipVersion::Oldest)
+            }
+            #[test]
+            fn newest() {
+                super::$name(super::PipVersion::Newest)
+            }
+        }
+    };
+}
+
 pub mod dists;
 pub mod index;
 pub mod pki;
