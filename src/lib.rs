@@ -15,11 +15,13 @@ pub mod output;
 pub mod pipopts;
 pub mod trust;
 pub mod verify;
+pub mod vocab;
 
 /// The layers, lowest first: a module may use only modules of a lower layer (and its own).
 /// `docs/architecture.md` says why each is where it is; the test below holds the code to it.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
+    &["vocab"],
     &["verify", "pipopts", "cli"],
     &["trust"],
     &["output"],

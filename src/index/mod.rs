@@ -50,40 +50,10 @@ pub enum IndexError {
 
 /// Shows a URL without its credentials, for every message and log line.
 pub fn redact(url: &Url) -> String {
-    if url.username().is_empty() && url.password().is_none() {
-        return url.to_string();
-    }
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    let s = u.to_string();
-    match s.split_once("://") {
-        Some((scheme, rest)) => format!("{scheme}://***@{rest}"),
-        None => s,
-    }
+    crate::vocab::SafeUrl::from(url).to_string()
 }
 
-/// Redacts any `scheme://user:pass@` credentials inside free text (pip's output, errors).
-pub fn redact_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | '<' | '>'))
-            .unwrap_or(tail.len());
-        match tail.get(..end).and_then(|authority| authority.rfind('@')) {
-            Some(at) => {
-                out.push_str("***@");
-                rest = tail.get(at + 1..).unwrap_or("");
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out
-}
+pub use crate::vocab::redact_text;
 
 /// Network settings taken from pip's: `cert`, `client-cert`, `trusted-host`, `proxy`,
 /// `no-proxy-env`, so pyprov reaches an index exactly as pip would have.

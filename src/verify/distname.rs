@@ -155,22 +155,7 @@ pub enum DistNameProblem {
 /// PEP 503 normalization (packaging's `canonicalize_name`): lowercase, and runs of `-`, `_`, `.`
 /// become one `-`.
 pub fn normalize_project_name(name: &str) -> String {
-    // Whole-string lowercasing, as Python's `str.lower` does (a final sigma differs per char).
-    let lower = name.to_lowercase();
-    let mut out = String::with_capacity(lower.len());
-    let mut last_sep = false;
-    for c in lower.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !last_sep {
-                out.push('-');
-            }
-            last_sep = true;
-        } else {
-            out.push(c);
-            last_sep = false;
-        }
-    }
-    out
+    crate::vocab::PackageName::normalize(name).into_string()
 }
 
 /// Whether `name` is safe to use as one file name inside a directory pyprov chooses: joined to
