@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
+use crate::judge::{FileRef, Found, ProvenanceSource, Source};
 use crate::verify::document::MAX_DOCUMENT_BYTES;
 
 /// Hashes a file in fixed-size chunks, so memory does not grow with the file.
@@ -151,5 +152,44 @@ pub fn load_engine(trusted_root: Option<&Path>) -> Result<crate::verify::Engine,
                 message: e.to_string(),
             })
         }
+    }
+}
+
+/// Provenance on this machine: the files named on the command line, else the sidecars next to
+/// the file ([`sidecars`]).
+pub struct LocalProvenance<'a> {
+    pub explicit: Option<&'a [PathBuf]>,
+}
+
+impl LocalProvenance<'_> {
+    /// What [`Source::find`] finds, without a runtime: reading local files never waits.
+    ///
+    /// [`Source::find`]: crate::judge::Source::find
+    pub fn find_now(&self, file: FileRef<'_>) -> Result<Found, CliError> {
+        let paths = match (self.explicit, file.path) {
+            (Some(paths), _) => paths.to_vec(),
+            (None, Some(path)) => sidecars(path),
+            (None, None) => Vec::new(),
+        };
+        let Some(first) = paths.first() else {
+            return Ok(Found {
+                documents: None,
+                source: ProvenanceSource::FileHasNone,
+                paths,
+            });
+        };
+        Ok(Found {
+            documents: Some(read_provenance(&paths)?),
+            source: ProvenanceSource::Sidecar(first.display().to_string()),
+            paths,
+        })
+    }
+}
+
+impl Source for LocalProvenance<'_> {
+    type Error = CliError;
+
+    async fn find(&self, file: FileRef<'_>) -> Result<Found, CliError> {
+        self.find_now(file)
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod files;
 pub mod index;
 pub mod install;
+pub mod judge;
 pub mod output;
 pub mod pipopts;
 pub mod trust;
@@ -24,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
     &["vocab"],
     &["verify", "pipopts", "cli"],
     &["trust"],
+    &["judge"],
     &["output"],
     &["error"],
     &["files"],

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::trust::policy::{Decision, Verdict};
 use crate::trust::Policy;
+use crate::vocab::Sha256;
 use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
 
 /// The verdict for one file, as printed in JSON (`{"files": [...]}`).
@@ -33,13 +34,13 @@ pub struct FileReport {
 impl FileReport {
     pub fn new(
         file: &Path,
-        sha256: &[u8; 32],
+        sha256: &Sha256,
         sources: &[PathBuf],
         outcome: Result<Verified, Failure>,
     ) -> Self {
         let mut r = FileReport {
             file: file.display().to_string(),
-            sha256: hex::encode(sha256),
+            sha256: sha256.hex(),
             verdict: "fail",
             identity: None,
             publisher: None,

@@ -7,14 +7,18 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::{Format, TrustArgs, TrustCommand, TrustPinArgs};
-use crate::commands::verify::{observe_file, read_file_and_provenance};
+use std::sync::Arc;
+
+use crate::commands::verify::read_file_and_provenance;
 use crate::error::{exit, CliError};
 use crate::files;
 use crate::files::load_engine;
 use crate::output;
+use crate::judge::{Evidence, Judge};
 use crate::trust::policy::{self, Code, Observed};
-use crate::trust::{self, Edit, EditOutcome, PackageEntry, Policy, TrustFile, TrustFileError};
-use crate::verify::{distname, Artifact, PublisherSpec};
+use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile, TrustFileError};
+use crate::verify::{distname, PublisherSpec};
+use crate::vocab::{PackageName, Sha256};
 
 pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
     let cwd = std::env::current_dir()
@@ -201,11 +205,12 @@ fn show(cwd: &Path, explicit: Option<&Path>, locked: bool, format: Format) -> Re
 /// certificate proves. A package that already names a publisher is checked, not changed.
 fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
     let engine = load_engine(args.trusted_root.as_deref())?;
-    let mut file = match TrustFile::load(path) {
+    let file = match TrustFile::load(path) {
         Ok(f) => Some(f),
         Err(TrustFileError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
+    // Pins go to this file, which need not exist yet.
     let policy = Policy {
         tofu: true,
         locked: false,
@@ -214,36 +219,22 @@ fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
             .as_ref()
             .map_or_else(Policy::without_trust_file, |f| f.policy().clone())
     };
+    let mut judge = Judge::new(Arc::new(engine), policy, file);
     let mut failed = false;
     let mut out = std::io::stdout().lock();
     for f in &args.files {
-        let (sha256, _sources, provenance) = read_file_and_provenance(f, None)?;
+        let (sha256, _sources, evidence) = read_file_and_provenance(f, None)?;
         let name = files::file_name(f);
-        let artifact = Artifact {
-            name: &name,
-            sha256: &sha256,
-        };
-        let package = match distname::parse(&name) {
-            Ok(d) => d.project().to_string(),
-            Err(e) => {
-                failed = true;
-                let _ = writeln!(
-                    out,
-                    "FAIL {}",
-                    output::term(&format!("{}: {e}", f.display()))
-                );
-                continue;
-            }
-        };
-        let line = match pin_one(
-            &engine,
-            &mut file,
-            path,
-            &policy,
-            &package,
-            artifact,
-            &provenance,
-        )? {
+        if let Err(e) = distname::parse(&name) {
+            failed = true;
+            let _ = writeln!(
+                out,
+                "FAIL {}",
+                output::term(&format!("{}: {e}", f.display()))
+            );
+            continue;
+        }
+        let line = match pin_one(&mut judge, path, &name, &sha256, &evidence)? {
             Ok(msg) => msg,
             Err(msg) => {
                 failed = true;
@@ -257,69 +248,56 @@ fn pin(path: &Path, args: &TrustPinArgs) -> Result<u8, CliError> {
 
 /// Pins one file's package. `Ok` and `Err` are both lines for the user; `Err` fails the run.
 fn pin_one(
-    engine: &crate::verify::Engine,
-    file: &mut Option<TrustFile>,
+    judge: &mut Judge,
     path: &Path,
-    policy: &Policy,
-    package: &str,
-    artifact: Artifact<'_>,
-    provenance: &Option<Result<crate::verify::Document, crate::verify::Failure>>,
+    name: &str,
+    sha256: &Sha256,
+    evidence: &Evidence,
 ) -> Result<Result<String, String>, CliError> {
-    let entry = file.as_ref().and_then(|t| t.entry(package)).cloned();
-    let observed = observe_file(engine, artifact, provenance, entry.as_ref());
-    if let Observed::NoProvenance = observed {
+    let judgement = judge.judge(name, sha256, evidence);
+    let package = judgement
+        .package
+        .clone()
+        .map_or_else(|| name.to_string(), PackageName::into_string);
+    if let Observed::NoProvenance = judgement.observed {
         return Ok(Err(format!(
             "FAIL: no provenance beside it, so there is no publisher to pin [{}]\n      fix: put the file's provenance next to it ({})",
             crate::verify::Reason::NoProvenance.code(),
             files::SIDECARS.map(|s| format!("FILE{s}")).join(", ")
         )));
     }
-    let decision = policy::decide(package, entry.as_ref(), policy, &observed);
-    let (Code::PinnedOnFirstUse, Some(p)) = (&decision.code, &decision.pin) else {
-        return Ok(verdict_line(&decision, package, file.as_ref()));
-    };
-    let (outcome, updated) = trust::edit(
-        path,
-        &Edit::Pin {
-            package,
-            publisher: &p.publisher,
-            environment: p.environment.as_deref(),
-            date: &trust::pin_date(),
-        },
-    )?;
-    let written = updated.entry(package).cloned();
-    *file = Some(updated);
-    match (outcome, written) {
-        (EditOutcome::AlreadyPinned(e), _) => {
-            // Pinned by another process meanwhile: check against that pin instead.
-            let observed = observe_file(engine, artifact, provenance, Some(&e));
-            let d = policy::decide_against_pin(package, &e, policy, &observed);
-            Ok(verdict_line(&d, package, file.as_ref()))
-        }
-        // What the file says now, re-read under the lock, not what was asked for.
-        (_, Some(e)) => Ok(Ok(format!(
-            "PINNED {}",
-            output::term(&format!(
-                "{package} to {}{} in {}:{}",
-                e.publishers
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                e.environment
-                    .as_deref()
-                    .map(|env| format!(" (environment {env})"))
-                    .unwrap_or_default(),
-                path.display(),
-                e.line
-            ))
-        ))),
-        (_, None) => Err(TrustFileError::NoEntry {
-            path: path.to_path_buf(),
-            package: package.to_string(),
-        }
-        .into()),
+    if judgement.decision.code != Code::PinnedOnFirstUse || judgement.decision.pin.is_none() {
+        return Ok(verdict_line(&judgement.decision, &package, judge.trust()));
     }
+    let mut judged = [judgement];
+    for settled in judge.settle(&mut judged) {
+        match settled.outcome? {
+            // Pinned by another process meanwhile: judged against that pin instead.
+            PinOutcome::AlreadyPinned(_) => {}
+            // What the file says now, re-read under the lock, not what was asked for.
+            PinOutcome::Pinned(e) => {
+                return Ok(Ok(format!(
+                    "PINNED {}",
+                    output::term(&format!(
+                        "{package} to {}{} in {}:{}",
+                        e.publishers
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        e.environment
+                            .as_deref()
+                            .map(|env| format!(" (environment {env})"))
+                            .unwrap_or_default(),
+                        path.display(),
+                        e.line
+                    ))
+                )))
+            }
+        }
+    }
+    let [judgement] = judged;
+    Ok(verdict_line(&judgement.decision, &package, judge.trust()))
 }
 
 fn verdict_line(

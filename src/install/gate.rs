@@ -11,10 +11,13 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::cache::{Cache, Lookup};
+use crate::files::LocalProvenance;
 use crate::index::{self, Client, Link, ProvenanceHint};
+use crate::judge::{Evidence, FileRef, Found, Judge, Source};
 use crate::trust::policy::{self, Decision, Observed};
 use crate::trust::{Policy, TrustFile};
-use crate::verify::{distname, Artifact, Document, Engine, Verified};
+use crate::verify::{distname, Engine, Verified};
+use crate::vocab::Sha256;
 
 pub use super::sources::Origin;
 
@@ -25,20 +28,7 @@ pub struct Candidate {
     pub origin: Origin,
 }
 
-/// How provenance was looked for, so the report can tell "this index serves no provenance"
-/// apart from "this file has none".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind", content = "where")]
-pub enum ProvenanceSource {
-    /// Advertised by the index, or found at an Integrity API.
-    Fetched(String),
-    /// Sidecar files next to a local file.
-    Sidecar(String),
-    /// The index speaks PEP 740 and says the file has none.
-    FileHasNone,
-    /// The index advertises no provenance and its Integrity API (if any) had none.
-    IndexServesNone,
-}
+pub use crate::judge::ProvenanceSource;
 
 /// The verdict on one file.
 #[derive(Debug, Clone, Serialize)]
@@ -64,10 +54,8 @@ impl Vetted {
 
 pub struct Gate {
     client: Client,
-    engine: Arc<Engine>,
+    judge: Judge,
     cache: Cache,
-    trust: Option<TrustFile>,
-    policy: Policy,
     provenance_index: Option<Url>,
     done: Mutex<HashMap<String, Arc<OnceCell<Arc<Vetted>>>>>,
 }
@@ -83,10 +71,8 @@ impl Gate {
     ) -> Gate {
         Gate {
             client,
-            engine,
+            judge: Judge::new(engine, policy, trust),
             cache,
-            trust,
-            policy,
             provenance_index,
             done: Mutex::new(HashMap::new()),
         }
@@ -97,11 +83,16 @@ impl Gate {
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        self.judge.policy()
     }
 
     pub fn trust(&self) -> Option<&TrustFile> {
-        self.trust.as_ref()
+        self.judge.trust()
+    }
+
+    /// The judge every file of this run is judged by.
+    pub fn judge(&self) -> &Judge {
+        &self.judge
     }
 
     /// Vets a candidate once; concurrent and later requests for the same file share the result.
@@ -131,7 +122,7 @@ impl Gate {
             sha256: c.link.sha256.clone().unwrap_or_default(),
             url: index::redact(&c.link.url),
             path: None,
-            decision: policy::not_a_distribution(&filename, &self.policy),
+            decision: policy::not_a_distribution(&filename, self.judge.policy()),
             verified: None,
             provenance: ProvenanceSource::IndexServesNone,
             from_cache: false,
@@ -150,29 +141,16 @@ impl Gate {
         v.path = Some(fetched.path);
         v.from_cache = fetched.from_cache;
         v.provenance = fetched.source;
-        let mut digest = [0u8; 32];
-        if hex::decode_to_slice(&fetched.sha256, &mut digest).is_err() {
+        let Ok(sha256) = Sha256::from_hex(&fetched.sha256) else {
             v.decision = policy::fetch_failed(&filename, "the file's digest is not sha256 hex");
             v.path = None;
             return v;
-        }
-        let artifact = Artifact {
-            name: &filename,
-            sha256: &digest,
         };
-        let entry = self.trust.as_ref().and_then(|t| t.entry(&project));
-        let expect = policy::expectation_for(entry);
-        let observed = match fetched.provenance.as_deref().map(Document::parse) {
-            None => Observed::NoProvenance,
-            Some(Err(f)) => Observed::Invalid(f),
-            Some(Ok(doc)) => policy::observe(&self.engine, artifact, Some(&doc), &expect),
-        };
-        if let Observed::Verified(ver) | Observed::IdentityMismatch { actual: ver, .. } = &observed
-        {
-            v.verified = Some(ver.clone());
-        }
-        v.decision = policy::decide(&project, entry, &self.policy, &observed);
-        if let Observed::NoProvenance = observed {
+        let evidence = Evidence::parse(fetched.provenance.as_deref());
+        let judgement = self.judge.judge(&filename, &sha256, &evidence);
+        v.verified = judgement.verified().cloned();
+        v.decision = judgement.decision;
+        if let Observed::NoProvenance = judgement.observed {
             if v.provenance == ProvenanceSource::IndexServesNone {
                 v.decision.message.push_str(
                     " (the index serves no provenance at all: if it is a mirror, pass --provenance-index with the upstream index)",
@@ -230,16 +208,14 @@ impl Gate {
                     .map_err(|_| "not a local path".to_string())?;
                 let digest =
                     crate::files::copy_hashing(&path, scratch.path()).map_err(|e| e.to_string())?;
-                let sidecars = crate::files::sidecars(&path);
-                let provenance = match sidecars.as_slice() {
-                    [] => None,
-                    found => Some(crate::files::read_provenance(found).map_err(|e| e.to_string())?),
-                };
-                let source = match sidecars.first() {
-                    Some(p) => ProvenanceSource::Sidecar(p.display().to_string()),
-                    None => ProvenanceSource::FileHasNone,
-                };
-                (digest, provenance, source)
+                let found = LocalProvenance { explicit: None }
+                    .find(FileRef {
+                        name: &c.link.filename,
+                        path: Some(&path),
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (digest, found.documents, found.source)
             }
             Origin::Index(base) | Origin::Page(base) => {
                 let digest = tokio::time::timeout(
@@ -273,35 +249,71 @@ impl Gate {
         })
     }
 
+    /// Provenance for a file of an index, asked of the index (and of --provenance-index).
     async fn provenance(
         &self,
         c: &Candidate,
         base: &Url,
         version: &str,
     ) -> Result<(Option<Vec<u8>>, ProvenanceSource), String> {
-        let project = distname::parse(&c.link.filename)
+        let source = IndexProvenance {
+            client: &self.client,
+            provenance_index: self.provenance_index.as_ref(),
+            base,
+            link: &c.link,
+            version,
+        };
+        let found = source
+            .find(FileRef {
+                name: &c.link.filename,
+                path: None,
+            })
+            .await?;
+        Ok((found.documents, found.source))
+    }
+}
+
+/// What an index publishes about one of its files: the provenance it advertises per file
+/// (PEP 740), else what its Integrity API has. `--provenance-index` is asked first: mirrors
+/// strip provenance, and the sha256 binds what it returns to the bytes actually downloaded.
+struct IndexProvenance<'a> {
+    client: &'a Client,
+    provenance_index: Option<&'a Url>,
+    base: &'a Url,
+    link: &'a Link,
+    version: &'a str,
+}
+
+impl Source for IndexProvenance<'_> {
+    type Error = String;
+
+    async fn find(&self, file: FileRef<'_>) -> Result<Found, String> {
+        let project = distname::parse(file.name)
             .map(|d| d.project().to_string())
             .unwrap_or_default();
         let integrity = |b: &Url| {
             index::integrity_base(b)
                 .or_else(|| Some(b.clone()).filter(|u| u.path().ends_with("/integrity/")))
-                .and_then(|i| index::integrity_url(&i, &project, version, &c.link.filename))
+                .and_then(|i| index::integrity_url(&i, &project, self.version, file.name))
         };
-        // An explicit provenance index wins: mirrors strip provenance, and the sha256 binds
-        // what it returns to the bytes actually downloaded.
+        let none = |source| Found {
+            documents: None,
+            source,
+            paths: Vec::new(),
+        };
         let mut tries: Vec<(Url, bool)> = Vec::new();
-        if let Some(p) = &self.provenance_index {
+        if let Some(p) = self.provenance_index {
             if let Some(u) = integrity(p) {
                 tries.push((u, true));
             }
         }
-        match &c.link.provenance {
+        match &self.link.provenance {
             ProvenanceHint::Url(u) => tries.push((u.clone(), false)),
             ProvenanceHint::None if tries.is_empty() => {
-                return Ok((None, ProvenanceSource::FileHasNone))
+                return Ok(none(ProvenanceSource::FileHasNone))
             }
             _ => {
-                if let Some(u) = integrity(base) {
+                if let Some(u) = integrity(self.base) {
                     tries.push((u, true));
                 }
             }
@@ -313,7 +325,11 @@ impl Gate {
                 .await
             {
                 Ok(Some((body, _))) => {
-                    return Ok((Some(body), ProvenanceSource::Fetched(index::redact(&url))))
+                    return Ok(Found {
+                        documents: Some(body),
+                        source: ProvenanceSource::Fetched(index::redact(&url)),
+                        paths: Vec::new(),
+                    })
                 }
                 Ok(None) => continue,
                 // An index without an Integrity API may answer anything: that is "no provenance".
@@ -321,11 +337,10 @@ impl Gate {
                 Err(e) => return Err(format!("cannot fetch provenance: {e}")),
             }
         }
-        let source = match c.link.provenance {
+        Ok(none(match self.link.provenance {
             ProvenanceHint::None => ProvenanceSource::FileHasNone,
             _ => ProvenanceSource::IndexServesNone,
-        };
-        Ok((None, source))
+        }))
     }
 }
 

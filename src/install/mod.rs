@@ -32,8 +32,10 @@ use url::Url;
 use crate::cache::{self, Cache};
 use crate::error::exit;
 use crate::index::{self, Client, Link, ProvenanceHint};
+use crate::judge::Judgement;
 use crate::trust::policy::{self, Observed};
 use crate::trust::{self as trustfile, Policy, TrustFile};
+use crate::vocab::PackageName;
 use gate::{Candidate, Gate, Origin, Vetted};
 use pip::{IndexEnv, Pip};
 use report::{Row, RunReport};
@@ -1252,30 +1254,31 @@ fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) -> bool
     let Some(path) = gate.policy().source.clone() else {
         return true;
     };
-    let mut trust = match TrustFile::load(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            run.note(&format!("warning: nothing was pinned: {e}"));
-            return true;
-        }
-    };
+    if let Err(e) = TrustFile::load(&path) {
+        run.note(&format!("warning: nothing was pinned: {e}"));
+        return true;
+    }
+    let asked: Vec<&Arc<Vetted>> = all.iter().filter(|v| v.decision.pin.is_some()).collect();
+    let mut judgements: Vec<Judgement> = asked
+        .iter()
+        .map(|v| Judgement {
+            package: Some(PackageName::normalize(&v.project)),
+            observed: v
+                .verified
+                .clone()
+                .map_or(Observed::NoProvenance, Observed::Verified),
+            decision: v.decision.clone(),
+        })
+        .collect();
+    let mut judge = gate.judge().clone();
     let mut held = true;
-    let mut done = std::collections::HashSet::new();
-    for v in all {
-        let Some(pin) = &v.decision.pin else { continue };
-        if !done.insert(v.project.clone()) {
-            continue;
-        }
-        let outcome = match trust.pin(&v.project, &pin.publisher, pin.environment.as_deref()) {
-            Ok(o) => o,
+    for settled in judge.settle(&mut judgements) {
+        let entry = match &settled.outcome {
+            Ok(outcome) => outcome.entry(),
             Err(e) => {
-                run.note(&format!("warning: could not pin {}: {e}", v.project));
+                run.note(&format!("warning: could not pin {}: {e}", settled.package));
                 continue;
             }
-        };
-        let (entry, raced) = match &outcome {
-            trustfile::PinOutcome::Pinned(e) => (e, false),
-            trustfile::PinOutcome::AlreadyPinned(e) => (e, true),
         };
         let pinned_to = entry
             .publishers
@@ -1284,28 +1287,16 @@ fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) -> bool
             .collect::<Vec<_>>()
             .join(" or ");
         let at = format!("{}:{}", path.display(), entry.line);
-        run.note(&if raced {
-            format!("{} was already pinned to {pinned_to} in {at} by another process; its files are judged against that pin", v.project)
+        run.note(&if settled.raced() {
+            format!("{} was already pinned to {pinned_to} in {at} by another process; its files are judged against that pin", settled.package)
         } else {
-            format!("pinned {} to {pinned_to} in {at}", v.project)
+            format!("pinned {} to {pinned_to} in {at}", settled.package)
         });
-        let siblings = all
-            .iter()
-            .filter(|w| w.project == v.project && w.decision.pin.is_some());
-        for w in siblings {
-            let Some(verified) = &w.verified else {
+        for i in settled.changed {
+            let (Some(w), Some(judged)) = (asked.get(i), judgements.get(i)) else {
                 continue;
             };
-            let observed = Observed::Verified(verified.clone());
-            let decision = if raced {
-                policy::decide_against_pin(&w.project, entry, gate.policy(), &observed)
-            } else {
-                policy::decide(&w.project, Some(entry), gate.policy(), &observed)
-            };
-            // A file this run pinned keeps its `pinned-on-first-use` row.
-            if !raced && !decision.denied() {
-                continue;
-            }
+            let decision = &judged.decision;
             if decision.denied() {
                 held = false;
                 let already = if run.installed {
@@ -1321,14 +1312,14 @@ fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) -> bool
                 ));
                 run.note(&format!("    fix: {}", decision.fix));
             }
-            let mut judged = Vetted::clone(w);
-            judged.decision = decision;
+            let mut rejudged = Vetted::clone(w);
+            rejudged.decision = decision.clone();
             if let Some(row) = run
                 .rows
                 .iter_mut()
                 .find(|r| r.file == w.filename && r.package == w.project)
             {
-                *row = Row::from_vetted(&judged);
+                *row = Row::from_vetted(&rejudged);
             }
         }
     }

@@ -292,7 +292,7 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
 
 /// Re-checks a verified signer against the entry, so a caller that verified with the wrong
 /// expectation still cannot get an `allowed` for someone the entry does not name.
-fn matched(entry: &PackageEntry, v: &Verified) -> Result<(), Failure> {
+pub fn matched(entry: &PackageEntry, v: &Verified) -> Result<(), Failure> {
     if !entry
         .publishers
         .iter()

@@ -1,0 +1,372 @@
+//! The judge: one file (its name and sha256) and the provenance found for it in; what
+//! verification observed and what the trust policy decides out. `verify`, `trust pin`, the
+//! installer's gate (and the coming index server) all ask it, so a file is judged one way
+//! wherever it enters.
+//!
+//! Judging is pure: [`Judge::judge`] reads nothing and writes nothing. Trust on first use is a
+//! second step, [`Judge::settle`]: it writes the pins the decisions asked for, under the trust
+//! file's lock, and judges again every file whose package turned out to be pinned by someone
+//! else in the meantime.
+//!
+//! Where provenance comes from is not the judge's business: a [`Source`] finds the documents
+//! for a file (sidecar files, a PEP 740 index, PyPI's Integrity API; release assets and cosign
+//! signatures plug in the same way), and the caller hands what it found to the judge.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::trust::policy::{self, Decision, Observed};
+use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile};
+use crate::trust::TrustFileError;
+use crate::verify::{distname, Artifact, Document, Engine, Failure, Verified};
+use crate::vocab::{PackageName, Sha256};
+
+/// How provenance was looked for, so a report can tell "this index serves no provenance"
+/// apart from "this file has none".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "where")]
+pub enum ProvenanceSource {
+    /// Advertised by the index, or found at an Integrity API.
+    Fetched(String),
+    /// Sidecar files next to a local file.
+    Sidecar(String),
+    /// The index speaks PEP 740 and says the file has none.
+    FileHasNone,
+    /// The index advertises no provenance and its Integrity API (if any) had none.
+    IndexServesNone,
+}
+
+/// The file a [`Source`] is asked about.
+#[derive(Debug, Clone, Copy)]
+pub struct FileRef<'a> {
+    /// The distribution file name.
+    pub name: &'a str,
+    /// Where the file is on this machine, when it is a local file.
+    pub path: Option<&'a Path>,
+}
+
+/// What a [`Source`] found for one file: the provenance bytes (None: none at all), and where.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub documents: Option<Vec<u8>>,
+    pub source: ProvenanceSource,
+    /// The local files the documents were read from, if any.
+    pub paths: Vec<PathBuf>,
+}
+
+/// A kind of place provenance is published. New kinds implement this and nothing else
+/// changes: the judge takes what any source found.
+pub trait Source {
+    type Error;
+
+    /// The provenance documents for `file`, or `Found { documents: None, .. }` when this
+    /// source has none for it. An error is a source that could not be asked (an unreadable
+    /// sidecar, an index that failed), never "there is none".
+    fn find(&self, file: FileRef<'_>) -> impl Future<Output = Result<Found, Self::Error>> + Send;
+}
+
+/// The provenance of one file, parsed: what the judge verifies.
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    /// No provenance was found.
+    None,
+    /// Provenance was found and does not parse: a verification failure with its reason.
+    Unreadable(Failure),
+    Document(Document),
+}
+
+impl Evidence {
+    /// Parses what a source found.
+    pub fn parse(documents: Option<&[u8]>) -> Evidence {
+        match documents.map(Document::parse) {
+            None => Evidence::None,
+            Some(Ok(doc)) => Evidence::Document(doc),
+            Some(Err(f)) => Evidence::Unreadable(f),
+        }
+    }
+
+    /// Parses documents read from local files, naming them in a parse failure.
+    pub fn parse_files(documents: &[u8], paths: &[PathBuf]) -> Evidence {
+        match Document::parse(documents) {
+            Ok(doc) => Evidence::Document(doc),
+            Err(f) => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                Evidence::Unreadable(Failure::new(
+                    f.reason,
+                    format!("{}: {}", names.join(", "), f.message),
+                ))
+            }
+        }
+    }
+}
+
+/// The judge's answer for one file.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    /// The file's project; None when its name is not a distribution's (it is then judged
+    /// under its own name).
+    pub package: Option<PackageName>,
+    pub observed: Observed,
+    pub decision: Decision,
+}
+
+impl Judgement {
+    /// The verified evidence, also when the signer was not the one expected.
+    pub fn verified(&self) -> Option<&Verified> {
+        match &self.observed {
+            Observed::Verified(v) | Observed::IdentityMismatch { actual: v, .. } => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Judge::settle`] did for one package.
+#[derive(Debug)]
+pub struct Settled {
+    pub package: PackageName,
+    /// The pin as the trust file now has it (re-read under its lock), or why it was not
+    /// written.
+    pub outcome: Result<PinOutcome, TrustFileError>,
+    /// The judgements (by index) whose decision changed because of it.
+    pub changed: Vec<usize>,
+}
+
+impl Settled {
+    /// Whether another process (or a person) pinned the package first.
+    pub fn raced(&self) -> bool {
+        matches!(self.outcome, Ok(PinOutcome::AlreadyPinned(_)))
+    }
+}
+
+/// One judge per run: the verification engine (its trusted root), the policy in effect, and
+/// the trust file as this run knows it.
+#[derive(Clone)]
+pub struct Judge {
+    engine: Arc<Engine>,
+    policy: Policy,
+    trust: Option<TrustFile>,
+}
+
+impl Judge {
+    pub fn new(engine: Arc<Engine>, policy: Policy, trust: Option<TrustFile>) -> Judge {
+        Judge {
+            engine,
+            policy,
+            trust,
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn trust(&self) -> Option<&TrustFile> {
+        self.trust.as_ref()
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The project a file belongs to, when its name is a distribution's.
+    fn package_of(file_name: &str) -> Option<PackageName> {
+        distname::parse(file_name)
+            .ok()
+            .map(|d| PackageName::normalize(d.project()))
+    }
+
+    /// The entry the trust file has for `package`.
+    pub fn entry(&self, package: &str) -> Option<&PackageEntry> {
+        self.trust.as_ref().and_then(|t| t.entry(package))
+    }
+
+    /// Verifies `evidence` over the file and decides by the policy. Reads and writes nothing.
+    ///
+    /// A file whose name is not a distribution's is refused when a trust file is in effect
+    /// (no package says who may publish it); without one it is judged by the defaults under
+    /// its own name.
+    pub fn judge(&self, file_name: &str, sha256: &Sha256, evidence: &Evidence) -> Judgement {
+        let package = Self::package_of(file_name);
+        let artifact = Artifact {
+            name: file_name,
+            sha256: sha256.as_bytes(),
+        };
+        if package.is_none() && self.trust.is_some() {
+            let observed = self.observe(artifact, evidence, None);
+            let decision = policy::not_a_distribution(file_name, &self.policy);
+            return Judgement {
+                package,
+                observed,
+                decision,
+            };
+        }
+        let judged_as = package.as_ref().map_or(file_name, PackageName::as_str);
+        let entry = self.entry(judged_as);
+        let observed = self.observe(artifact, evidence, entry);
+        let decision = policy::decide(judged_as, entry, &self.policy, &observed);
+        Judgement {
+            package,
+            observed,
+            decision,
+        }
+    }
+
+    fn observe(
+        &self,
+        artifact: Artifact<'_>,
+        evidence: &Evidence,
+        entry: Option<&PackageEntry>,
+    ) -> Observed {
+        match evidence {
+            Evidence::None => Observed::NoProvenance,
+            Evidence::Unreadable(f) => Observed::Invalid(f.clone()),
+            Evidence::Document(doc) => policy::observe(
+                &self.engine,
+                artifact,
+                Some(doc),
+                &policy::expectation_for(entry),
+            ),
+        }
+    }
+
+    /// Trust on first use, after the fact: for each package some judgement asks to pin, the
+    /// pin is written (once per package, into the policy's trust file, under its lock) and
+    /// every judgement of that package that asked is judged again against the pin the file
+    /// now holds.
+    ///
+    /// When this run wrote the pin, the judgements keep their `pinned-on-first-use` decision
+    /// unless the pin refuses them (two files of one package signed by different
+    /// publishers). When another process pinned the package first, each is judged against
+    /// that pin and says so. Nothing is written under `--locked` (the policy asks no pins
+    /// then) or without a trust file.
+    pub fn settle(&mut self, judgements: &mut [Judgement]) -> Vec<Settled> {
+        let Some(path) = self.policy.source.clone() else {
+            return Vec::new();
+        };
+        let mut settled: Vec<Settled> = Vec::new();
+        for i in 0..judgements.len() {
+            let Some(pin) = judgements.get(i).and_then(|j| j.decision.pin.clone()) else {
+                continue;
+            };
+            let Some(package) = judgements.get(i).and_then(|j| j.package.clone()) else {
+                continue;
+            };
+            if self.policy.locked || settled.iter().any(|s| s.package == package) {
+                continue;
+            }
+            let outcome = self.write_pin(&path, &package, &pin);
+            let changed = match &outcome {
+                Ok(o) => self.judge_against(judgements, &package, o),
+                Err(_) => Vec::new(),
+            };
+            settled.push(Settled {
+                package,
+                outcome,
+                changed,
+            });
+        }
+        settled
+    }
+
+    /// Writes one pin and takes in the trust file as it now is.
+    fn write_pin(
+        &mut self,
+        path: &Path,
+        package: &PackageName,
+        pin: &policy::Pin,
+    ) -> Result<PinOutcome, TrustFileError> {
+        let date = trust::pin_date();
+        let (outcome, file) = trust::edit(
+            path,
+            &Edit::Pin {
+                package: package.as_str(),
+                publisher: &pin.publisher,
+                environment: pin.environment.as_deref(),
+                date: &date,
+            },
+        )?;
+        let written = file.entry(package.as_str()).cloned();
+        self.trust = Some(file);
+        match (outcome, written) {
+            (EditOutcome::AlreadyPinned(entry), _) => Ok(PinOutcome::AlreadyPinned(entry)),
+            (_, Some(entry)) => Ok(PinOutcome::Pinned(entry)),
+            // The edit validated the file it wrote; a file changed by hand between the write
+            // and the re-read has no pin to report.
+            (_, None) => Err(TrustFileError::NoEntry {
+                path: path.to_path_buf(),
+                package: package.to_string(),
+            }),
+        }
+    }
+
+    /// Judges again, against the pin now in the file, the judgements of `package` that asked
+    /// for it; returns the indexes whose decision changed.
+    fn judge_against(
+        &self,
+        judgements: &mut [Judgement],
+        package: &PackageName,
+        outcome: &PinOutcome,
+    ) -> Vec<usize> {
+        let mut changed = Vec::new();
+        for (i, j) in judgements.iter_mut().enumerate() {
+            if j.package.as_ref() != Some(package) || j.decision.pin.is_none() {
+                continue;
+            }
+            let decision = match outcome {
+                PinOutcome::AlreadyPinned(entry) => {
+                    policy::decide_against_pin(package.as_str(), entry, &self.policy, &j.observed)
+                }
+                PinOutcome::Pinned(entry) => {
+                    let d = policy::decide(package.as_str(), Some(entry), &self.policy, &j.observed);
+                    // A file this run pinned keeps its `pinned-on-first-use` decision.
+                    if !d.denied() {
+                        continue;
+                    }
+                    d
+                }
+            };
+            // The report says who really signed, as a first judgement against this pin would.
+            if let Observed::Verified(v) = &j.observed {
+                let entry = outcome.entry();
+                if let Err(failure) = policy::matched(entry, v) {
+                    j.observed = Observed::IdentityMismatch {
+                        failure,
+                        actual: v.clone(),
+                    };
+                }
+            }
+            j.decision = decision;
+            changed.push(i);
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unparseable_provenance_is_a_failure_not_an_absence() {
+        assert!(matches!(Evidence::parse(None), Evidence::None));
+        assert!(matches!(
+            Evidence::parse(Some(b"not json")),
+            Evidence::Unreadable(_)
+        ));
+        let named = Evidence::parse_files(b"{", &[PathBuf::from("/tmp/x.publish.attestation")]);
+        let Evidence::Unreadable(f) = named else {
+            panic!("parsed")
+        };
+        assert!(f.message.starts_with("/tmp/x.publish.attestation: "));
+    }
+
+    #[test]
+    fn files_belong_to_their_project() {
+        let p = Judge::package_of("Foo_Bar-1.0-py3-none-any.whl");
+        assert_eq!(p.unwrap().as_str(), "foo-bar");
+        assert!(Judge::package_of("notes.txt").is_none());
+    }
+}
