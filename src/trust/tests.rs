@@ -1,4 +1,10 @@
+use std::fs;
+use std::path::Path;
+
+use super::parse::line_col;
+use super::store::find_within;
 use super::*;
+use crate::verify::PublisherSpec;
 
 const EXAMPLE: &str = r#"[policy]
 unattested = "deny"      # deny | warn | allow: files that carry no provenance at all
@@ -163,13 +169,18 @@ fn parse_errors_carry_an_excerpt_with_a_caret() {
 #[test]
 fn package_names() {
     for ok in ["a", "A1", "zope.interface", "foo_bar-baz"] {
-        assert!(valid_package_name(ok), "{ok}");
+        assert!(package_name(ok).is_ok(), "{ok}");
     }
     for bad in ["", "-a", "a-", "a b", "hé", "a/b", "."] {
-        assert!(!valid_package_name(bad), "{bad}");
+        assert!(package_name(bad).is_err(), "{bad}");
     }
     assert_eq!(package_name("Foo__Bar").unwrap(), "foo-bar");
-    assert!(package_name("../x").is_err());
+    let err = package_name("../x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`../x` is not a valid package name (letters, digits, and - _ . between them)"
+    );
+    assert_eq!(err.fix(), None);
 }
 
 #[test]
@@ -183,6 +194,11 @@ fn pin_marker_has_the_date() {
     assert_eq!(pin_marker("2025-06-01"), "tofu 2025-06-01");
 }
 
+/// Discovery below `home`, which must not fail.
+fn found(start: &Path, home: Option<&Path>) -> Option<std::path::PathBuf> {
+    find_within(start, home).unwrap()
+}
+
 #[test]
 fn discovery_walks_up_and_stops_at_the_repository_root() {
     let outer = tempfile::tempdir().unwrap();
@@ -192,14 +208,14 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
     fs::create_dir_all(&sub).unwrap();
     // Below the home directory the walk goes up to it, the home directory included.
     assert_eq!(
-        find_within(&sub, Some(outer.path())),
+        found(&sub, Some(outer.path())),
         Some(outer.path().join(FILE_NAME))
     );
     // The repository root bounds it: a parent's file does not govern the repository.
     fs::create_dir(repo.join(".git")).unwrap();
-    assert_eq!(find_within(&sub, Some(outer.path())), None);
+    assert_eq!(found(&sub, Some(outer.path())), None);
     fs::write(repo.join(FILE_NAME), "").unwrap();
-    assert_eq!(find(&sub), Some(repo.join(FILE_NAME)));
+    assert_eq!(find(&sub).unwrap(), Some(repo.join(FILE_NAME)));
     assert!(TrustFile::discover(&sub, None).unwrap().is_some());
 
     let missing = repo.join("missing.toml");
@@ -207,8 +223,14 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
         TrustFile::discover(&sub, Some(&missing)),
         Err(TrustFileError::NotFound { .. })
     ));
-    assert_eq!(TrustFile::edit_target(&sub, Some(&missing)), missing);
-    assert_eq!(TrustFile::edit_target(&sub, None), repo.join(FILE_NAME));
+    assert_eq!(
+        TrustFile::edit_target(&sub, Some(&missing)).unwrap(),
+        missing
+    );
+    assert_eq!(
+        TrustFile::edit_target(&sub, None).unwrap(),
+        repo.join(FILE_NAME)
+    );
 }
 
 #[test]
@@ -218,13 +240,10 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
     let home = outer.path().join("home");
     let project = home.join("project/src");
     fs::create_dir_all(&project).unwrap();
-    assert_eq!(find_within(&project, Some(&home)), None);
+    assert_eq!(found(&project, Some(&home)), None);
     // The home directory's own file counts.
     fs::write(home.join(FILE_NAME), "").unwrap();
-    assert_eq!(
-        find_within(&project, Some(&home)),
-        Some(home.join(FILE_NAME))
-    );
+    assert_eq!(found(&project, Some(&home)), Some(home.join(FILE_NAME)));
     // $HOME spelled through a symlink is still the boundary: the walk stops there and never
     // reaches the file in `outer`.
     #[cfg(unix)]
@@ -232,7 +251,7 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
         let link = outer.path().join("home-link");
         std::os::unix::fs::symlink(&home, &link).unwrap();
         fs::remove_file(home.join(FILE_NAME)).unwrap();
-        assert_eq!(find_within(&project, Some(&link)), None);
+        assert_eq!(found(&project, Some(&link)), None);
     }
 
     // A git worktree's `.git` is a file; it bounds the walk like a directory.
@@ -244,16 +263,16 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
     )
     .unwrap();
     fs::write(outer.path().join("elsewhere").join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&worktree.join("sub"), Some(&home)), None);
+    assert_eq!(found(&worktree.join("sub"), Some(&home)), None);
 
     // Outside both (a checkout in /tmp with no .git): only the starting directory counts.
     let loose = outer.path().join("loose/sub");
     fs::create_dir_all(&loose).unwrap();
     fs::write(outer.path().join("loose").join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&loose, Some(&home)), None);
-    assert_eq!(find_within(&loose, None), None);
+    assert_eq!(found(&loose, Some(&home)), None);
+    assert_eq!(found(&loose, None), None);
     fs::write(loose.join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&loose, None), Some(loose.join(FILE_NAME)));
+    assert_eq!(found(&loose, None), Some(loose.join(FILE_NAME)));
 }
 
 fn spec(s: &str) -> PublisherSpec {
