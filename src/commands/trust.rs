@@ -51,7 +51,7 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
                     "--environment needs the name of a deployment environment".into(),
                 ));
             }
-            let path = TrustFile::edit_target(&cwd, explicit);
+            let path = TrustFile::edit_target(&cwd, explicit)?;
             let change = Edit::Add {
                 package,
                 publishers: &publishers,
@@ -61,7 +61,7 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
         }
         TrustCommand::AllowUnattested { package } => {
             refuse_if_locked("allow-unattested")?;
-            let path = TrustFile::edit_target(&cwd, explicit);
+            let path = TrustFile::edit_target(&cwd, explicit)?;
             report_edit(&path, package, &Edit::AllowUnattested { package })
         }
         TrustCommand::Remove { package } => {
@@ -79,7 +79,7 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
         }
         TrustCommand::Pin(pin_args) => {
             refuse_if_locked("pin")?;
-            pin(&TrustFile::edit_target(&cwd, explicit), pin_args)
+            pin(&TrustFile::edit_target(&cwd, explicit)?, pin_args)
         }
     }
 }

@@ -1,4 +1,10 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::parse::line_col;
+use super::store::find_within;
 use super::*;
+use crate::verify::PublisherSpec;
 
 const EXAMPLE: &str = r#"[policy]
 unattested = "deny"      # deny | warn | allow: files that carry no provenance at all
@@ -163,13 +169,18 @@ fn parse_errors_carry_an_excerpt_with_a_caret() {
 #[test]
 fn package_names() {
     for ok in ["a", "A1", "zope.interface", "foo_bar-baz"] {
-        assert!(valid_package_name(ok), "{ok}");
+        assert!(package_name(ok).is_ok(), "{ok}");
     }
     for bad in ["", "-a", "a-", "a b", "hé", "a/b", "."] {
-        assert!(!valid_package_name(bad), "{bad}");
+        assert!(package_name(bad).is_err(), "{bad}");
     }
     assert_eq!(package_name("Foo__Bar").unwrap(), "foo-bar");
-    assert!(package_name("../x").is_err());
+    let err = package_name("../x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`../x` is not a valid package name (letters, digits, and - _ . between them)"
+    );
+    assert_eq!(err.fix(), None);
 }
 
 #[test]
@@ -183,6 +194,11 @@ fn pin_marker_has_the_date() {
     assert_eq!(pin_marker("2025-06-01"), "tofu 2025-06-01");
 }
 
+/// Discovery below `home`, which must not fail.
+fn found(start: &Path, home: Option<&Path>) -> Option<std::path::PathBuf> {
+    find_within(start, home).unwrap()
+}
+
 #[test]
 fn discovery_walks_up_and_stops_at_the_repository_root() {
     let outer = tempfile::tempdir().unwrap();
@@ -192,14 +208,14 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
     fs::create_dir_all(&sub).unwrap();
     // Below the home directory the walk goes up to it, the home directory included.
     assert_eq!(
-        find_within(&sub, Some(outer.path())),
+        found(&sub, Some(outer.path())),
         Some(outer.path().join(FILE_NAME))
     );
     // The repository root bounds it: a parent's file does not govern the repository.
     fs::create_dir(repo.join(".git")).unwrap();
-    assert_eq!(find_within(&sub, Some(outer.path())), None);
+    assert_eq!(found(&sub, Some(outer.path())), None);
     fs::write(repo.join(FILE_NAME), "").unwrap();
-    assert_eq!(find(&sub), Some(repo.join(FILE_NAME)));
+    assert_eq!(find(&sub).unwrap(), Some(repo.join(FILE_NAME)));
     assert!(TrustFile::discover(&sub, None).unwrap().is_some());
 
     let missing = repo.join("missing.toml");
@@ -207,8 +223,14 @@ fn discovery_walks_up_and_stops_at_the_repository_root() {
         TrustFile::discover(&sub, Some(&missing)),
         Err(TrustFileError::NotFound { .. })
     ));
-    assert_eq!(TrustFile::edit_target(&sub, Some(&missing)), missing);
-    assert_eq!(TrustFile::edit_target(&sub, None), repo.join(FILE_NAME));
+    assert_eq!(
+        TrustFile::edit_target(&sub, Some(&missing)).unwrap(),
+        missing
+    );
+    assert_eq!(
+        TrustFile::edit_target(&sub, None).unwrap(),
+        repo.join(FILE_NAME)
+    );
 }
 
 #[test]
@@ -218,13 +240,10 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
     let home = outer.path().join("home");
     let project = home.join("project/src");
     fs::create_dir_all(&project).unwrap();
-    assert_eq!(find_within(&project, Some(&home)), None);
+    assert_eq!(found(&project, Some(&home)), None);
     // The home directory's own file counts.
     fs::write(home.join(FILE_NAME), "").unwrap();
-    assert_eq!(
-        find_within(&project, Some(&home)),
-        Some(home.join(FILE_NAME))
-    );
+    assert_eq!(found(&project, Some(&home)), Some(home.join(FILE_NAME)));
     // $HOME spelled through a symlink is still the boundary: the walk stops there and never
     // reaches the file in `outer`.
     #[cfg(unix)]
@@ -232,7 +251,7 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
         let link = outer.path().join("home-link");
         std::os::unix::fs::symlink(&home, &link).unwrap();
         fs::remove_file(home.join(FILE_NAME)).unwrap();
-        assert_eq!(find_within(&project, Some(&link)), None);
+        assert_eq!(found(&project, Some(&link)), None);
     }
 
     // A git worktree's `.git` is a file; it bounds the walk like a directory.
@@ -244,16 +263,16 @@ fn discovery_never_goes_above_the_home_directory_or_a_worktree() {
     )
     .unwrap();
     fs::write(outer.path().join("elsewhere").join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&worktree.join("sub"), Some(&home)), None);
+    assert_eq!(found(&worktree.join("sub"), Some(&home)), None);
 
     // Outside both (a checkout in /tmp with no .git): only the starting directory counts.
     let loose = outer.path().join("loose/sub");
     fs::create_dir_all(&loose).unwrap();
     fs::write(outer.path().join("loose").join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&loose, Some(&home)), None);
-    assert_eq!(find_within(&loose, None), None);
+    assert_eq!(found(&loose, Some(&home)), None);
+    assert_eq!(found(&loose, None), None);
     fs::write(loose.join(FILE_NAME), "").unwrap();
-    assert_eq!(find_within(&loose, None), Some(loose.join(FILE_NAME)));
+    assert_eq!(found(&loose, None), Some(loose.join(FILE_NAME)));
 }
 
 fn spec(s: &str) -> PublisherSpec {
@@ -599,4 +618,152 @@ fn require_environment_proof_is_a_policy_and_an_entry_setting() {
     );
     assert_eq!(l, 2);
     assert!(m.contains("no environment to prove"), "{m}");
+}
+
+#[test]
+fn messages_are_the_problem_then_the_fix() {
+    let p = PathBuf::from("/p/pyprov.toml");
+    let io = || std::io::Error::other("disk on fire");
+    let cases = [
+        (
+            TrustFileError::NotFound { path: p.clone() },
+            "trust file /p/pyprov.toml does not exist\n  fix: create it with `pyprov trust add PACKAGE SPEC`, or point --trust-file / PYPROV_TRUST_FILE at an existing file",
+        ),
+        (
+            TrustFileError::Read { path: p.clone(), source: io() },
+            "cannot read trust file /p/pyprov.toml: disk on fire",
+        ),
+        (
+            TrustFileError::Write { path: p.clone(), source: io(), leftover: None },
+            "cannot write trust file /p/pyprov.toml: disk on fire\n  fix: the file was left as it was; check the directory's permissions and free space",
+        ),
+        (
+            TrustFileError::Write {
+                path: p.clone(),
+                source: io(),
+                leftover: Some(PathBuf::from("/p/.pyprov.toml.7.tmp")),
+            },
+            "cannot write trust file /p/pyprov.toml: disk on fire\n  fix: the file was left as it was; check the directory's permissions and free space, and remove /p/.pyprov.toml.7.tmp",
+        ),
+        (
+            TrustFileError::Locked {
+                path: p.clone(),
+                lock: PathBuf::from("/p/.pyprov.toml.lock"),
+                waited: std::time::Duration::from_secs(60),
+            },
+            "another pyprov has been writing /p/pyprov.toml for 60s\n  fix: wait for it to finish; if none is running, check that /p/.pyprov.toml.lock is on a file system that supports locks",
+        ),
+        (
+            TrustFileError::Unsupported { path: p.clone() },
+            "/p/pyprov.toml: `packages` must be a [packages] table for pyprov to edit it\n  fix: write the entries under a [packages] header",
+        ),
+        (
+            TrustFileError::NoEntry { path: p.clone(), package: "foo".into() },
+            "/p/pyprov.toml has no entry for foo\n  fix: `pyprov trust show` lists the entries",
+        ),
+        (
+            TrustFileError::Discover { path: PathBuf::from("/p"), source: io() },
+            "cannot look for a trust file in /p: disk on fire\n  fix: make the directory readable, or name the trust file with --trust-file / PYPROV_TRUST_FILE",
+        ),
+    ];
+    for (err, text) in cases {
+        assert_eq!(err.to_string(), text);
+        let fix = text.split_once("\n  fix: ").map(|(_, f)| f.to_string());
+        assert_eq!(err.fix(), fix, "{text}");
+    }
+
+    let err = parse("[policy]\nunattested = \"maybe\"\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "pyprov.toml:2:14: `unattested` is \"deny\", \"warn\" or \"allow\"\n  |\n2 | unattested = \"maybe\"\n  |              ^\n  fix: correct line 2 of pyprov.toml; pyprov left the file unchanged"
+    );
+    assert_eq!(
+        err.fix().as_deref(),
+        Some("correct line 2 of pyprov.toml; pyprov left the file unchanged")
+    );
+}
+
+#[test]
+fn parse_errors_keep_what_they_came_from() {
+    use std::error::Error as _;
+    let syntax = parse("[packages\n").unwrap_err();
+    assert!(syntax
+        .source()
+        .is_some_and(|s| s.is::<toml_edit::TomlError>()));
+    let spec = parse("[packages]\nfoo = { publisher = \"github:a\" }\n").unwrap_err();
+    assert!(spec
+        .source()
+        .is_some_and(|s| s.is::<crate::verify::identity::SpecError>()));
+    let name = parse("[packages]\n\"-bad\" = {}\n").unwrap_err();
+    assert!(name
+        .source()
+        .is_some_and(|s| s.is::<crate::vocab::InvalidPackageName>()));
+    let write = TrustFileError::Write {
+        path: PathBuf::from("x"),
+        source: std::io::Error::other("e"),
+        leftover: None,
+    };
+    assert!(write.source().is_some());
+}
+
+/// A candidate the walk cannot look at was once skipped as if absent, and the walk went on
+/// upwards (or ran with no trust file at all): now it is an error that names it.
+#[cfg(unix)]
+#[test]
+fn discovery_that_cannot_look_is_an_error_not_a_missing_file() {
+    let outer = tempfile::tempdir().unwrap();
+    let repo = outer.path().join("repo");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    let sub = repo.join("sub");
+    fs::create_dir(&sub).unwrap();
+    fs::write(repo.join(FILE_NAME), "").unwrap();
+    // A symlink to itself: stat fails with ELOOP, not "no such file".
+    std::os::unix::fs::symlink(FILE_NAME, sub.join(FILE_NAME)).unwrap();
+    let err = find_within(&sub, None).unwrap_err();
+    assert!(
+        matches!(&err, TrustFileError::Discover { path, .. } if *path == sub),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&sub.join(FILE_NAME).display().to_string()),
+        "{err}"
+    );
+    assert!(TrustFile::discover(&sub, None).is_err());
+    assert!(TrustFile::edit_target(&sub, None).is_err());
+}
+
+#[test]
+fn io_errors_name_the_file_and_the_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the file should be: reading it fails, and says what was read.
+    let path = dir.path().join(FILE_NAME);
+    fs::create_dir(&path).unwrap();
+    let err = TrustFile::load(&path).unwrap_err();
+    assert!(matches!(err, TrustFileError::Read { .. }), "{err}");
+    assert!(
+        err.to_string().matches(&path.display().to_string()).count() >= 2,
+        "{err}"
+    );
+}
+
+#[test]
+fn a_store_edits_and_takes_in_the_file_as_it_now_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    fs::write(&path, "[packages]\n").unwrap();
+    let mut store = TrustFile::load(&path).unwrap();
+    // Another writer adds an entry after this store read the file.
+    edit(&path, &Edit::AllowUnattested { package: "other" }).unwrap();
+    let outcome = store
+        .edit(&Edit::AllowUnattested { package: "Mine" })
+        .unwrap();
+    assert_eq!(outcome, EditOutcome::Changed);
+    let names: Vec<&str> = store.entries().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["mine", "other"]);
+    assert_eq!(store.contents(), TrustFile::load(&path).unwrap().contents());
+    let err = store.edit(&Edit::Remove { package: "nope" }).unwrap_err();
+    assert!(matches!(err, TrustFileError::NoEntry { .. }), "{err}");
+    let err = store.edit(&Edit::Remove { package: "../x" }).unwrap_err();
+    assert!(matches!(err, TrustFileError::InvalidName(_)), "{err}");
 }

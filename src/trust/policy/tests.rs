@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::*;
 use crate::verify::identity::{GITHUB_ISSUER, GITLAB_ISSUER};
 use crate::verify::{EnvironmentCheck, Identity, TlogInfo};
+use crate::vocab::PackageName;
 
 #[allow(clippy::field_reassign_with_default)] // Identity has a private field: no struct literal.
 fn github(repo: &str, workflow: &str, git_ref: &str, env: Option<&str>) -> Verified {
@@ -61,7 +62,7 @@ fn verified(identity: Identity) -> Verified {
 
 fn entry(name: &str, publishers: &[&str]) -> PackageEntry {
     PackageEntry {
-        name: name.into(),
+        name: PackageName::normalize(name),
         key: name.into(),
         publishers: publishers.iter().map(|p| p.parse().unwrap()).collect(),
         environment: None,
