@@ -19,8 +19,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::trust::policy::{self, Decision, Observed};
-use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile};
 use crate::trust::TrustFileError;
+use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile};
 use crate::verify::{distname, Artifact, Document, Engine, Failure, Verified};
 use crate::vocab::{PackageName, Sha256};
 
@@ -320,7 +320,8 @@ impl Judge {
                     policy::decide_against_pin(package.as_str(), entry, &self.policy, &j.observed)
                 }
                 PinOutcome::Pinned(entry) => {
-                    let d = policy::decide(package.as_str(), Some(entry), &self.policy, &j.observed);
+                    let d =
+                        policy::decide(package.as_str(), Some(entry), &self.policy, &j.observed);
                     // A file this run pinned keeps its `pinned-on-first-use` decision.
                     if !d.denied() {
                         continue;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::trust::policy::{Decision, Verdict};
 use crate::trust::Policy;
-use crate::vocab::Sha256;
 use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
+use crate::vocab::Sha256;
 
 /// The verdict for one file, as printed in JSON (`{"files": [...]}`).
 #[derive(Debug, Serialize)]

@@ -299,7 +299,10 @@ mod tests {
 
     #[test]
     fn names_are_normalized_once() {
-        assert_eq!(PackageName::normalize("Foo__Bar.-baz").as_str(), "foo-bar-baz");
+        assert_eq!(
+            PackageName::normalize("Foo__Bar.-baz").as_str(),
+            "foo-bar-baz"
+        );
         assert_eq!(PackageName::new("Django").unwrap(), "django");
         assert!(PackageName::new("-bad").is_err());
         assert!(PackageName::new("").is_err());
@@ -327,7 +330,8 @@ mod tests {
         assert_eq!(u.expose().password(), Some("s3cret"));
         let plain = SafeUrl::parse("https://example.com/a").unwrap();
         assert_eq!(plain.to_string(), "https://example.com/a");
-        assert!(!redact_text("failed for https://user:s3cret@example.com/simple/x")
-            .contains("s3cret"));
+        assert!(
+            !redact_text("failed for https://user:s3cret@example.com/simple/x").contains("s3cret")
+        );
     }
 }

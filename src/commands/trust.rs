@@ -13,10 +13,12 @@ use crate::commands::verify::read_file_and_provenance;
 use crate::error::{exit, CliError};
 use crate::files;
 use crate::files::load_engine;
-use crate::output;
 use crate::judge::{Evidence, Judge};
+use crate::output;
 use crate::trust::policy::{self, Code, Observed};
-use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile, TrustFileError};
+use crate::trust::{
+    self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile, TrustFileError,
+};
 use crate::verify::{distname, PublisherSpec};
 use crate::vocab::{PackageName, Sha256};
 

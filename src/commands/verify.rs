@@ -80,8 +80,12 @@ fn run_with_policy(args: &VerifyArgs, engine: Engine) -> Result<u8, CliError> {
             settled.outcome?;
         }
         let [judgement] = judged;
-        let mut report =
-            FileReport::new(file, &sha256, &sources, observed_outcome(file, &judgement.observed));
+        let mut report = FileReport::new(
+            file,
+            &sha256,
+            &sources,
+            observed_outcome(file, &judgement.observed),
+        );
         if let Observed::IdentityMismatch { actual, .. } = &judgement.observed {
             // Say who really signed, not only that it was someone else.
             report.identity = Some(actual.identity.clone());
