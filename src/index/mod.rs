@@ -655,6 +655,48 @@ mod tests {
         }
     }
 
+    /// A `.netrc` login goes out as basic authentication, unless the URL has its own.
+    #[tokio::test]
+    async fn netrc_logins_are_sent_to_their_host() {
+        use base64::Engine as _;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                let auth = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("authorization: basic "))
+                    .map(str::to_string);
+                let _ = tx.send(auth);
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+            }
+        });
+        let mut client = Client::new(&TlsSettings::default()).unwrap();
+        client.logins = Arc::new(Logins::parse(
+            "machine 127.0.0.1 login u password p\ndefault login d password q",
+        ));
+        let basic = |user_pass: &str| {
+            Some(
+                base64::engine::general_purpose::STANDARD
+                    .encode(user_pass)
+                    .to_ascii_lowercase(),
+            )
+        };
+        let plain = Url::parse(&format!("http://{addr}/simple/")).unwrap();
+        client.get_small(&plain, "*/*", 10).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), basic("u:p"));
+        let own = Url::parse(&format!("http://me:m%40e@{addr}/simple/")).unwrap();
+        client.get_small(&own, "*/*", 10).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), basic("me:m@e"));
+    }
+
     #[test]
     fn url_credentials_are_percent_decoded() {
         assert_eq!(percent_decode_str("p%40ss+w"), "p@ss+w");
