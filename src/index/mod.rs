@@ -2,7 +2,7 @@
 //! (advertised per file, or PyPI's Integrity API), and file downloads that hash while streaming,
 //! resume after a dropped connection and retry server errors with backoff.
 
-mod netrc;
+pub mod netrc;
 pub mod page;
 mod retry;
 

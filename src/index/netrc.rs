@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 /// The logins of one `.netrc` file.
 #[derive(Debug, Default)]
-pub(crate) struct Logins(::netrc::Netrc);
+pub struct Logins(::netrc::Netrc);
 
 /// A user name and password for HTTP basic authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Login {
+pub struct Login {
     pub user: String,
     pub password: String,
 }
@@ -93,6 +93,12 @@ mod tests {
         );
         assert_eq!(l.for_host("h"), login("x y", "p#w"));
         assert_eq!(l.for_host("acct"), login("svc", "k"));
+    }
+
+    #[test]
+    fn quoted_words_hold_any_text() {
+        let l = Logins::parse("machine \"h\" login \"a \\\"b\\\\c\" password \"\"");
+        assert_eq!(l.for_host("h"), login("a \"b\\c", ""));
     }
 
     #[test]
