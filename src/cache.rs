@@ -44,16 +44,15 @@ pub struct Cache {
     verified: Arc<Mutex<HashMap<String, PathBuf>>>,
 }
 
-/// Where the cache lives: `PYPROV_CACHE_DIR`, else `$XDG_CACHE_HOME/pyprov`, else
-/// `~/.cache/pyprov`.
+/// Where the cache lives: `PYPROV_CACHE_DIR`, else the user's cache directory as the XDG base
+/// directory rules give it (`$XDG_CACHE_HOME` when absolute, else `~/.cache`), then `pyprov`.
 pub fn default_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
     if let Some(d) = std::env::var_os("PYPROV_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d).join("pyprov"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("pyprov"))
+    let base = etcetera::choose_base_strategy().ok()?;
+    Some(base.cache_dir().join("pyprov"))
 }
 
 /// A cached file and what was learned about its provenance.

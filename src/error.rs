@@ -32,6 +32,8 @@ pub enum CliError {
     Usage(String),
     #[error(transparent)]
     Trust(#[from] crate::trust::TrustFileError),
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 impl CliError {

@@ -2,9 +2,12 @@
 //! (advertised per file, or PyPI's Integrity API), and file downloads that hash while streaming,
 //! resume after a dropped connection and retry server errors with backoff.
 
+pub mod netrc;
 pub mod page;
+mod retry;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -14,7 +17,10 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
+use crate::vocab::SafeUrl;
+use netrc::Logins;
 pub use page::{Link, ProjectPage, ProvenanceHint};
+use retry::{Failed, Retry};
 
 pub const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 pub const INTEGRITY_JSON: &str = "application/vnd.pypi.integrity.v1+json";
@@ -31,29 +37,90 @@ pub const FILE_DEADLINE: Duration = Duration::from_secs(60 * 60);
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
-    #[error("cannot reach {url}: {message}")]
-    Network { url: String, message: String },
-    #[error("{url}: {message}")]
-    Parse { url: String, message: String },
+    Status { url: SafeUrl, status: u16 },
+    #[error("cannot reach {url}: {}", redact_text(&source.to_string()))]
+    Network {
+        url: SafeUrl,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot reach {url}: the connection dropped while reading")]
+    Dropped {
+        url: SafeUrl,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot reach {url}: the connection dropped after {written} bytes, {retries} times")]
+    DroppedDownload {
+        url: SafeUrl,
+        written: u64,
+        retries: u32,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{url}: {source}")]
+    Join {
+        url: SafeUrl,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("{url}: {source}")]
+    Page {
+        url: SafeUrl,
+        #[source]
+        source: page::PageError,
+    },
+    #[error("{url}: the server resumed at the wrong offset")]
+    WrongOffset { url: SafeUrl },
+    #[error("{url}: the file is larger than {limit} bytes, pyprov's limit")]
+    FileTooLarge { url: SafeUrl, limit: u64 },
     #[error("{url} is larger than {limit} bytes")]
-    TooLarge { url: String, limit: usize },
+    TooLarge { url: SafeUrl, limit: usize },
     #[error("{url}: the index advertised sha256 {expected} but served bytes with sha256 {actual}")]
     HashMismatch {
-        url: String,
+        url: SafeUrl,
         expected: String,
-        actual: String,
+        /// Boxed, so that every `Result<_, IndexError>` stays small.
+        actual: Box<crate::vocab::Sha256>,
     },
-    #[error("cannot write {path}: {message}")]
-    Io { path: String, message: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// One of pip's network settings that reqwest cannot use (`what` names the setting).
+    #[error("{what}: {source}")]
+    Setting {
+        what: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("cannot reach client: {source}")]
+    Client {
+        #[source]
+        source: reqwest::Error,
+    },
 }
 
 /// Shows a URL without its credentials, for every message and log line.
 pub fn redact(url: &Url) -> String {
-    crate::vocab::SafeUrl::from(url).to_string()
+    SafeUrl::from(url).to_string()
 }
 
 pub use crate::vocab::redact_text;
+
+/// A reqwest error whose URL, if any, shows no credentials, so that a chain of sources is as
+/// safe to print as the message.
+fn without_credentials(mut e: reqwest::Error) -> reqwest::Error {
+    if let Some(u) = e.url_mut() {
+        if !u.username().is_empty() || u.password().is_some() {
+            let _ = u.set_username("***");
+            let _ = u.set_password(None);
+        }
+    }
+    e
+}
 
 /// Network settings taken from pip's: `cert`, `client-cert`, `trusted-host`, `proxy`,
 /// `no-proxy-env`, so pyprov reaches an index exactly as pip would have.
@@ -73,72 +140,10 @@ pub struct TlsSettings {
 pub struct Client {
     http: reqwest::Client,
     insecure: Option<reqwest::Client>,
-    trusted_hosts: std::sync::Arc<Vec<String>>,
-    retries: u32,
-    backoff: Duration,
-    netrc: std::sync::Arc<Vec<NetrcEntry>>,
+    trusted_hosts: Arc<Vec<String>>,
+    retry: Retry,
+    logins: Arc<Logins>,
     max_file_bytes: u64,
-}
-
-/// One `machine` of a `.netrc` file, which pip (through requests) honours for index logins.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NetrcEntry {
-    pub machine: Option<String>,
-    pub login: String,
-    pub password: String,
-}
-
-/// Parses `.netrc` text: `machine HOST login USER password PASS`, and `default`.
-pub fn parse_netrc(text: &str) -> Vec<NetrcEntry> {
-    let mut out = Vec::new();
-    let mut words = text.split_whitespace();
-    let mut current: Option<NetrcEntry> = None;
-    while let Some(w) = words.next() {
-        match w {
-            "machine" | "default" => {
-                if let Some(e) = current.take() {
-                    out.push(e);
-                }
-                let machine = if w == "machine" {
-                    words.next().map(str::to_string)
-                } else {
-                    None
-                };
-                current = Some(NetrcEntry {
-                    machine,
-                    login: String::new(),
-                    password: String::new(),
-                });
-            }
-            "login" => {
-                if let (Some(e), Some(v)) = (current.as_mut(), words.next()) {
-                    e.login = v.to_string();
-                }
-            }
-            "password" => {
-                if let (Some(e), Some(v)) = (current.as_mut(), words.next()) {
-                    e.password = v.to_string();
-                }
-            }
-            "account" | "macdef" => {
-                words.next();
-            }
-            _ => {}
-        }
-    }
-    if let Some(e) = current {
-        out.push(e);
-    }
-    out
-}
-
-fn load_netrc() -> Vec<NetrcEntry> {
-    let path = std::env::var_os("NETRC")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".netrc")));
-    path.and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|t| parse_netrc(&t))
-        .unwrap_or_default()
 }
 
 impl Client {
@@ -149,62 +154,17 @@ impl Client {
     }
 
     pub fn new(tls: &TlsSettings) -> Result<Client, IndexError> {
-        let build = |accept_invalid: bool| -> Result<reqwest::Client, IndexError> {
-            let bad = |what: &str, e: reqwest::Error| IndexError::Parse {
-                url: what.into(),
-                message: e.to_string(),
-            };
-            let mut builder = reqwest::Client::builder()
-                .user_agent(concat!("pyprov/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(Duration::from_secs(15))
-                .read_timeout(Duration::from_secs(60))
-                .pool_max_idle_per_host(16)
-                .danger_accept_invalid_certs(accept_invalid);
-            if let Some(pem) = &tls.extra_roots {
-                for cert in reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| bad("certificate bundle (PIP_CERT)", e))?
-                {
-                    builder = builder.add_root_certificate(cert);
-                }
-            }
-            if tls.no_proxy_env {
-                builder = builder.no_proxy();
-            }
-            if let Some(p) = &tls.proxy {
-                // pip accepts `host:port` for `--proxy` and means http.
-                let with_scheme = if p.contains("://") {
-                    p.clone()
-                } else {
-                    format!("http://{p}")
-                };
-                builder = builder.proxy(
-                    reqwest::Proxy::all(&with_scheme)
-                        .map_err(|e| bad("--proxy (pip's proxy setting)", e))?,
-                );
-            }
-            if let Some(pem) = &tls.client_identity {
-                builder = builder.identity(
-                    reqwest::Identity::from_pem(pem)
-                        .map_err(|e| bad("client certificate (PIP_CLIENT_CERT)", e))?,
-                );
-            }
-            builder.build().map_err(|e| IndexError::Network {
-                url: "client".into(),
-                message: e.to_string(),
-            })
-        };
         let insecure = if tls.trusted_hosts.is_empty() {
             None
         } else {
-            Some(build(true)?)
+            Some(build_http(tls, true)?)
         };
         Ok(Client {
-            http: build(false)?,
+            http: build_http(tls, false)?,
             insecure,
-            trusted_hosts: std::sync::Arc::new(tls.trusted_hosts.clone()),
-            retries: 4,
-            backoff: Duration::from_millis(200),
-            netrc: std::sync::Arc::new(load_netrc()),
+            trusted_hosts: Arc::new(tls.trusted_hosts.clone()),
+            retry: Retry::DEFAULT,
+            logins: Arc::new(Logins::load()),
             max_file_bytes: MAX_FILE_BYTES,
         })
     }
@@ -230,115 +190,92 @@ impl Client {
         }
     }
 
-    /// Retries transient failures (connection errors, 5xx) with exponential backoff.
+    /// One GET, with the credentials pip would send: those in the URL (percent-decoded, as pip
+    /// accepts them), else the host's `.netrc` login.
+    fn request(
+        &self,
+        url: &Url,
+        headers: &[(reqwest::header::HeaderName, String)],
+    ) -> reqwest::RequestBuilder {
+        let mut req = self.client_for(url).get(url.clone());
+        if !url.username().is_empty() {
+            req = req.basic_auth(
+                percent_decode_str(url.username()),
+                url.password().map(percent_decode_str),
+            );
+        } else if let Some(login) = self.logins.for_host(url.host_str().unwrap_or_default()) {
+            req = req.basic_auth(login.user, Some(login.password));
+        }
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req
+    }
+
+    /// Sends a GET, trying again on connection errors and 5xx (see [`Retry`]).
     async fn send(
         &self,
         url: &Url,
         headers: &[(reqwest::header::HeaderName, String)],
     ) -> Result<reqwest::Response, IndexError> {
-        let mut attempt = 0;
-        let login = if url.username().is_empty() {
-            let host = url.host_str().unwrap_or_default();
-            self.netrc
-                .iter()
-                .find(|e| e.machine.as_deref() == Some(host))
-                .or_else(|| self.netrc.iter().find(|e| e.machine.is_none()))
-        } else {
-            None
-        };
-        loop {
-            let mut req = self.client_for(url).get(url.clone());
-            if !url.username().is_empty() {
-                // Credentials in an index URL, as pip accepts them.
-                req = req.basic_auth(
-                    percent_decode_str(url.username()),
-                    url.password().map(percent_decode_str),
-                );
-            } else if let Some(e) = login {
-                req = req.basic_auth(&e.login, Some(&e.password));
-            }
-            for (k, v) in headers {
-                req = req.header(k, v);
-            }
-            let result = req.send().await;
-            let transient = match &result {
-                Ok(r) => r.status().is_server_error(),
-                Err(e) => e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
-            };
-            if !transient || attempt >= self.retries {
-                return match result {
-                    Ok(r) if r.status().is_server_error() => Err(IndexError::Status {
-                        url: redact(url),
-                        status: r.status().as_u16(),
-                    }),
+        self.retry
+            .run(move |_| async move {
+                match self.request(url, headers).send().await {
+                    Ok(r) if r.status().is_server_error() => {
+                        Err(Failed::Transient(IndexError::Status {
+                            url: url.into(),
+                            status: r.status().as_u16(),
+                        }))
+                    }
                     Ok(r) => Ok(r),
-                    Err(e) => Err(IndexError::Network {
-                        url: redact(url),
-                        message: redact_text(&e.to_string()),
-                    }),
-                };
-            }
-            tokio::time::sleep(self.backoff * 2u32.pow(attempt)).await;
-            attempt += 1;
-        }
+                    Err(e) => {
+                        let transient =
+                            e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
+                        let e = IndexError::Network {
+                            url: url.into(),
+                            source: without_credentials(e),
+                        };
+                        Err(if transient {
+                            Failed::Transient(e)
+                        } else {
+                            Failed::Fatal(e)
+                        })
+                    }
+                }
+            })
+            .await
     }
 
-    /// A small document (project page, provenance, metadata). `Ok(None)` for 404/410.
+    /// A small document (project page, provenance, metadata). `Ok(None)` for 404/410. A body
+    /// that drops mid-way is asked for again.
     pub async fn get_small(
         &self,
         url: &Url,
         accept: &str,
         limit: usize,
     ) -> Result<Option<(Vec<u8>, Option<String>)>, IndexError> {
-        let mut attempt = 0;
-        loop {
-            let resp = self.send(url, &[(ACCEPT, accept.to_string())]).await?;
-            if matches!(resp.status(), StatusCode::NOT_FOUND | StatusCode::GONE) {
-                return Ok(None);
-            }
-            if !resp.status().is_success() {
-                return Err(IndexError::Status {
-                    url: redact(url),
-                    status: resp.status().as_u16(),
-                });
-            }
-            let content_type = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let mut body = Vec::new();
-            let mut stream = resp.bytes_stream();
-            let mut broken = false;
-            while let Some(chunk) = stream.next().await {
-                match chunk {
-                    Ok(c) => {
-                        if body.len() + c.len() > limit {
-                            return Err(IndexError::TooLarge {
-                                url: redact(url),
-                                limit,
-                            });
-                        }
-                        body.extend_from_slice(&c);
-                    }
-                    Err(_) => {
-                        broken = true;
-                        break;
-                    }
+        let headers = &[(ACCEPT, accept.to_string())];
+        self.retry
+            .run(move |_| async move {
+                let resp = self.send(url, headers).await?;
+                if matches!(resp.status(), StatusCode::NOT_FOUND | StatusCode::GONE) {
+                    return Ok(None);
                 }
-            }
-            if !broken {
-                return Ok(Some((body, content_type)));
-            }
-            if attempt >= self.retries {
-                return Err(IndexError::Network {
-                    url: redact(url),
-                    message: "the connection dropped while reading".into(),
-                });
-            }
-            tokio::time::sleep(self.backoff * 2u32.pow(attempt)).await;
-            attempt += 1;
-        }
+                if !resp.status().is_success() {
+                    return Err(Failed::Fatal(IndexError::Status {
+                        url: url.into(),
+                        status: resp.status().as_u16(),
+                    }));
+                }
+                let content_type = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let body = read_bounded(url, resp, limit).await?;
+                Ok(Some((body, content_type)))
+            })
+            .await
     }
 
     /// A project's page on a PEP 503/691 index. `Ok(None)` when the index has no such project.
@@ -349,9 +286,9 @@ impl Client {
     ) -> Result<Option<ProjectPage>, IndexError> {
         let url = index
             .join(&format!("{project}/"))
-            .map_err(|e| IndexError::Parse {
-                url: redact(index),
-                message: e.to_string(),
+            .map_err(|source| IndexError::Join {
+                url: index.into(),
+                source,
             })?;
         let accept = format!("{SIMPLE_JSON}, text/html;q=0.1");
         let Some((body, content_type)) = self.get_small(&url, &accept, MAX_PAGE_BYTES).await?
@@ -364,9 +301,9 @@ impl Client {
         } else {
             page::parse_html(&url, &String::from_utf8_lossy(&body))
         };
-        page.map(Some).map_err(|message| IndexError::Parse {
-            url: redact(&url),
-            message,
+        page.map(Some).map_err(|source| IndexError::Page {
+            url: url.into(),
+            source,
         })
     }
 
@@ -379,99 +316,223 @@ impl Client {
         dest: &Path,
         expected_sha256: Option<&str>,
     ) -> Result<[u8; 32], IndexError> {
-        let io_err = |e: std::io::Error| IndexError::Io {
-            path: dest.display().to_string(),
-            message: e.to_string(),
-        };
-        let mut file = tokio::fs::File::create(dest).await.map_err(io_err)?;
-        let mut hasher = Sha256::new();
-        let mut written: u64 = 0;
-        let mut attempt = 0;
-        loop {
-            let headers = if written > 0 {
-                vec![(RANGE, format!("bytes={written}-"))]
-            } else {
-                Vec::new()
-            };
-            let resp = self.send(url, &headers).await?;
-            let status = resp.status();
-            if written > 0 && status == StatusCode::OK {
-                // The server ignored the Range: start over.
-                file = tokio::fs::File::create(dest).await.map_err(io_err)?;
-                hasher = Sha256::new();
-                written = 0;
-            } else if written > 0 && status == StatusCode::PARTIAL_CONTENT {
-                let start = resp
-                    .headers()
-                    .get(CONTENT_RANGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("bytes "))
-                    .and_then(|v| v.split('-').next())
-                    .and_then(|v| v.parse::<u64>().ok());
-                if start != Some(written) {
-                    return Err(IndexError::Parse {
-                        url: redact(url),
-                        message: "the server resumed at the wrong offset".into(),
-                    });
-                }
-            } else if !status.is_success() {
-                return Err(IndexError::Status {
-                    url: redact(url),
-                    status: status.as_u16(),
-                });
-            }
-            let mut stream = resp.bytes_stream();
-            let mut broken = false;
-            while let Some(chunk) = stream.next().await {
-                match chunk {
-                    Ok(c) => {
-                        written += c.len() as u64;
-                        if written > self.max_file_bytes {
-                            return Err(IndexError::Parse {
-                                url: redact(url),
-                                message: format!(
-                                    "the file is larger than {} bytes, pyprov's limit",
-                                    self.max_file_bytes
-                                ),
-                            });
-                        }
-                        hasher.update(&c);
-                        file.write_all(&c).await.map_err(io_err)?;
-                    }
-                    Err(_) => {
-                        broken = true;
-                        break;
-                    }
-                }
-            }
-            if !broken {
-                break;
-            }
-            if attempt >= self.retries {
-                return Err(IndexError::Network {
-                    url: redact(url),
-                    message: format!(
-                        "the connection dropped after {written} bytes, {attempt} times"
-                    ),
-                });
-            }
-            tokio::time::sleep(self.backoff * 2u32.pow(attempt)).await;
-            attempt += 1;
+        // Behind a lock, so that every try's future can own a handle to the one download (see
+        // `Retry::run`); tries never overlap.
+        let part = tokio::sync::Mutex::new(Partial::create(url, dest, self.max_file_bytes).await?);
+        let shared = &part;
+        self.retry
+            .run(move |tries| async move {
+                let mut part = shared.lock().await;
+                let resp = self.send(url, &part.range()).await?;
+                part.accept(resp.status(), resp.headers()).await?;
+                part.append(resp, tries).await
+            })
+            .await?;
+        part.into_inner().finish(expected_sha256).await
+    }
+}
+
+/// A reqwest client with pip's network settings, checking TLS certificates or not.
+fn build_http(tls: &TlsSettings, accept_invalid: bool) -> Result<reqwest::Client, IndexError> {
+    let setting = |what| move |source| IndexError::Setting { what, source };
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("pyprov/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(15))
+        .read_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(16)
+        .danger_accept_invalid_certs(accept_invalid);
+    if let Some(pem) = &tls.extra_roots {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(setting("certificate bundle (PIP_CERT)"))?
+        {
+            builder = builder.add_root_certificate(cert);
         }
-        file.flush().await.map_err(io_err)?;
-        file.sync_all().await.map_err(io_err)?;
-        let digest: [u8; 32] = hasher.finalize().into();
+    }
+    if tls.no_proxy_env {
+        builder = builder.no_proxy();
+    }
+    if let Some(p) = &tls.proxy {
+        // pip accepts `host:port` for `--proxy` and means http.
+        let with_scheme = if p.contains("://") {
+            p.clone()
+        } else {
+            format!("http://{p}")
+        };
+        builder = builder.proxy(
+            reqwest::Proxy::all(&with_scheme).map_err(setting("--proxy (pip's proxy setting)"))?,
+        );
+    }
+    if let Some(pem) = &tls.client_identity {
+        builder = builder.identity(
+            reqwest::Identity::from_pem(pem)
+                .map_err(setting("client certificate (PIP_CLIENT_CERT)"))?,
+        );
+    }
+    builder
+        .build()
+        .map_err(|source| IndexError::Client { source })
+}
+
+/// A whole body of at most `limit` bytes; a connection that drops while it is read is worth
+/// another try.
+async fn read_bounded(
+    url: &Url,
+    resp: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, Failed<IndexError>> {
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let c = chunk.map_err(|e| {
+            Failed::Transient(IndexError::Dropped {
+                url: url.into(),
+                source: without_credentials(e),
+            })
+        })?;
+        if body.len() + c.len() > limit {
+            return Err(Failed::Fatal(IndexError::TooLarge {
+                url: url.into(),
+                limit,
+            }));
+        }
+        body.extend_from_slice(&c);
+    }
+    Ok(body)
+}
+
+/// A download in progress: the file so far and its running hash, kept across tries so a
+/// dropped connection resumes where it stopped.
+struct Partial<'a> {
+    url: &'a Url,
+    dest: &'a Path,
+    file: tokio::fs::File,
+    hasher: Sha256,
+    written: u64,
+    limit: u64,
+}
+
+impl<'a> Partial<'a> {
+    async fn create(url: &'a Url, dest: &'a Path, limit: u64) -> Result<Partial<'a>, IndexError> {
+        Ok(Partial {
+            url,
+            dest,
+            file: create_file(dest).await?,
+            hasher: Sha256::new(),
+            written: 0,
+            limit,
+        })
+    }
+
+    /// Starts over, when a server ignored the Range.
+    async fn restart(&mut self) -> Result<(), IndexError> {
+        self.file = create_file(self.dest).await?;
+        self.hasher = Sha256::new();
+        self.written = 0;
+        Ok(())
+    }
+
+    /// The headers of the next try: a Range from where the last one stopped.
+    fn range(&self) -> Vec<(reqwest::header::HeaderName, String)> {
+        if self.written > 0 {
+            vec![(RANGE, format!("bytes={}-", self.written))]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Checks a response before its body is appended: a 200 to a resume starts over, a 206
+    /// must resume exactly where the file ends, anything else but success is refused.
+    async fn accept(
+        &mut self,
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Result<(), IndexError> {
+        if self.written > 0 && status == StatusCode::OK {
+            self.restart().await?;
+        } else if self.written > 0 && status == StatusCode::PARTIAL_CONTENT {
+            let start = headers
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("bytes "))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.parse::<u64>().ok());
+            if start != Some(self.written) {
+                return Err(IndexError::WrongOffset {
+                    url: self.url.into(),
+                });
+            }
+        } else if !status.is_success() {
+            return Err(IndexError::Status {
+                url: self.url.into(),
+                status: status.as_u16(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Streams the body into the file and the hash, up to the size limit; a dropped connection
+    /// is transient (`tries` so far go into the message after the last one).
+    async fn append(
+        &mut self,
+        resp: reqwest::Response,
+        tries: u32,
+    ) -> Result<(), Failed<IndexError>> {
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let c = chunk.map_err(|e| {
+                Failed::Transient(IndexError::DroppedDownload {
+                    url: self.url.into(),
+                    written: self.written,
+                    retries: tries,
+                    source: without_credentials(e),
+                })
+            })?;
+            self.written += c.len() as u64;
+            if self.written > self.limit {
+                return Err(Failed::Fatal(IndexError::FileTooLarge {
+                    url: self.url.into(),
+                    limit: self.limit,
+                }));
+            }
+            self.hasher.update(&c);
+            self.file
+                .write_all(&c)
+                .await
+                .map_err(|e| io_error(self.dest, e))?;
+        }
+        Ok(())
+    }
+
+    /// Syncs the file and checks its hash against the one the index advertised.
+    async fn finish(mut self, expected_sha256: Option<&str>) -> Result<[u8; 32], IndexError> {
+        let io = |e| io_error(self.dest, e);
+        self.file.flush().await.map_err(io)?;
+        self.file.sync_all().await.map_err(io)?;
+        let digest: [u8; 32] = self.hasher.finalize().into();
         if let Some(expected) = expected_sha256 {
-            let actual = hex::encode(digest);
-            if !actual.eq_ignore_ascii_case(expected) {
+            let actual = crate::vocab::Sha256::from(digest);
+            if !actual.hex().eq_ignore_ascii_case(expected) {
                 return Err(IndexError::HashMismatch {
-                    url: redact(url),
+                    url: self.url.into(),
                     expected: expected.to_string(),
-                    actual,
+                    actual: Box::new(actual),
                 });
             }
         }
         Ok(digest)
+    }
+}
+
+async fn create_file(path: &Path) -> Result<tokio::fs::File, IndexError> {
+    tokio::fs::File::create(path)
+        .await
+        .map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> IndexError {
+    IndexError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
@@ -549,13 +610,95 @@ mod tests {
         );
     }
 
+    /// The messages are the ones pyprov printed when these URLs were redacted by hand, and no
+    /// source in the chain shows a credential either.
+    #[tokio::test]
+    async fn errors_name_the_url_without_its_credentials() {
+        let u = Url::parse("https://user:s3cret@example.com/simple/x/").unwrap();
+        let status = IndexError::Status {
+            url: (&u).into(),
+            status: 503,
+        };
+        assert_eq!(
+            status.to_string(),
+            "https://***@example.com/simple/x/ answered HTTP 503"
+        );
+        let mismatch = IndexError::HashMismatch {
+            url: (&u).into(),
+            expected: "AB".into(),
+            actual: Box::new(crate::vocab::Sha256::of(b"")),
+        };
+        assert_eq!(
+            mismatch.to_string(),
+            "https://***@example.com/simple/x/: the index advertised sha256 AB but served bytes with sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let mut client = Client::new(&TlsSettings::default()).unwrap();
+        client.retry = Retry {
+            retries: 1,
+            backoff: Duration::from_millis(1),
+        };
+        let url = Url::parse(&format!("http://user:s3cret@127.0.0.1:{port}/x")).unwrap();
+        let err = client.get_small(&url, "*/*", 10).await.unwrap_err();
+        // reqwest moves a URL's credentials into the request's header, and out of its errors.
+        assert_eq!(
+            err.to_string(),
+            format!("cannot reach http://***@127.0.0.1:{port}/x: error sending request for url (http://127.0.0.1:{port}/x)")
+        );
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            assert!(!s.to_string().contains("s3cret"), "{s}");
+            source = s.source();
+        }
+    }
+
+    /// A `.netrc` login goes out as basic authentication, unless the URL has its own.
+    #[tokio::test]
+    async fn netrc_logins_are_sent_to_their_host() {
+        use base64::Engine as _;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                let auth = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("authorization: basic "))
+                    .map(str::to_string);
+                let _ = tx.send(auth);
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await;
+            }
+        });
+        let mut client = Client::new(&TlsSettings::default()).unwrap();
+        client.logins = Arc::new(Logins::parse(
+            "machine 127.0.0.1 login u password p\ndefault login d password q",
+        ));
+        let basic = |user_pass: &str| {
+            Some(
+                base64::engine::general_purpose::STANDARD
+                    .encode(user_pass)
+                    .to_ascii_lowercase(),
+            )
+        };
+        let plain = Url::parse(&format!("http://{addr}/simple/")).unwrap();
+        client.get_small(&plain, "*/*", 10).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), basic("u:p"));
+        let own = Url::parse(&format!("http://me:m%40e@{addr}/simple/")).unwrap();
+        client.get_small(&own, "*/*", 10).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), basic("me:m@e"));
+    }
+
     #[test]
-    fn netrc() {
-        let e = parse_netrc("machine a.example login u password p\ndefault login d password q\n");
-        assert_eq!(e.len(), 2);
-        assert_eq!(e[0].machine.as_deref(), Some("a.example"));
-        assert_eq!((e[0].login.as_str(), e[0].password.as_str()), ("u", "p"));
-        assert_eq!(e[1].machine, None);
+    fn url_credentials_are_percent_decoded() {
         assert_eq!(percent_decode_str("p%40ss+w"), "p@ss+w");
     }
 

@@ -39,6 +39,15 @@ pub struct ProjectPage {
     pub links: Vec<Link>,
 }
 
+/// A project page that is not one.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Html(#[from] tl::ParseError),
+}
+
 #[derive(Deserialize)]
 struct JsonPage {
     #[serde(default)]
@@ -96,8 +105,8 @@ fn split_hash(mut url: Url) -> (Url, Option<String>) {
     (url, hash)
 }
 
-pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, String> {
-    let page: JsonPage = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, PageError> {
+    let page: JsonPage = serde_json::from_slice(body)?;
     let mut links = Vec::with_capacity(page.files.len());
     for f in page.files {
         let Ok(url) = page_url.join(&f.url) else {
@@ -132,8 +141,8 @@ pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, String> {
     Ok(ProjectPage { links })
 }
 
-pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, String> {
-    let dom = tl::parse(body, tl::ParserOptions::default()).map_err(|e| e.to_string())?;
+pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, PageError> {
+    let dom = tl::parse(body, tl::ParserOptions::default())?;
     let parser = dom.parser();
     let mut base = page_url.clone();
     if let Some(href) = dom
@@ -193,12 +202,10 @@ pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, String> {
     Ok(ProjectPage { links })
 }
 
+/// An attribute's text with its character references decoded (named and numeric, as pip's
+/// `html.parser` decodes them; tl leaves them as written).
 fn decode_entities(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    html_escape::decode_html_entities(s).into_owned()
 }
 
 /// The file name a URL names, as pip reads it: the last path segment, percent-decoded. `None`
@@ -244,6 +251,26 @@ mod tests {
         let s = &page.links[1];
         assert_eq!(s.yanked.as_deref(), Some(""));
         assert_eq!(s.provenance, ProvenanceHint::NotAdvertised);
+    }
+
+    #[test]
+    fn attribute_references_are_decoded_once() {
+        let base = Url::parse("https://example.com/simple/foo/").unwrap();
+        let html = r#"<a href="foo-1.0.tar.gz?a=1&amp;b=2" data-requires-python="&#62;=3.8,&#x3C;4,!=3.9.&ast;">x</a>
+          <a href="foo-2.0.tar.gz" data-requires-python="&amp;lt;3 &bogus; &gt">y</a>"#;
+        let page = parse_html(&base, html).unwrap();
+        assert_eq!(
+            page.links[0].url.as_str(),
+            "https://example.com/simple/foo/foo-1.0.tar.gz?a=1&b=2"
+        );
+        assert_eq!(
+            page.links[0].requires_python.as_deref(),
+            Some(">=3.8,<4,!=3.9.*")
+        );
+        assert_eq!(
+            page.links[1].requires_python.as_deref(),
+            Some("&lt;3 &bogus; &gt")
+        );
     }
 
     #[test]

@@ -184,31 +184,26 @@ fn is_self(candidate: &Path) -> bool {
     me.is_some() && me == them
 }
 
+/// The release of `pip X.Y.Z from …` (`pip --version`, or the probe's line) as (major, minor,
+/// micro), missing parts 0: a PEP 440 version, so `24.1b1` is 24.1.0 and `1!2.0` is 2.0.0.
 fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     let v = text.strip_prefix("pip ")?.split_whitespace().next()?;
-    let mut parts = v.split('.').map(|p| {
-        p.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse::<u32>()
-            .unwrap_or(0)
-    });
-    Some((
-        parts.next()?,
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    ))
+    let version: pep440_rs::Version = v.parse().ok()?;
+    let part = |i: usize| {
+        version
+            .release()
+            .get(i)
+            .map_or(Some(0), |&n| u32::try_from(n).ok())
+    };
+    Some((part(0)?, part(1)?, part(2)?))
 }
 
-/// Every `pip` on PATH, in order, that is not this executable.
+/// Every `pip` on PATH, in order, that is not this executable: executables only, as a shell
+/// would find them.
 pub fn pips_on_path(name: &str) -> Vec<PathBuf> {
-    let Some(path) = std::env::var_os("PATH") else {
-        return Vec::new();
-    };
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .filter(|p| p.is_file() && !is_self(p))
-        .collect()
+    which::which_all(name)
+        .map(|found| found.filter(|p| !is_self(p)).collect())
+        .unwrap_or_default()
 }
 
 impl Pip {
@@ -523,6 +518,12 @@ mod tests {
         assert_eq!(parse_version("pip 26.0 from x"), Some((26, 0, 0)));
         assert_eq!(parse_version("pip 24.1b1 from x"), Some((24, 1, 0)));
         assert_eq!(parse_version("nope"), None);
+        assert_eq!(
+            parse_version("pip 25.0.dev0+local from x"),
+            Some((25, 0, 0))
+        );
+        assert_eq!(parse_version("pip not-a-version from x"), None);
+        assert_eq!(parse_version("pip 99999999999.1 from x"), None);
     }
 
     #[test]

@@ -363,110 +363,12 @@ fn parse_version(s: &str) -> Result<Version, DistNameProblem> {
         at: 0,
     };
     c.eat(b'v');
-
-    // `(?:(?P<epoch>[0-9]++)!)?+`
-    let start = c.at;
-    let epoch = match c.number() {
-        Some(n) if c.eat(b'!') => n?,
-        _ => {
-            c.at = start;
-            0
-        }
-    };
-
-    // `[0-9]++(?:\.[0-9]++)*+`
-    let first = c.number().ok_or(DistNameProblem::Version)??;
-    let mut release = vec![first];
-    loop {
-        let before = c.at;
-        if !c.eat(b'.') {
-            break;
-        }
-        match c.number() {
-            Some(n) => release.push(n?),
-            None => {
-                c.at = before;
-                break;
-            }
-        }
-    }
-
-    // `[._-]?+ (alpha|a|beta|b|preview|pre|c|rc) [._-]?+ [0-9]*+`
-    let start = c.at;
-    c.separator();
-    let pre = match c.word(&["alpha", "a", "beta", "b", "preview", "pre", "c", "rc"]) {
-        Some(w) => {
-            c.separator();
-            let kind = match w {
-                "alpha" | "a" => PrereleaseKind::Alpha,
-                "beta" | "b" => PrereleaseKind::Beta,
-                _ => PrereleaseKind::Rc,
-            };
-            let number = c.number().transpose()?.unwrap_or(0);
-            Some(Prerelease { kind, number })
-        }
-        None => {
-            c.at = start;
-            None
-        }
-    };
-
-    // `-[0-9]++ | [._-]?+ (post|rev|r) [._-]?+ [0-9]*+`
-    let start = c.at;
-    let implicit = if c.eat(b'-') { c.number() } else { None };
-    let post = match implicit {
-        Some(n) => Some(n?),
-        None => {
-            c.at = start;
-            c.separator();
-            if c.word(&["post", "rev", "r"]).is_some() {
-                c.separator();
-                Some(c.number().transpose()?.unwrap_or(0))
-            } else {
-                c.at = start;
-                None
-            }
-        }
-    };
-
-    // `[._-]?+ dev [._-]?+ [0-9]*+`
-    let start = c.at;
-    c.separator();
-    let dev = if c.word(&["dev"]).is_some() {
-        c.separator();
-        Some(c.number().transpose()?.unwrap_or(0))
-    } else {
-        c.at = start;
-        None
-    };
-
-    // `(?:\+ [a-z0-9]++ (?:[._-][a-z0-9]++)*+ )?+`; a `+` with nothing after it fails the
-    // whole match, since the `+` is then left over.
-    let mut local = Vec::new();
-    let start = c.at;
-    if c.eat(b'+') {
-        match c.alnum() {
-            Some(first) => {
-                local.push(first);
-                loop {
-                    let before = c.at;
-                    c.separator();
-                    if c.at == before {
-                        break;
-                    }
-                    match c.alnum() {
-                        Some(part) => local.push(part),
-                        None => {
-                            c.at = before;
-                            break;
-                        }
-                    }
-                }
-            }
-            None => c.at = start,
-        }
-    }
-
+    let epoch = c.epoch()?;
+    let release = c.release()?;
+    let pre = c.pre()?;
+    let post = c.post()?;
+    let dev = c.dev()?;
+    let local = c.local();
     if c.at != s.len() {
         return Err(DistNameProblem::Version);
     }
@@ -486,6 +388,121 @@ fn parse_version(s: &str) -> Result<Version, DistNameProblem> {
         .with_post(post)
         .with_dev(dev)
         .with_local(local))
+}
+
+/// The pieces of `VERSION_PATTERN`, in order; each leaves the cursor where it was when its
+/// piece is absent.
+impl Cursor<'_> {
+    /// `(?:(?P<epoch>[0-9]++)!)?+`
+    fn epoch(&mut self) -> Result<u64, DistNameProblem> {
+        let start = self.at;
+        match self.number() {
+            Some(n) if self.eat(b'!') => n,
+            _ => {
+                self.at = start;
+                Ok(0)
+            }
+        }
+    }
+
+    /// `[0-9]++(?:\.[0-9]++)*+`
+    fn release(&mut self) -> Result<Vec<u64>, DistNameProblem> {
+        let first = self.number().ok_or(DistNameProblem::Version)??;
+        let mut release = vec![first];
+        loop {
+            let before = self.at;
+            if !self.eat(b'.') {
+                break;
+            }
+            match self.number() {
+                Some(n) => release.push(n?),
+                None => {
+                    self.at = before;
+                    break;
+                }
+            }
+        }
+        Ok(release)
+    }
+
+    /// `[._-]?+ (alpha|a|beta|b|preview|pre|c|rc) [._-]?+ [0-9]*+`
+    fn pre(&mut self) -> Result<Option<Prerelease>, DistNameProblem> {
+        let start = self.at;
+        self.separator();
+        let Some(w) = self.word(&["alpha", "a", "beta", "b", "preview", "pre", "c", "rc"]) else {
+            self.at = start;
+            return Ok(None);
+        };
+        self.separator();
+        let kind = match w {
+            "alpha" | "a" => PrereleaseKind::Alpha,
+            "beta" | "b" => PrereleaseKind::Beta,
+            _ => PrereleaseKind::Rc,
+        };
+        let number = self.number().transpose()?.unwrap_or(0);
+        Ok(Some(Prerelease { kind, number }))
+    }
+
+    /// `-[0-9]++ | [._-]?+ (post|rev|r) [._-]?+ [0-9]*+`
+    fn post(&mut self) -> Result<Option<u64>, DistNameProblem> {
+        let start = self.at;
+        let implicit = if self.eat(b'-') { self.number() } else { None };
+        if let Some(n) = implicit {
+            return n.map(Some);
+        }
+        self.at = start;
+        self.separator();
+        if self.word(&["post", "rev", "r"]).is_some() {
+            self.separator();
+            Ok(Some(self.number().transpose()?.unwrap_or(0)))
+        } else {
+            self.at = start;
+            Ok(None)
+        }
+    }
+
+    /// `[._-]?+ dev [._-]?+ [0-9]*+`
+    fn dev(&mut self) -> Result<Option<u64>, DistNameProblem> {
+        let start = self.at;
+        self.separator();
+        if self.word(&["dev"]).is_some() {
+            self.separator();
+            Ok(Some(self.number().transpose()?.unwrap_or(0)))
+        } else {
+            self.at = start;
+            Ok(None)
+        }
+    }
+
+    /// `(?:\+ [a-z0-9]++ (?:[._-][a-z0-9]++)*+ )?+`, as lowercased parts; a `+` with nothing
+    /// after it fails the whole match, since the `+` is then left over.
+    fn local(&mut self) -> Vec<String> {
+        let mut local = Vec::new();
+        let start = self.at;
+        if !self.eat(b'+') {
+            return local;
+        }
+        let Some(first) = self.alnum() else {
+            self.at = start;
+            return local;
+        };
+        local.push(first);
+        loop {
+            let before = self.at;
+            self.separator();
+            if self.at == before {
+                break;
+            }
+            match self.alnum() {
+                Some(part) => local.push(part),
+                None => {
+                    self.at = before;
+                    break;
+                }
+            }
+        }
+        local
+    }
 }
 
 /// Whether two file names name the same distribution file, in parsed form.

@@ -298,74 +298,11 @@ impl PublisherSpec {
             PublisherSpec::GitHub {
                 repository,
                 workflow,
-            } => {
-                require_issuer(id, GITHUB_ISSUER)?;
-                let repo_uri = format!("https://github.com/{repository}");
-                let actual_repo = id.repository.as_deref().unwrap_or("");
-                // GitHub owner and repository names are case-insensitive.
-                if !actual_repo.eq_ignore_ascii_case(&repo_uri) {
-                    return Err(format!(
-                        "expected repository {repo_uri}, certificate says {}",
-                        shown(&id.repository)
-                    ));
-                }
-                if id.commit.is_none() && id.git_ref.is_none() {
-                    return Err("the certificate has neither a Source Repository Digest nor a Source Repository Ref, so the workflow run cannot be tied to the repository".into());
-                }
-                let config = id.build_config_uri.as_deref().unwrap_or("");
-                let prefix = format!("{actual_repo}/.github/workflows/");
-                let matches = suffixes(id).any(|suffix| match workflow {
-                    Some(w) => config == format!("{prefix}{w}@{suffix}"),
-                    None => config
-                        .strip_prefix(&prefix)
-                        .and_then(|rest| rest.strip_suffix(suffix))
-                        .and_then(|rest| rest.strip_suffix('@'))
-                        .is_some_and(valid_segment),
-                });
-                if !matches {
-                    let wanted = workflow.as_deref().unwrap_or("any workflow");
-                    return Err(format!(
-                        "expected workflow {wanted} of {repository}, certificate's Build Config URI is {}",
-                        shown(&id.build_config_uri)
-                    ));
-                }
-                Ok(())
-            }
+            } => check_github(id, repository, workflow.as_deref()),
             PublisherSpec::GitLab {
                 repository,
                 workflow_filepath,
-            } => {
-                require_issuer(id, GITLAB_ISSUER)?;
-                let repo_uri = format!("https://gitlab.com/{repository}");
-                if id.repository.as_deref() != Some(repo_uri.as_str()) {
-                    return Err(format!(
-                        "expected repository {repo_uri}, certificate says {}",
-                        shown(&id.repository)
-                    ));
-                }
-                // PyPI's GitLab policy requires both the commit and the ref.
-                if id.commit.is_none() || id.git_ref.is_none() {
-                    return Err("the certificate lacks the Source Repository Digest or Ref that a GitLab publisher needs".into());
-                }
-                let config = id.build_config_uri.as_deref().unwrap_or("");
-                let prefix = format!("{repo_uri}//");
-                let matches = suffixes(id).any(|suffix| match workflow_filepath {
-                    Some(p) => config == format!("{prefix}{p}@{suffix}"),
-                    None => config
-                        .strip_prefix(&prefix)
-                        .and_then(|rest| rest.strip_suffix(suffix))
-                        .and_then(|rest| rest.strip_suffix('@'))
-                        .is_some_and(|p| !p.is_empty()),
-                });
-                if !matches {
-                    let wanted = workflow_filepath.as_deref().unwrap_or("any CI file");
-                    return Err(format!(
-                        "expected {wanted} of {repository}, certificate's Build Config URI is {}",
-                        shown(&id.build_config_uri)
-                    ));
-                }
-                Ok(())
-            }
+            } => check_gitlab(id, repository, workflow_filepath.as_deref()),
             PublisherSpec::Google { email } => {
                 require_issuer(id, GOOGLE_ISSUER)?;
                 match id.email() {
@@ -378,6 +315,79 @@ impl PublisherSpec {
             }
         }
     }
+}
+
+/// A GitHub Trusted Publisher: issuer, repository (case-insensitive, as GitHub names are),
+/// a commit or ref to tie the run to it, and the calling workflow.
+fn check_github(id: &Identity, repository: &str, workflow: Option<&str>) -> Result<(), String> {
+    require_issuer(id, GITHUB_ISSUER)?;
+    let repo_uri = format!("https://github.com/{repository}");
+    let actual_repo = id.repository.as_deref().unwrap_or("");
+    if !actual_repo.eq_ignore_ascii_case(&repo_uri) {
+        return Err(format!(
+            "expected repository {repo_uri}, certificate says {}",
+            shown(&id.repository)
+        ));
+    }
+    if id.commit.is_none() && id.git_ref.is_none() {
+        return Err("the certificate has neither a Source Repository Digest nor a Source Repository Ref, so the workflow run cannot be tied to the repository".into());
+    }
+    let config = id.build_config_uri.as_deref().unwrap_or("");
+    let prefix = format!("{actual_repo}/.github/workflows/");
+    let matches = suffixes(id).any(|suffix| match workflow {
+        Some(w) => config == format!("{prefix}{w}@{suffix}"),
+        None => config
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .and_then(|rest| rest.strip_suffix('@'))
+            .is_some_and(valid_segment),
+    });
+    if !matches {
+        let wanted = workflow.unwrap_or("any workflow");
+        return Err(format!(
+            "expected workflow {wanted} of {repository}, certificate's Build Config URI is {}",
+            shown(&id.build_config_uri)
+        ));
+    }
+    Ok(())
+}
+
+/// A GitLab Trusted Publisher: issuer, repository, both commit and ref (PyPI's GitLab policy
+/// requires both), and the CI file.
+fn check_gitlab(
+    id: &Identity,
+    repository: &str,
+    workflow_filepath: Option<&str>,
+) -> Result<(), String> {
+    require_issuer(id, GITLAB_ISSUER)?;
+    let repo_uri = format!("https://gitlab.com/{repository}");
+    if id.repository.as_deref() != Some(repo_uri.as_str()) {
+        return Err(format!(
+            "expected repository {repo_uri}, certificate says {}",
+            shown(&id.repository)
+        ));
+    }
+    if id.commit.is_none() || id.git_ref.is_none() {
+        return Err("the certificate lacks the Source Repository Digest or Ref that a GitLab publisher needs".into());
+    }
+    let config = id.build_config_uri.as_deref().unwrap_or("");
+    let prefix = format!("{repo_uri}//");
+    let matches = suffixes(id).any(|suffix| match workflow_filepath {
+        Some(p) => config == format!("{prefix}{p}@{suffix}"),
+        None => config
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .and_then(|rest| rest.strip_suffix('@'))
+            .is_some_and(|p| !p.is_empty()),
+    });
+    if !matches {
+        let wanted = workflow_filepath.unwrap_or("any CI file");
+        return Err(format!(
+            "expected {wanted} of {repository}, certificate's Build Config URI is {}",
+            shown(&id.build_config_uri)
+        ));
+    }
+    Ok(())
 }
 
 fn suffixes(id: &Identity) -> impl Iterator<Item = &str> {

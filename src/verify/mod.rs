@@ -292,6 +292,9 @@ impl Engine {
         Ok(first)
     }
 
+    /// One bundle over `artifact`: its single log entry, the signature with every Sigstore
+    /// check, the leaf's key usage, the statement (PEP 740's rules when `pep740`), then the
+    /// signer against `expect`.
     fn verify_bundle(
         &self,
         artifact: Artifact<'_>,
@@ -299,17 +302,43 @@ impl Engine {
         expect: &Expectation,
         pep740: bool,
     ) -> Result<Verified, Failure> {
-        let entries = &bundle.verification_material.tlog_entries;
-        if entries.len() != 1 {
-            return Err(Failure::new(
-                Reason::TlogInvalid,
-                format!(
-                    "expected exactly one transparency log entry, found {}",
-                    entries.len()
-                ),
-            ));
+        let entry = single_log_entry(bundle)?;
+        check_proof_tree_size(entry)?;
+        let result = self.verify_signature(artifact, bundle, expect)?;
+        if let Some(cert) = bundle.signing_certificate() {
+            check_key_usage(cert.as_bytes())?;
         }
-        check_proof_tree_size(&entries[0])?;
+        let predicate_types = statement_predicates(artifact, bundle, pep740)?;
+        let identity = result
+            .certificate()
+            .map(Identity::from_certificate)
+            .unwrap_or_default();
+        let environment = check_expectation(expect, &identity)?;
+        let integrated_time = result
+            .integrated_time()
+            .or_else(|| result.verified_timestamps().first().copied())
+            .map(|t| t.as_second());
+        Ok(Verified {
+            publisher: identity.publisher(),
+            identity,
+            predicate_types,
+            transparency_log: TlogInfo {
+                log_index: Some(entry.log_index.get()),
+                integrated_time,
+            },
+            environment,
+            attestations: 1,
+        })
+    }
+
+    /// sigstore-verify's checks, all of them required, under the key `expect` names or any
+    /// certificate identity (matched afterwards, with reasons pyprov can state).
+    fn verify_signature(
+        &self,
+        artifact: Artifact<'_>,
+        bundle: &Bundle,
+        expect: &Expectation,
+    ) -> Result<VerificationResult, Failure> {
         let digest = Sha256Hash::new(*artifact.sha256);
         let result = match expect {
             Expectation::PublicKey(key) => {
@@ -332,56 +361,51 @@ impl Engine {
             map_sigstore_error(e)
         })?;
         require_all_checks(&result, matches!(expect, Expectation::PublicKey(_)))?;
-        if let Some(cert) = bundle.signing_certificate() {
-            check_key_usage(cert.as_bytes())?;
+        Ok(result)
+    }
+}
+
+/// The bundle's transparency-log entry: exactly one, as PEP 740 and Sigstore bundles have.
+fn single_log_entry(bundle: &Bundle) -> Result<&TransparencyLogEntry, Failure> {
+    match bundle.verification_material.tlog_entries.as_slice() {
+        [entry] => Ok(entry),
+        entries => Err(Failure::new(
+            Reason::TlogInvalid,
+            format!(
+                "expected exactly one transparency log entry, found {}",
+                entries.len()
+            ),
+        )),
+    }
+}
+
+/// The predicate types a bundle's signed content states: an in-toto statement's, checked
+/// against `artifact` for PEP 740; a PEP 740 attestation must be a DSSE envelope, a plain
+/// Sigstore bundle may sign the file itself (no predicate).
+fn statement_predicates(
+    artifact: Artifact<'_>,
+    bundle: &Bundle,
+    pep740: bool,
+) -> Result<Vec<String>, Failure> {
+    match &bundle.content {
+        SignatureContent::DsseEnvelope(env) => {
+            if env.payload_type != document::INTOTO_PAYLOAD_TYPE {
+                return Err(Failure::new(
+                    Reason::UnsupportedFormat,
+                    format!("DSSE payload type {} is not in-toto", env.payload_type),
+                ));
+            }
+            let statement = Statement::parse(env.payload.as_bytes())?;
+            if pep740 {
+                statement.check_pep740(artifact.name, &hex::encode(artifact.sha256))?;
+            }
+            Ok(vec![statement.predicate_type])
         }
-
-        let predicate_types = match &bundle.content {
-            SignatureContent::DsseEnvelope(env) => {
-                if env.payload_type != document::INTOTO_PAYLOAD_TYPE {
-                    return Err(Failure::new(
-                        Reason::UnsupportedFormat,
-                        format!("DSSE payload type {} is not in-toto", env.payload_type),
-                    ));
-                }
-                let statement = Statement::parse(env.payload.as_bytes())?;
-                if pep740 {
-                    statement.check_pep740(artifact.name, &hex::encode(artifact.sha256))?;
-                }
-                vec![statement.predicate_type]
-            }
-            _ => {
-                if pep740 {
-                    return Err(Failure::new(
-                        Reason::UnsupportedFormat,
-                        "a PEP 740 attestation must be a DSSE envelope",
-                    ));
-                }
-                Vec::new()
-            }
-        };
-
-        let identity = result
-            .certificate()
-            .map(Identity::from_certificate)
-            .unwrap_or_default();
-        let environment = check_expectation(expect, &identity)?;
-        let log_index = entries[0].log_index.get();
-        let integrated_time = result
-            .integrated_time()
-            .or_else(|| result.verified_timestamps().first().copied())
-            .map(|t| t.as_second());
-        Ok(Verified {
-            publisher: identity.publisher(),
-            identity,
-            predicate_types,
-            transparency_log: TlogInfo {
-                log_index: Some(log_index),
-                integrated_time,
-            },
-            environment,
-            attestations: 1,
-        })
+        _ if pep740 => Err(Failure::new(
+            Reason::UnsupportedFormat,
+            "a PEP 740 attestation must be a DSSE envelope",
+        )),
+        _ => Ok(Vec::new()),
     }
 }
 
