@@ -10,14 +10,28 @@ use serde::Serialize;
 use crate::trust::policy::{Decision, Verdict};
 use crate::trust::Policy;
 use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
-use crate::vocab::Sha256;
+use crate::verify::distname;
+use crate::vocab::{PackageName, Sha256};
 
-/// The verdict for one file, as printed in JSON (`{"files": [...]}`).
+/// Whether a file verified, in `verify`'s report (`"pass"` / `"fail"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+}
+
+/// The verdict for one file, as printed in JSON (`{"files": [...]}`). `file`, `package`,
+/// `version`, `sha256` and `decision` mean what they mean in the installer's report
+/// (docs/json.md): one schema for every report.
 #[derive(Debug, Serialize)]
 pub struct FileReport {
     pub file: String,
-    pub sha256: String,
-    pub verdict: &'static str,
+    /// The project, when the file name is a distribution's.
+    pub package: Option<PackageName>,
+    pub version: Option<String>,
+    pub sha256: Sha256,
+    pub verdict: Outcome,
     pub identity: Option<Identity>,
     pub publisher: Option<String>,
     pub predicate_types: Vec<String>,
@@ -38,10 +52,17 @@ impl FileReport {
         sources: &[PathBuf],
         outcome: Result<Verified, Failure>,
     ) -> Self {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dist = distname::parse(&name).ok();
         let mut r = FileReport {
             file: file.display().to_string(),
-            sha256: sha256.hex(),
-            verdict: "fail",
+            package: dist.as_ref().map(|d| PackageName::normalize(d.project())),
+            version: dist.as_ref().map(|d| d.version().to_string()),
+            sha256: *sha256,
+            verdict: Outcome::Fail,
             identity: None,
             publisher: None,
             predicate_types: Vec::new(),
@@ -53,7 +74,7 @@ impl FileReport {
         };
         match outcome {
             Ok(v) => {
-                r.verdict = "pass";
+                r.verdict = Outcome::Pass;
                 r.publisher = v.publisher.as_ref().map(ToString::to_string);
                 r.identity = Some(v.identity);
                 r.predicate_types = v.predicate_types;
@@ -66,7 +87,7 @@ impl FileReport {
     }
 
     pub fn passed(&self) -> bool {
-        self.verdict == "pass"
+        self.verdict == Outcome::Pass
     }
 }
 
