@@ -3,6 +3,8 @@
 //! `verify` is the pure verification layer (bytes and digests in, verdicts out, no I/O); the
 //! other modules read files, talk to users and dispatch commands.
 
+pub use pyprov_core::{verify, vocab};
+
 pub mod alias;
 pub mod cache;
 pub mod cli;
@@ -15,8 +17,6 @@ pub mod judge;
 pub mod output;
 pub mod pipopts;
 pub mod trust;
-pub mod verify;
-pub mod vocab;
 
 /// The layers, lowest first: a module may use only modules of a lower layer (and its own).
 /// `docs/architecture.md` says why each is where it is; the test below holds the code to it.

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::trust::policy::{Decision, Verdict};
 use crate::trust::Policy;
-use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
 use crate::verify::distname;
+use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
 use crate::vocab::{PackageName, Sha256};
 
 /// Whether a file verified, in `verify`'s report (`"pass"` / `"fail"`).
