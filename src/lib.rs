@@ -21,8 +21,8 @@ pub mod vocab;
 /// `docs/architecture.md` says why each is where it is; the test below holds the code to it.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["vocab"],
-    &["verify", "pipopts", "cli"],
+    &["vocab", "pipopts"],
+    &["verify", "cli"],
     &["trust"],
     &["output"],
     &["error"],
