@@ -456,6 +456,12 @@ mod tests {
         assert_eq!(err.to_string(), "--format is text or json, not xml");
         let err = parse(own(), &["--locked=maybe".to_string()], Command::Install).unwrap_err();
         assert_eq!(err.to_string(), "--locked=maybe: expected true or false");
+        // Anything else clap refuses is said in clap's words, on one line.
+        let err = parse(own(), &["--no-cache=false".to_string()], Command::Install).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unexpected value 'false' for '--no-cache' found; no more were expected"
+        );
         let err = parse(own(), &["-h".to_string()], Command::Install).unwrap_err();
         assert!(matches!(err, ArgError::Help));
         // Used to panic: a byte-index slice inside a multi-byte character.

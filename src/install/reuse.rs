@@ -103,7 +103,7 @@ impl StoredLink {
 }
 
 /// A stored resolution, ready to be vetted again.
-pub struct Reusable {
+pub(crate) struct Reusable {
     pub(crate) items: Vec<Pending>,
     pub(crate) marks: Vec<Mark>,
     pub(crate) extra: Vec<Candidate>,
@@ -185,7 +185,7 @@ pub(crate) async fn reusable(path: &Path, client: &Client, origins: &[Origin]) -
 /// A sanitized requirements copy the key is made of could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {}: {source}", path.display())]
-pub struct KeyError {
+struct KeyError {
     path: PathBuf,
     #[source]
     source: std::io::Error,
