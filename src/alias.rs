@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{exit, CliError};
-use crate::install::{self, args::OwnArgs, Mode};
+use crate::install::{self, Mode};
 use crate::output;
-use crate::pipopts::{self, Command as PipCommand, OptError, Parsed, PipOption};
+use crate::pipopts::{self, cmds, traits, Command as PipCommand, OptError, Parsed, PipOption};
 
 /// Set for the real pip pyprov runs; seeing it means pyprov was reached again from there.
 const GUARD: &str = "PYPROV_ALIAS_ACTIVE";
@@ -226,19 +226,36 @@ fn asks_help(args: &[String], command: PipCommand) -> bool {
     })
 }
 
-/// Whether `pip list`'s own words ask for `--outdated`/`--uptodate`, read cautiously: any long
-/// option that is a prefix of either, any short cluster with `o` or `u` before a value-taking
-/// `-i`/`-f`, wherever it stands (a word that is in fact a value only makes pyprov refuse).
+/// `pip list`'s options that make it query an index (`--outdated`, `--uptodate`), from
+/// pipopts' table.
+fn list_index_options() -> impl Iterator<Item = &'static PipOption> {
+    pipopts::OPTIONS
+        .iter()
+        .filter(|o| o.commands & cmds::LIST != 0 && o.has(traits::ASKS_INDEX))
+}
+
+/// Whether `pip list`'s own words ask for an index ([`list_index_options`]), read cautiously:
+/// any long option that is a prefix of one of them, any short cluster with one of their letters
+/// before a value-taking option of `list` (`-i`, `-f`), wherever it stands (a word that is in
+/// fact a value only makes pyprov refuse).
 fn list_flag_asks_index(args: &[String]) -> bool {
+    let short = |c: char| {
+        pipopts::OPTIONS
+            .iter()
+            .find(|o| o.commands & (cmds::LIST | cmds::GENERAL) != 0 && o.short == Some(c))
+    };
     args.iter().any(|a| {
         if let Some(long) = a.strip_prefix("--") {
             let name = long.split_once('=').map_or(long, |(n, _)| n);
-            !name.is_empty() && ["outdated", "uptodate"].iter().any(|f| f.starts_with(name))
+            !name.is_empty()
+                && list_index_options()
+                    .flat_map(|o| o.long.iter())
+                    .any(|f| f.starts_with(name))
         } else if let Some(cluster) = a.strip_prefix('-') {
             for c in cluster.chars() {
-                match c {
-                    'o' | 'u' => return true,
-                    'i' | 'f' => return false,
+                match short(c) {
+                    Some(o) if o.has(traits::ASKS_INDEX) => return true,
+                    Some(o) if o.takes_value() => return false,
                     _ => {}
                 }
             }
@@ -250,7 +267,7 @@ fn list_flag_asks_index(args: &[String]) -> bool {
 }
 
 /// Whether pip's configuration for `list` (files and `PIP_*`, as pip's parser applies them)
-/// turns `outdated` or `uptodate` on.
+/// turns one of [`list_index_options`] on.
 fn list_config_asks_index(
     real: &RealPip,
     python: Option<String>,
@@ -260,17 +277,20 @@ fn list_config_asks_index(
     let isolated = install::args::isolated(args);
     let config =
         pip_config(real, python, "list", isolated).map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut on = [false, false];
+    // Each option's last word in pip's override order.
+    let mut on: Vec<(&str, bool)> = Vec::new();
     for (key, value) in &config {
-        let slot = match key.as_str() {
-            "outdated" => 0,
-            "uptodate" => 1,
-            _ => continue,
+        let Some(option) = list_index_options().find(|o| o.long.contains(&key.as_str())) else {
+            continue;
         };
         // A value pip cannot read makes pip fail; count it as on all the same.
-        on[slot] = pipopts::strtobool(value) != Some(false);
+        let v = pipopts::strtobool(value) != Some(false);
+        match on.iter_mut().find(|(dest, _)| *dest == option.dest) {
+            Some(slot) => slot.1 = v,
+            None => on.push((option.dest, v)),
+        }
     }
-    Ok(on.contains(&true))
+    Ok(on.iter().any(|(_, v)| *v))
 }
 
 /// pip's configuration items for `command`, read through the pip that would run it (`--python`
@@ -408,11 +428,9 @@ pub fn run(argv0: &str, args: &[String]) -> Result<u8, CliError> {
     match decide(&real, args)? {
         Decision::PassThrough => pass_through(&real, args),
         Decision::Vet(mode, rest) => {
-            let own = OwnArgs {
-                real_pip: Some((real.program, real.prefix)),
-                ..OwnArgs::from_env().map_err(|e| CliError::Usage(e.0))?
-            };
-            install::run(own, &rest, mode).map_err(|e| CliError::Usage(e.to_string()))
+            let own = install::args::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+            install::run(own, Some((real.program, real.prefix)), &rest, mode)
+                .map_err(|e| CliError::Usage(e.to_string()))
         }
         Decision::Refuse(message) => Err(CliError::Usage(message)),
     }

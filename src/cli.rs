@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::pipopts::{self, Documented, PipOption};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pyprov",
@@ -174,7 +176,7 @@ pub struct InspectArgs {
 
 /// Which trust file, and whether it may be written. Without --publisher, --identity or --key,
 /// `verify` decides by the trust file's policy.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct TrustFileArgs {
     /// The trust file to use instead of the nearest pyprov.toml above the working directory
     #[arg(long, value_name = "PATH", env = "PYPROV_TRUST_FILE", global = true)]
@@ -256,6 +258,25 @@ pub struct TrustPinArgs {
 /// install location, --dry-run, --report). pyprov's flags may appear anywhere on the line.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
+    #[command(flatten)]
+    pub own: OwnFlags,
+
+    /// pip's install arguments: requirements, -r/-c/-e, -i/--extra-index-url, --no-deps, -U,
+    /// --pre, --only-binary, --target, --prefix, --user, --require-hashes, ...
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PIP_ARGS"
+    )]
+    pub pip_args: Vec<String>,
+}
+
+/// pyprov's own install and download flags, defined once. `pyprov install` reads them (and their
+/// variables) before pip's arguments; the same flags among pip's arguments, and the drop-in
+/// pip's environment, are read by clap through this definition too ([`OwnFlags::from_env`],
+/// [`OwnFlags::update_from_words`]), so each flag and variable means the same everywhere.
+#[derive(Debug, Clone, Args)]
+pub struct OwnFlags {
     /// Python interpreter whose pip to use (default: the virtualenv in VIRTUAL_ENV, else the
     /// first `pip` on PATH that is not pyprov)
     #[arg(long, value_name = "PATH")]
@@ -293,161 +314,86 @@ pub struct InstallArgs {
     /// Output format of the verification report
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-
-    /// pip's install arguments: requirements, -r/-c/-e, -i/--extra-index-url, --no-deps, -U,
-    /// --pre, --only-binary, --target, --prefix, --user, --require-hashes, ...
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "PIP_ARGS"
-    )]
-    pub pip_args: Vec<String>,
 }
 
-/// The pip install/download flags pyprov documents and interprets (long name, short name,
-/// value name, help). They are pip's, passed on in `PIP_ARGS`; listed here so that `--help`
-/// and the shell completions cover them.
-pub const PIP_FLAGS: &[(&str, Option<char>, Option<&str>, &str)] = &[
-    (
-        "requirement",
-        Some('r'),
-        Some("FILE"),
-        "Install from a requirements file",
-    ),
-    (
-        "constraint",
-        Some('c'),
-        Some("FILE"),
-        "Constrain versions with a constraints file",
-    ),
-    (
-        "editable",
-        Some('e'),
-        Some("PATH"),
-        "Install a local project in editable mode",
-    ),
-    (
-        "index-url",
-        Some('i'),
-        Some("URL"),
-        "Base URL of the package index pyprov fetches from",
-    ),
-    (
-        "extra-index-url",
-        None,
-        Some("URL"),
-        "Extra index URLs, also fetched by pyprov",
-    ),
-    (
-        "find-links",
-        Some('f'),
-        Some("DIR_OR_URL"),
-        "Directory (sidecar provenance) or page of links",
-    ),
-    (
-        "no-index",
-        None,
-        None,
-        "Ignore the package index (only find-links)",
-    ),
-    ("no-deps", None, None, "Do not install dependencies"),
-    (
-        "upgrade",
-        Some('U'),
-        None,
-        "Upgrade packages to the newest available version",
-    ),
-    (
-        "pre",
-        None,
-        None,
-        "Include pre-release and development versions",
-    ),
-    (
-        "only-binary",
-        None,
-        Some("FORMAT_CONTROL"),
-        "Do not use source distributions (:all: or names)",
-    ),
-    (
-        "no-binary",
-        None,
-        Some("FORMAT_CONTROL"),
-        "Do not use wheels (:all: or names)",
-    ),
-    (
-        "target",
-        Some('t'),
-        Some("DIR"),
-        "Install packages into DIR",
-    ),
-    ("prefix", None, Some("DIR"), "Installation prefix"),
-    ("user", None, None, "Install to the user site"),
-    (
-        "require-hashes",
-        None,
-        None,
-        "Require a hash for every requirement",
-    ),
-    (
-        "python-version",
-        None,
-        Some("VERSION"),
-        "Python version the packages are for",
-    ),
-    (
-        "platform",
-        None,
-        Some("PLATFORM"),
-        "Platform the packages are for",
-    ),
-    (
-        "no-build-isolation",
-        None,
-        None,
-        "Build with the environment's own build dependencies",
-    ),
-    ("dry-run", None, None, "Verify everything, install nothing"),
-    (
-        "report",
-        None,
-        Some("FILE"),
-        "Write pip's installation report to FILE",
-    ),
-    (
-        "dest",
-        Some('d'),
-        Some("DIR"),
-        "Where `pyprov download` puts the vetted files",
-    ),
-    ("quiet", Some('q'), None, "Less output (repeatable), as pip"),
-    (
-        "verbose",
-        Some('v'),
-        None,
-        "More output, with the evidence (repeatable)",
-    ),
-];
+impl OwnFlags {
+    /// These flags alone, as a command of their own (`-h` among pip's words is pipopts' to
+    /// refuse, so this command has none).
+    pub fn command() -> clap::Command {
+        use clap::Args as _;
+        let command = clap::Command::new("pyprov")
+            .no_binary_name(true)
+            .disable_help_flag(true);
+        OwnFlags::augment_args(command)
+    }
+
+    /// The flags from their environment variables alone: clap parses an empty command line.
+    /// This is what the drop-in pip starts from, since pip's command line has no place for them
+    /// before pip's own words. An empty variable counts as unset, as it always has for the
+    /// drop-in.
+    pub fn from_env() -> Result<OwnFlags, clap::Error> {
+        use clap::FromArgMatches as _;
+        let command = OwnFlags::command().mut_args(|a| {
+            let empty = a
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|v| v.is_empty());
+            if empty {
+                a.env(None)
+            } else {
+                a
+            }
+        });
+        let matches = command.try_get_matches_from(std::iter::empty::<String>())?;
+        OwnFlags::from_arg_matches(&matches)
+    }
+
+    /// Applies the flags `words` give (`--name` or `--name=value`, as pyprov found them among
+    /// pip's arguments) over these: a flag given here wins, and nothing else changes, so the
+    /// words are read without the variables and defaults, which were read already.
+    pub fn update_from_words(&mut self, words: &[String]) -> Result<(), clap::Error> {
+        use clap::FromArgMatches as _;
+        if words.is_empty() {
+            return Ok(());
+        }
+        // Later words win, as pip's own options do.
+        let command = OwnFlags::command().args_override_self(true).mut_args(|a| {
+            let a = a.env(None).default_value(None);
+            // A plain flag always has a value (false when absent), which would turn it off: as
+            // a flag that has a value only when given, it changes only when given.
+            if matches!(a.get_action(), clap::ArgAction::SetTrue) {
+                a.action(clap::ArgAction::Set)
+                    .num_args(0)
+                    .default_missing_value("true")
+            } else {
+                a
+            }
+        });
+        let matches = command.try_get_matches_from(words)?;
+        self.update_from_arg_matches(&matches)
+    }
+}
 
 /// The command tree with pip's documented flags added to `install` and `download`, for
 /// completions. (The parser leaves them to pip, so they are not real clap arguments.)
 pub fn command_with_pip_flags() -> clap::Command {
     use clap::CommandFactory;
     let add = |mut cmd: clap::Command| {
-        for (long, short, value, help) in PIP_FLAGS {
-            let mut arg = clap::Arg::new(*long).long(*long).help(*help);
-            if let Some(s) = short {
-                arg = arg.short(*s);
+        for (doc, option) in documented() {
+            let mut arg = clap::Arg::new(doc.name).long(doc.name).help(doc.help);
+            if let Some(s) = option.short {
+                arg = arg.short(s);
             }
-            arg = match value {
-                Some(v) => arg.value_name(*v).action(clap::ArgAction::Append),
-                None => arg.action(clap::ArgAction::Count),
+            arg = if option.takes_value() {
+                arg.value_name(doc.value).action(clap::ArgAction::Append)
+            } else {
+                arg.action(clap::ArgAction::Count)
             };
-            if matches!(*long, "requirement" | "constraint" | "report") {
-                arg = arg.value_hint(clap::ValueHint::FilePath);
-            } else if matches!(*long, "target" | "prefix" | "dest" | "editable") {
-                arg = arg.value_hint(clap::ValueHint::DirPath);
-            }
+            arg = match doc.value {
+                "FILE" => arg.value_hint(clap::ValueHint::FilePath),
+                "DIR" | "PATH" => arg.value_hint(clap::ValueHint::DirPath),
+                _ => arg,
+            };
             cmd = cmd.arg(arg);
         }
         cmd
@@ -457,18 +403,41 @@ pub fn command_with_pip_flags() -> clap::Command {
         .mut_subcommand("download", add)
 }
 
+/// pipopts' documented options with their rows (a name without a row is caught by a test).
+fn documented() -> impl Iterator<Item = (&'static Documented, &'static PipOption)> {
+    pipopts::DOCUMENTED
+        .iter()
+        .filter_map(|d| d.option().map(|o| (d, o)))
+}
+
 /// The pip flags, formatted for `pyprov install --help`.
 pub fn pip_flags_help() -> String {
     let mut s =
         String::from("pip flags pyprov interprets (every other pip flag goes to pip unchanged):\n");
-    for (long, short, value, help) in PIP_FLAGS {
-        let name = match (short, value) {
-            (Some(c), Some(v)) => format!("-{c}, --{long} <{v}>"),
-            (Some(c), None) => format!("-{c}, --{long}"),
-            (None, Some(v)) => format!("--{long} <{v}>"),
-            (None, None) => format!("--{long}"),
+    for (doc, option) in documented() {
+        let long = doc.name;
+        let name = match (option.short, option.takes_value()) {
+            (Some(c), true) => format!("-{c}, --{long} <{}>", doc.value),
+            (Some(c), false) => format!("-{c}, --{long}"),
+            (None, true) => format!("--{long} <{}>", doc.value),
+            (None, false) => format!("--{long}"),
         };
-        s.push_str(&format!("  {name:<38} {help}\n"));
+        s.push_str(&format!("  {name:<38} {}\n", doc.help));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_pip_flag_is_in_the_table() {
+        for d in pipopts::DOCUMENTED {
+            let o = d
+                .option()
+                .unwrap_or_else(|| panic!("--{} is no install or download option", d.name));
+            assert_eq!(o.takes_value(), !d.value.is_empty(), "--{}", d.name);
+        }
+    }
 }

@@ -22,8 +22,8 @@ pub mod trust;
 /// `docs/architecture.md` says why each is where it is; the test below holds the code to it.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["vocab"],
-    &["verify", "pipopts", "cli"],
+    &["vocab", "pipopts"],
+    &["verify", "cli"],
     &["trust"],
     &["judge"],
     &["output"],

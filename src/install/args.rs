@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
-use crate::cli::Format;
-use crate::pipopts::{self, Command, Effective, OptError, Parsed, Role};
+use clap::error::{ContextKind, ContextValue};
+
+use crate::cli::OwnFlags;
+use crate::pipopts::{self, traits, Command, Effective, OptError, Parsed, Role};
 
 /// pip's own flags pyprov reads (they still go to pip where they make sense).
 #[derive(Debug, Default, Clone)]
@@ -33,11 +35,22 @@ pub struct PipArgs {
     pub install_location: super::marks::Location,
     /// pip options for the resolving run, in canonical form (never the user's own words).
     pub resolve: Vec<String>,
+    /// The resolving run's options that can change what pip resolves (not how it talks): what
+    /// a stored resolution is keyed by.
+    pub resolve_key: Vec<String>,
     /// pip options for the installing run, in canonical form.
     pub install: Vec<String>,
+    /// The same for a set pinned file by file: the files are chosen already, so the options
+    /// that choose between a wheel and an sdist are left out; they would turn away the wheel
+    /// the gate built from a vetted sdist, whose hash is the pin.
+    pub install_pinned: Vec<String>,
     /// pip options for building a vetted sdist with `pip wheel`, in canonical form: what
     /// changes a build or its build environment's resolution.
     pub build: Vec<String>,
+    /// pip resolves for another interpreter or platform than the one it runs in.
+    pub targeted: bool,
+    /// `--no-binary` for some project: wheels alone will not do.
+    pub no_binary: bool,
     /// Network settings, for pyprov's own downloads: pip only ever talks to the gate.
     pub network: Network,
     pub verbosity: i32,
@@ -55,119 +68,96 @@ pub struct Network {
     pub no_proxy_env: bool,
 }
 
-/// pyprov's own install flags, which pip never sees.
-#[derive(Debug, Clone, Default)]
-pub struct OwnArgs {
-    pub python: Option<PathBuf>,
-    pub trust_file: Option<PathBuf>,
-    pub locked: Option<bool>,
-    pub format: Format,
-    pub no_cache: bool,
-    pub provenance_index: Option<String>,
-    pub trusted_root: Option<PathBuf>,
-    pub cache_dir: Option<PathBuf>,
-    pub unattested: Option<String>,
-    /// The real pip chosen by the drop-in alias (program and leading arguments).
-    pub real_pip: Option<(PathBuf, Vec<String>)>,
-}
-
-impl OwnArgs {
-    /// pyprov's settings from its environment variables alone: what the `pip` drop-in uses,
-    /// since pip's command line has no room for pyprov's flags (they are accepted there too).
-    /// A boolean reads as `pyprov install`'s flags read it (clap's boolish words), so
-    /// `PYPROV_LOCKED=y` locks both ways, and a value neither way is an error, not "off".
-    pub fn from_env() -> Result<OwnArgs, ArgError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let locked = match var("PYPROV_LOCKED") {
-            None => None,
-            Some(v) => Some(boolish(&v).ok_or_else(|| {
-                ArgError(format!(
-                    "PYPROV_LOCKED={v}: expected true or false (1/0, yes/no, on/off, y/n)"
-                ))
-            })?),
-        };
-        Ok(OwnArgs {
-            trust_file: var("PYPROV_TRUST_FILE").map(PathBuf::from),
-            locked,
-            provenance_index: var("PYPROV_PROVENANCE_INDEX"),
-            cache_dir: var("PYPROV_CACHE_DIR").map(PathBuf::from),
-            unattested: var("PYPROV_UNATTESTED"),
-            trusted_root: var("PYPROV_TRUSTED_ROOT").map(PathBuf::from),
-            ..OwnArgs::default()
-        })
-    }
-}
-
-/// A boolean as clap's `BoolishValueParser` reads it (the words `--locked=` takes).
-pub fn boolish(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "y" | "yes" | "t" | "true" | "on" | "1" => Some(true),
-        "n" | "no" | "f" | "false" | "off" | "0" => Some(false),
-        _ => None,
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ArgError(pub String);
+pub enum ArgError {
+    #[error("{0}\n  fix: see `pyprov install --help`; pyprov reads pip's options as pip does")]
+    Options(#[from] OptError),
+    #[error("-h/--help: run `pyprov install --help` (before pip's arguments)")]
+    Help,
+    #[error("--locked={0}: expected true or false")]
+    Locked(String),
+    #[error("PYPROV_LOCKED={0}: expected true or false (1/0, yes/no, on/off, y/n)")]
+    LockedVariable(String),
+    #[error("--format is text or json, not {0}")]
+    Format(String),
+    #[error("--unattested (PYPROV_UNATTESTED) is deny, warn or allow, not {0}")]
+    Unattested(String),
+    /// Anything else clap refuses in pyprov's own flags, in clap's words.
+    #[error("{}", clap_words(.0))]
+    Own(#[source] clap::Error),
+}
 
-impl From<OptError> for ArgError {
-    fn from(e: OptError) -> Self {
-        ArgError(format!(
-            "{e}\n  fix: see `pyprov install --help`; pyprov reads pip's options as pip does"
-        ))
+/// Where clap read a refused value of pyprov's own flags.
+#[derive(Clone, Copy)]
+enum Read {
+    Words,
+    Environment,
+}
+
+/// clap's refusal in pyprov's words for the flags whose messages pyprov has always written.
+fn own_flag_error(e: clap::Error, read: Read) -> ArgError {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let (Some(arg), Some(value)) = (
+        context(ContextKind::InvalidArg),
+        context(ContextKind::InvalidValue),
+    ) else {
+        return ArgError::Own(e);
+    };
+    let flag = arg.split(['=', '[', ' ']).next().unwrap_or("");
+    match (flag, read) {
+        ("--locked", Read::Words) => ArgError::Locked(value),
+        ("--locked", Read::Environment) => ArgError::LockedVariable(value),
+        ("--format", _) => ArgError::Format(value),
+        ("--unattested", _) => ArgError::Unattested(value),
+        _ => ArgError::Own(e),
     }
 }
 
-/// The first pass over `pyprov install ARGS`: pyprov's own flags are taken out (later ones
-/// override `own`); pip's options stay parsed for [`build`], which needs pip's configuration.
+/// The first line of clap's message, without its `error: ` (pyprov adds its own).
+fn clap_words(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// pyprov's flags from their environment variables alone: what the `pip` drop-in starts from,
+/// since pip's command line has no room for pyprov's flags before pip's words (they are
+/// accepted among them too, see [`parse`]). The variables are read by the same clap definition
+/// as `pyprov install`'s, so `PYPROV_LOCKED=y` locks both ways, and a value neither accepts is
+/// an error, not "off".
+pub fn from_env() -> Result<OwnFlags, ArgError> {
+    OwnFlags::from_env().map_err(|e| own_flag_error(e, Read::Environment))
+}
+
+/// The first pass over `pyprov install ARGS`: pyprov's own flags are taken out and read by clap
+/// over `own` (later ones win); pip's options stay parsed for [`build`], which needs pip's
+/// configuration.
 pub fn parse(
-    mut own: OwnArgs,
+    mut own: OwnFlags,
     args: &[String],
     command: Command,
-) -> Result<(OwnArgs, Vec<Parsed>), ArgError> {
+) -> Result<(OwnFlags, Vec<Parsed>), ArgError> {
     let parsed = pipopts::parse(args, command)?;
     let mut rest = Vec::with_capacity(parsed.len());
+    let mut words = Vec::new();
     for p in parsed {
-        let Parsed::Opt { option, value, .. } = &p else {
-            rest.push(p);
-            continue;
-        };
-        let value = value.clone().unwrap_or_default();
-        match option.dest {
-            "python" => own.python = Some(value.into()),
-            "pyprov_trust_file" => own.trust_file = Some(value.into()),
-            "pyprov_locked" => {
-                own.locked = Some(if value.is_empty() {
-                    true
-                } else {
-                    boolish(&value).ok_or_else(|| {
-                        ArgError(format!("--locked={value}: expected true or false"))
-                    })?
-                })
-            }
-            "pyprov_unattested" => own.unattested = Some(value),
-            "pyprov_no_cache" => own.no_cache = true,
-            "pyprov_provenance_index" => own.provenance_index = Some(value),
-            "pyprov_trusted_root" => own.trusted_root = Some(value.into()),
-            "pyprov_cache_dir" => own.cache_dir = Some(value.into()),
-            "pyprov_format" => {
-                own.format = match value.as_str() {
-                    "json" => Format::Json,
-                    "text" => Format::Text,
-                    other => {
-                        return Err(ArgError(format!("--format is text or json, not {other}")))
-                    }
-                }
-            }
-            "help" => {
-                return Err(ArgError(
-                    "-h/--help: run `pyprov install --help` (before pip's arguments)".into(),
-                ))
+        match &p {
+            Parsed::Opt { option, .. } if option.dest == "help" => return Err(ArgError::Help),
+            Parsed::Opt { option, value, .. } if option.role == Role::Own => {
+                // `--locked=` is `--locked`, as it always was.
+                let value = value
+                    .as_deref()
+                    .filter(|v| option.takes_value() || !v.is_empty());
+                words.push(option.canonical(value));
             }
             _ => rest.push(p),
         }
     }
+    own.update_from_words(&words)
+        .map_err(|e| own_flag_error(e, Read::Words))?;
     Ok((own, rest))
 }
 
@@ -176,6 +166,9 @@ pub fn parse(
 pub fn isolated(args: &[String]) -> bool {
     args.iter().any(|a| a == "--isolated")
 }
+
+const RESOLVE: &[Role] = &[Role::Both, Role::ResolveOnly];
+const INSTALL: &[Role] = &[Role::Both, Role::InstallOnly];
 
 /// pip's effective options for this run: pip's configuration (`config`, as pip orders it), then
 /// the command line, sorted by what pyprov does with each.
@@ -189,26 +182,14 @@ pub fn build(
     e.apply_config(config, command)?;
     e.apply_args(parsed)?;
     e.check_supported()?;
-    let network = Network {
-        cert: e.store("cert").map(str::to_string),
-        client_cert: e.store("client_cert").map(str::to_string),
-        trusted_hosts: e.list("trusted_hosts"),
-        proxy: e.store("proxy").map(str::to_string),
-        no_proxy_env: e.flag("no_proxy_env"),
-    };
     let verbosity = i32::try_from(e.count("verbose")).unwrap_or(i32::MAX)
         - i32::try_from(e.count("quiet")).unwrap_or(i32::MAX);
+    let resolving = |also: &dyn Fn(&pipopts::PipOption) -> bool| {
+        e.words_where(|o| RESOLVE.contains(&o.role) && also(o))
+    };
     Ok(PipArgs {
-        requirement_files: e
-            .list("requirements")
-            .into_iter()
-            .map(PathBuf::from)
-            .collect(),
-        constraint_files: e
-            .list("constraints")
-            .into_iter()
-            .map(PathBuf::from)
-            .collect(),
+        requirement_files: paths(e.list("requirements")),
+        constraint_files: paths(e.list("constraints")),
         editables: e.list("editables"),
         requirements: e.positional.clone(),
         index_url: e.store("index_url").map(str::to_string),
@@ -227,22 +208,46 @@ pub fn build(
             root: e.store("root_path").map(str::to_string),
             user: e.flag("use_user_site"),
         },
-        resolve: e.words(&[Role::Both, Role::ResolveOnly]),
-        install: e.words(&[Role::Both, Role::InstallOnly]),
-        build: e.words_for(&[Role::Both, Role::ResolveOnly], pipopts::cmds::WHEEL),
-        network,
+        resolve: e.words(RESOLVE),
+        resolve_key: resolving(&|o| !o.has(traits::COSMETIC)),
+        install: e.words(INSTALL),
+        install_pinned: e.words_where(|o| INSTALL.contains(&o.role) && !o.has(traits::FILE_CHOICE)),
+        build: e.words_for(RESOLVE, pipopts::cmds::WHEEL),
+        targeted: !resolving(&|o| o.has(traits::TARGET)).is_empty(),
+        no_binary: !resolving(&|o| o.name() == "no-binary").is_empty(),
+        network: Network {
+            cert: e.store("cert").map(str::to_string),
+            client_cert: e.store("client_cert").map(str::to_string),
+            trusted_hosts: e.list("trusted_hosts"),
+            proxy: e.store("proxy").map(str::to_string),
+            no_proxy_env: e.flag("no_proxy_env"),
+        },
         verbosity,
         isolated,
     })
 }
 
+fn paths(list: Vec<String>) -> Vec<PathBuf> {
+    list.into_iter().map(PathBuf::from).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Format;
+    use clap::FromArgMatches;
 
-    fn parse_str(s: &str) -> (OwnArgs, PipArgs) {
+    fn own() -> OwnFlags {
+        let matches = OwnFlags::command()
+            .mut_args(|a| a.env(None))
+            .try_get_matches_from(std::iter::empty::<String>())
+            .unwrap();
+        OwnFlags::from_arg_matches(&matches).unwrap()
+    }
+
+    fn parse_str(s: &str) -> (OwnFlags, PipArgs) {
         let v: Vec<String> = s.split_whitespace().map(str::to_string).collect();
-        let (own, parsed) = parse(OwnArgs::default(), &v, Command::Install).unwrap();
+        let (own, parsed) = parse(own(), &v, Command::Install).unwrap();
         (
             own,
             build(parsed, &[], Command::Install, isolated(&v)).unwrap(),
@@ -264,6 +269,7 @@ mod tests {
         assert_eq!(pip.location, vec!["--target=out"]);
         assert_eq!(pip.resolve, vec!["--pre", "--only-binary=:all:"]);
         assert_eq!(pip.install, vec!["--only-binary=:all:"]);
+        assert!(pip.install_pinned.is_empty());
         let (own2, pip2) =
             parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir --isolated");
         assert!(pip2.resolve.is_empty(), "{:?}", pip2.resolve);
@@ -272,30 +278,51 @@ mod tests {
         assert_eq!(pip.editables, vec!["."]);
         assert_eq!(pip.verbosity, -1);
         assert_eq!(own.python, Some("/venv/bin/python".into()));
-        assert_eq!(own.locked, Some(true));
+        assert_eq!(own.trust.locked, Some(true));
         assert_eq!(own.format, Format::Json);
     }
 
     #[test]
+    fn what_the_table_says_of_options_is_read() {
+        let (_, pip) = parse_str(
+            "x --platform=manylinux2014_x86_64 --no-binary=a --prefer-binary --log=/l --no-color",
+        );
+        assert!(pip.targeted && pip.no_binary);
+        assert_eq!(
+            pip.resolve,
+            [
+                "--platform=manylinux2014_x86_64",
+                "--no-binary=a",
+                "--prefer-binary",
+                "--log=/l",
+                "--no-color"
+            ]
+        );
+        assert_eq!(
+            pip.resolve_key,
+            [
+                "--platform=manylinux2014_x86_64",
+                "--no-binary=a",
+                "--prefer-binary"
+            ]
+        );
+        assert_eq!(
+            pip.install_pinned,
+            ["--platform=manylinux2014_x86_64", "--log=/l", "--no-color"]
+        );
+        let (_, plain) = parse_str("x --only-binary=:all:");
+        assert!(!plain.targeted && !plain.no_binary);
+    }
+
+    /// `--locked=WORD` among pip's words, `pyprov install --locked=WORD` and `PYPROV_LOCKED=WORD`
+    /// through the drop-in are read by one clap definition; this holds the three to clap's own
+    /// boolean words.
+    #[test]
     fn locked_reads_the_same_words_everywhere() {
-        for (word, want) in [
-            ("y", true),
-            ("ON", true),
-            ("1", true),
-            ("n", false),
-            ("off", false),
-        ] {
-            assert_eq!(boolish(word), Some(want), "{word}");
-            let v = vec![format!("--locked={word}")];
-            let (own, _) = parse(OwnArgs::default(), &v, Command::Install).unwrap();
-            assert_eq!(own.locked, Some(want), "--locked={word}");
-        }
-        assert_eq!(boolish("maybe"), None);
-        // clap's own parser, which `pyprov install --locked=` uses, agrees.
         let clap = clap::builder::BoolishValueParser::new();
         let cmd = clap::Command::new("x");
         for word in [
-            "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0", "maybe",
+            "y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0", "ON", "maybe",
         ] {
             let theirs = clap::builder::TypedValueParser::parse_ref(
                 &clap,
@@ -304,20 +331,140 @@ mod tests {
                 std::ffi::OsStr::new(word),
             )
             .ok();
-            assert_eq!(boolish(word), theirs, "{word}");
+            // Among pip's words.
+            let v = vec![format!("--locked={word}")];
+            let ours = parse(own(), &v, Command::Install)
+                .ok()
+                .map(|(o, _)| o.trust.locked);
+            assert_eq!(ours, theirs.map(Some), "--locked={word}");
+            // `pyprov install --locked=WORD`, before pip's words.
+            let m = OwnFlags::command()
+                .try_get_matches_from([format!("--locked={word}")])
+                .ok();
+            let top = m.map(|m| OwnFlags::from_arg_matches(&m).unwrap().trust.locked);
+            assert_eq!(top, theirs.map(Some), "pyprov install --locked={word}");
         }
+        let (o, _) = parse(own(), &["--locked".to_string()], Command::Install).unwrap();
+        assert_eq!(o.trust.locked, Some(true));
+        let (o, _) = parse(own(), &["--locked=".to_string()], Command::Install).unwrap();
+        assert_eq!(o.trust.locked, Some(true));
+    }
+
+    /// The drop-in's variables, read by the same definition. Only this test sets them (other
+    /// tests read pyprov's flags without the environment), so every case is here, in turn.
+    #[test]
+    fn the_environment_reads_as_pyprov_install_reads_it() {
+        let set = |k: &str, v: Option<&str>| match v {
+            Some(v) => std::env::set_var(k, v),
+            None => std::env::remove_var(k),
+        };
+        for (word, want) in [("y", Some(true)), ("OFF", Some(false)), ("", None)] {
+            set("PYPROV_LOCKED", Some(word));
+            assert_eq!(
+                from_env().unwrap().trust.locked,
+                want,
+                "PYPROV_LOCKED={word}"
+            );
+        }
+        set("PYPROV_LOCKED", Some("maybe"));
+        assert_eq!(
+            from_env().unwrap_err().to_string(),
+            "PYPROV_LOCKED=maybe: expected true or false (1/0, yes/no, on/off, y/n)"
+        );
+        set("PYPROV_LOCKED", None);
+        set("PYPROV_UNATTESTED", Some("bogus"));
+        assert_eq!(
+            from_env().unwrap_err().to_string(),
+            "--unattested (PYPROV_UNATTESTED) is deny, warn or allow, not bogus"
+        );
+        set("PYPROV_UNATTESTED", Some("deny"));
+        set("PYPROV_TRUSTED_ROOT", Some("/r.json"));
+        let env = from_env().unwrap();
+        assert_eq!(env.unattested.as_deref(), Some("deny"));
+        assert_eq!(env.trusted_root, Some(PathBuf::from("/r.json")));
+        // Words among pip's override the variables, and leave the rest alone.
+        let v = vec!["--unattested=warn".to_string()];
+        let (o, _) = parse(env, &v, Command::Install).unwrap();
+        assert_eq!(o.unattested.as_deref(), Some("warn"));
+        assert_eq!(o.trusted_root, Some(PathBuf::from("/r.json")));
+        set("PYPROV_UNATTESTED", None);
+        set("PYPROV_TRUSTED_ROOT", None);
+    }
+
+    #[test]
+    fn flags_given_before_stay_unless_given_again() {
+        let mut before = own();
+        before.no_cache = true;
+        before.format = Format::Json;
+        before.trust.locked = Some(false);
+        let v: Vec<String> = ["x", "--trust-file", "t.toml"].map(String::from).to_vec();
+        let (o, _) = parse(before, &v, Command::Install).unwrap();
+        assert!(o.no_cache);
+        assert_eq!(o.format, Format::Json);
+        assert_eq!(o.trust.locked, Some(false));
+        assert_eq!(o.trust.trust_file, Some(PathBuf::from("t.toml")));
+        let (o, _) = parse(own(), &["--no-cache".to_string()], Command::Install).unwrap();
+        assert!(o.no_cache);
+        let v: Vec<String> = [
+            "--format=json",
+            "x",
+            "--locked=false",
+            "--format=text",
+            "--locked",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (o, _) = parse(own(), &v, Command::Install).unwrap();
+        assert_eq!((o.format, o.trust.locked), (Format::Text, Some(true)));
+    }
+
+    /// pipopts places pyprov's own flags among pip's words; clap reads them. The two agree on
+    /// every flag's name and on whether it takes a value.
+    #[test]
+    fn own_flag_rows_are_the_clap_definition() {
+        let mut command = OwnFlags::command();
+        command.build();
+        let clap_flags: Vec<(String, bool)> = command
+            .get_arguments()
+            .filter_map(|a| {
+                let takes = a.get_action().takes_values()
+                    && a.get_num_args().is_some_and(|n| n.min_values() > 0);
+                Some((a.get_long()?.to_string(), takes))
+            })
+            .collect();
+        let rows: Vec<(String, bool)> = pipopts::OPTIONS
+            .iter()
+            .filter(|o| o.role == Role::Own)
+            .map(|o| (o.name().to_string(), o.takes_value()))
+            .collect();
+        let mut a = clap_flags.clone();
+        let mut b = rows.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 
     #[test]
     fn missing_values_are_errors() {
-        assert!(parse(OwnArgs::default(), &["-r".to_string()], Command::Install).is_err());
-        assert!(parse(
-            OwnArgs::default(),
+        assert!(parse(own(), &["-r".to_string()], Command::Install).is_err());
+        let err = parse(
+            own(),
             &["--format".to_string(), "xml".to_string()],
-            Command::Install
+            Command::Install,
         )
-        .is_err());
+        .unwrap_err();
+        assert_eq!(err.to_string(), "--format is text or json, not xml");
+        let err = parse(own(), &["--locked=maybe".to_string()], Command::Install).unwrap_err();
+        assert_eq!(err.to_string(), "--locked=maybe: expected true or false");
+        // Anything else clap refuses is said in clap's words, on one line.
+        let err = parse(own(), &["--no-cache=false".to_string()], Command::Install).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unexpected value 'false' for '--no-cache' found; no more were expected"
+        );
+        let err = parse(own(), &["-h".to_string()], Command::Install).unwrap_err();
+        assert!(matches!(err, ArgError::Help));
         // Used to panic: a byte-index slice inside a multi-byte character.
-        assert!(parse(OwnArgs::default(), &["-éx".to_string()], Command::Install).is_err());
+        assert!(parse(own(), &["-éx".to_string()], Command::Install).is_err());
     }
 }

@@ -10,10 +10,117 @@ use std::str::FromStr;
 use pep508_rs::MarkerEnvironment;
 use serde::Deserialize;
 
+use url::Url;
+
+use super::gate::{Candidate, Gate, Origin};
 use super::pip::Pip;
 use super::reqs::{ReqKind, Requirements};
-use crate::index::Link;
+use super::settings::Settings;
+use super::sources::{self, Sources};
+use super::strategy::Pending;
+use crate::index::{Client, Link, ProvenanceHint};
 use crate::verify::distname::{self, DistName};
+
+/// The file of every pin, when the requirements are fully hash-pinned and pyprov can choose each
+/// file as pip would (a compatible wheel among the allowed hashes); `None` sends the install
+/// through pip's resolver instead. Cached files are chosen without asking any index.
+pub(crate) async fn candidates(settings: &Settings, gate: &Gate) -> Option<Vec<Pending>> {
+    let (pip_args, reqs) = (&settings.pip_args, &settings.reqs);
+    if pip_args.targeted
+        || pip_args.no_binary
+        || !pip_args.editables.is_empty()
+        || reqs.lines.is_empty()
+    {
+        return None;
+    }
+    if !reqs.lines.iter().all(|l| !l.hashes.is_empty()) {
+        return None;
+    }
+    let target = probe(&settings.pip)?;
+    let pins = pins(reqs, &target.env)?;
+    let index_origin = settings
+        .sources
+        .origins
+        .iter()
+        .find(|o| matches!(o, Origin::Index(_)));
+    let mut chosen = Vec::with_capacity(pins.len());
+    let mut missing = Vec::new();
+    for pin in &pins {
+        match (cached(gate, pin, &target.tags), index_origin) {
+            (Some((sha256, filename)), Some(origin)) => {
+                chosen.push(from_cache(pin, sha256, filename, origin)?);
+            }
+            _ => missing.push(pin),
+        }
+    }
+    chosen.extend(fetched(&settings.client, &settings.sources, missing, &target.tags).await?);
+    Some(chosen)
+}
+
+/// The best file for `pin` among the cached files of its hashes: (sha256, file name).
+fn cached<'a>(gate: &Gate, pin: &'a Pin, tags: &[String]) -> Option<(&'a String, String)> {
+    pin.hashes
+        .iter()
+        .filter_map(|h| gate.cache().name(h).map(|n| (h, n)))
+        .filter_map(|(h, n)| rank(&n, pin, tags).map(|r| (r, h, n)))
+        .min_by_key(|(r, _, _)| *r)
+        .map(|(_, h, n)| (h, n))
+}
+
+/// A cached file as a candidate of the index (whose Integrity API its provenance came from).
+fn from_cache(pin: &Pin, sha256: &str, filename: String, origin: &Origin) -> Option<Pending> {
+    let url = Url::parse(&format!("pyprov-cache:///{sha256}/{filename}")).ok()?;
+    let link = Link {
+        filename,
+        url,
+        sha256: Some(sha256.to_string()),
+        requires_python: None,
+        yanked: None,
+        metadata: None,
+        provenance: ProvenanceHint::NotAdvertised,
+    };
+    let candidate = Candidate {
+        link,
+        origin: origin.clone(),
+    };
+    Some((pin.name.clone(), pin.version.clone(), candidate))
+}
+
+/// The best file for each pin not in the cache, from its project's pages (asked in parallel).
+/// A source that does not answer is passed over here, as the gate's pages pass it over when
+/// another source answers; a pin no source offers a file for sends the install through pip.
+async fn fetched(
+    client: &Client,
+    sources: &Sources,
+    missing: Vec<&Pin>,
+    tags: &[String],
+) -> Option<Vec<Pending>> {
+    let pages = futures_util::future::join_all(missing.iter().map(|pin| async move {
+        let mut found: Vec<(Link, Origin)> = Vec::new();
+        for origin in &sources.origins {
+            if let Ok(links) = sources::links(client, origin, &pin.name).await {
+                found.extend(links.into_iter().map(|l| (l, origin.clone())));
+            }
+        }
+        found
+    }))
+    .await;
+    let mut chosen = Vec::with_capacity(missing.len());
+    for (pin, found) in missing.into_iter().zip(pages) {
+        let links: Vec<Link> = found.iter().map(|(l, _)| l.clone()).collect();
+        let best = choose(&links, pin, tags)?;
+        let origin = found
+            .iter()
+            .find(|(l, _)| l.url == best.url)
+            .map(|(_, o)| o.clone())?;
+        let candidate = Candidate {
+            link: best.clone(),
+            origin,
+        };
+        chosen.push((pin.name.clone(), pin.version.clone(), candidate));
+    }
+    Some(chosen)
+}
 
 /// The interpreter's marker environment and supported wheel tags, most preferred first.
 #[derive(Debug, Deserialize)]

@@ -12,16 +12,40 @@ pub const MIN_PIP: (u32, u32) = (22, 2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipError {
-    #[error("no pip found: {0}")]
-    NotFound(String),
+    #[error("no pip found: VIRTUAL_ENV points at {}, which has no bin/python", .0.display())]
+    VirtualEnvWithoutPython(PathBuf),
+    #[error("no pip found: no `pip` on PATH other than pyprov; pass --python /path/to/python or activate a virtualenv")]
+    NotOnPath,
+    #[error("no pip found: {} is pyprov itself; running it would loop", .0.display())]
+    IsPyprov(PathBuf),
     #[error("{program} is pip {version}; pyprov needs pip 22.2 or newer for --dry-run --report\n  fix: `{program} install --upgrade 'pip>=22.2'` (from a source you trust), or pass --python with a newer environment")]
     TooOld { program: String, version: String },
-    #[error("cannot run {program}: {message}")]
-    Run { program: String, message: String },
-    #[error("cannot read pip's configuration through {program}: {message}\n  fix: pyprov must know pip's configuration (its indexes above all) before pip runs; correct the configuration pip names, or pass --python with an environment whose pip works")]
-    Config { program: String, message: String },
+    #[error("cannot read pip's configuration through {program}: {source}\n  fix: pyprov must know pip's configuration (its indexes above all) before pip runs; correct the configuration pip names, or pass --python with an environment whose pip works")]
+    Config {
+        program: String,
+        #[source]
+        source: ProbeError,
+    },
     #[error("pip's installation report is unreadable: {0}")]
-    Report(String),
+    Report(#[source] serde_json::Error),
+}
+
+/// Why pip's interpreter could not be asked about pip ([`PROBE`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("{} is not `python -m pip` or a pip script with a #! line", .0.display())]
+    NotPip(PathBuf),
+    #[error("{0}")]
+    Start(#[source] std::io::Error),
+    #[error("it exited with {0}")]
+    Exited(std::process::ExitStatus),
+    /// What it wrote to stderr when it failed.
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    Answer(#[source] serde_json::Error),
+    #[error("it answered {0:?}")]
+    Version(String),
 }
 
 /// How to invoke pip: an interpreter with `-m pip`, or a pip executable.
@@ -109,24 +133,24 @@ struct Probed {
 }
 
 /// [`PROBE`] run by `python` for pip's `command`.
-fn probe(python: &Path, command: &str, isolated: bool) -> Result<Probed, String> {
+fn probe(python: &Path, command: &str, isolated: bool) -> Result<Probed, ProbeError> {
     let out = Command::new(python)
         .args(["-c", PROBE, command, if isolated { "1" } else { "0" }])
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(ProbeError::Start)?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
         return Err(if err.is_empty() {
-            format!("it exited with {}", out.status)
+            ProbeError::Exited(out.status)
         } else {
-            err
+            ProbeError::Failed(err)
         });
     }
-    let probed: Probed = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let probed: Probed = serde_json::from_slice(&out.stdout).map_err(ProbeError::Answer)?;
     if parse_version(&probed.version).is_none() {
-        return Err(format!("it answered {:?}", probed.version));
+        return Err(ProbeError::Version(probed.version));
     }
     Ok(probed)
 }
@@ -218,33 +242,9 @@ impl Pip {
         command: &str,
         isolated: bool,
     ) -> Result<Pip, PipError> {
-        let (program, prefix) = if let Some((program, prefix)) = chosen.filter(|_| python.is_none())
-        {
-            (program.clone(), prefix.clone())
-        } else if let Some(py) = python {
-            (py.to_path_buf(), vec!["-m".to_string(), "pip".to_string()])
-        } else if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
-            let py = PathBuf::from(venv).join("bin").join("python");
-            if !py.is_file() {
-                return Err(PipError::NotFound(format!(
-                    "VIRTUAL_ENV points at {}, which has no bin/python",
-                    py.display()
-                )));
-            }
-            (py, vec!["-m".into(), "pip".into()])
-        } else {
-            let found = pips_on_path("pip").into_iter().next().ok_or_else(|| {
-                PipError::NotFound(
-                    "no `pip` on PATH other than pyprov; pass --python /path/to/python or activate a virtualenv".into(),
-                )
-            })?;
-            (found, Vec::new())
-        };
+        let (program, prefix) = which_pip(python, chosen)?;
         if is_self(&program) {
-            return Err(PipError::NotFound(format!(
-                "{} is pyprov itself; running it would loop",
-                program.display()
-            )));
+            return Err(PipError::IsPyprov(program));
         }
         // An interpreter running `-m pip` imports the same pip for `-c` (both put the working
         // directory first on sys.path), and a pip script imports the pip of the interpreter
@@ -258,29 +258,9 @@ impl Pip {
         };
         let probed = match &interpreter {
             Some(py) => probe(py, command, isolated),
-            None => Err(format!(
-                "{} is not `python -m pip` or a pip script with a #! line",
-                program.display()
-            )),
+            None => Err(ProbeError::NotPip(program.clone())),
         };
-        let probed = match probed {
-            Ok(p) => p,
-            Err(message) => {
-                // A pip too old for pyprov says so, rather than that it is unreadable.
-                if let Some(v) = version_of(&program, &prefix) {
-                    if (v.0, v.1) < MIN_PIP {
-                        return Err(PipError::TooOld {
-                            program: display(&program, &prefix),
-                            version: format!("{}.{}.{}", v.0, v.1, v.2),
-                        });
-                    }
-                }
-                return Err(PipError::Config {
-                    program: display(&program, &prefix),
-                    message,
-                });
-            }
-        };
+        let probed = probed.map_err(|source| unprobed(&program, &prefix, source))?;
         let version = parse_version(&probed.version).unwrap_or_default();
         let pip = Pip {
             program,
@@ -375,6 +355,49 @@ impl Pip {
         }
         cmd.stdin(Stdio::null());
         cmd
+    }
+}
+
+/// The program and leading arguments that run pip: the drop-in's choice (unless `--python`
+/// says otherwise), `--python`, the active virtualenv, or the first `pip` on PATH.
+fn which_pip(
+    python: Option<&Path>,
+    chosen: Option<&(PathBuf, Vec<String>)>,
+) -> Result<(PathBuf, Vec<String>), PipError> {
+    let module = || vec!["-m".to_string(), "pip".to_string()];
+    if let Some((program, prefix)) = chosen.filter(|_| python.is_none()) {
+        return Ok((program.clone(), prefix.clone()));
+    }
+    if let Some(py) = python {
+        return Ok((py.to_path_buf(), module()));
+    }
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+        let py = PathBuf::from(venv).join("bin").join("python");
+        if !py.is_file() {
+            return Err(PipError::VirtualEnvWithoutPython(py));
+        }
+        return Ok((py, module()));
+    }
+    let found = pips_on_path("pip")
+        .into_iter()
+        .next()
+        .ok_or(PipError::NotOnPath)?;
+    Ok((found, Vec::new()))
+}
+
+/// pip could not be asked: a pip too old for pyprov says so, rather than that it is unreadable.
+fn unprobed(program: &Path, prefix: &[String], source: ProbeError) -> PipError {
+    if let Some(v) = version_of(program, prefix) {
+        if (v.0, v.1) < MIN_PIP {
+            return PipError::TooOld {
+                program: display(program, prefix),
+                version: format!("{}.{}.{}", v.0, v.1, v.2),
+            };
+        }
+    }
+    PipError::Config {
+        program: display(program, prefix),
+        source,
     }
 }
 
@@ -502,7 +525,7 @@ pub fn already_satisfied(output: &str) -> Vec<(String, String)> {
 }
 
 pub fn parse_report(bytes: &[u8]) -> Result<Report, PipError> {
-    serde_json::from_slice(bytes).map_err(|e| PipError::Report(e.to_string()))
+    serde_json::from_slice(bytes).map_err(PipError::Report)
 }
 
 #[cfg(test)]

@@ -216,8 +216,12 @@ impl RunReport {
                         .collect(),
                     notes: &self.notes,
                 };
-                let text = serde_json::to_string_pretty(&out).unwrap_or_default();
-                let _ = writeln!(std::io::stdout().lock(), "{text}");
+                match serde_json::to_string_pretty(&out) {
+                    Ok(text) => {
+                        let _ = writeln!(std::io::stdout().lock(), "{text}");
+                    }
+                    Err(e) => eprintln!("error: the JSON report could not be written: {e}"),
+                }
             }
             Format::Text => {
                 let quiet = verbosity() <= -2 && !self.any_denied();
@@ -266,60 +270,55 @@ impl RunReport {
             w1 = widths[1],
             w2 = widths[2]
         ));
-        for (r, [package, version, file]) in self.rows.iter().zip(&cells) {
-            let v = match r.verdict {
-                "allow" => style("allow").for_stderr().green().to_string(),
-                "deny" => style("DENY").for_stderr().red().bold().to_string(),
-                "warn" => style("warn").for_stderr().yellow().to_string(),
-                other => other.to_string(),
-            };
-            let publisher = match (&r.publisher, &r.git_ref) {
-                (Some(p), Some(g)) => format!("{p} at {g}"),
-                (Some(p), None) => p.clone(),
-                _ => "-".into(),
-            };
-            // Pad before styling: escape codes would break the alignment.
-            let pad = " ".repeat(7usize.saturating_sub(r.verdict.len().min(7)));
-            out.push_str(&format!(
-                "{package:w0$}  {version:w1$}  {file:w2$}  {v}{pad}  {}\n",
-                term(&publisher),
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2]
-            ));
-            if self.verbose {
-                out.push_str(&format!(
-                    "    from {}{}\n",
-                    term(&r.source),
-                    if r.from_cache { " (cached)" } else { "" }
-                ));
-                if let Some(ev) = &r.evidence {
-                    let id = &ev.identity;
-                    for (k, v) in [
-                        ("issuer", &id.issuer),
-                        ("san", &id.san),
-                        ("repository", &id.repository),
-                        ("commit", &id.commit),
-                        ("build config", &id.build_config_uri),
-                        ("run", &id.run_invocation_uri),
-                        ("environment", &id.environment),
-                    ] {
-                        if let Some(v) = v {
-                            out.push_str(&format!("    {k}: {}\n", term(v)));
-                        }
-                    }
-                    if let Some(i) = ev.transparency_log.log_index {
-                        out.push_str(&format!("    log index: {i}\n"));
-                    }
-                }
-            }
-            if r.verdict != "allow" {
-                out.push_str(&format!("    {} [{}]\n", term(&r.message), r.code));
-                if let Some(f) = &r.fix {
-                    out.push_str(&format!("    fix: {}\n", term(f)));
-                }
+        for (r, cells) in self.rows.iter().zip(&cells) {
+            out.push_str(&self.row_lines(r, cells, &widths));
+        }
+        out.push_str(&self.footer());
+        out
+    }
+
+    /// One row of the table, with its evidence (under -v) and, unless allowed, why and the fix.
+    fn row_lines(
+        &self,
+        r: &Row,
+        [package, version, file]: &[String; 3],
+        widths: &[usize; 3],
+    ) -> String {
+        let v = match r.verdict {
+            "allow" => style("allow").for_stderr().green().to_string(),
+            "deny" => style("DENY").for_stderr().red().bold().to_string(),
+            "warn" => style("warn").for_stderr().yellow().to_string(),
+            other => other.to_string(),
+        };
+        let publisher = match (&r.publisher, &r.git_ref) {
+            (Some(p), Some(g)) => format!("{p} at {g}"),
+            (Some(p), None) => p.clone(),
+            _ => "-".into(),
+        };
+        // Pad before styling: escape codes would break the alignment.
+        let pad = " ".repeat(7usize.saturating_sub(r.verdict.len().min(7)));
+        let mut out = format!(
+            "{package:w0$}  {version:w1$}  {file:w2$}  {v}{pad}  {}\n",
+            term(&publisher),
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        if self.verbose {
+            out.push_str(&evidence_lines(r));
+        }
+        if r.verdict != "allow" {
+            out.push_str(&format!("    {} [{}]\n", term(&r.message), r.code));
+            if let Some(f) = &r.fix {
+                out.push_str(&format!("    fix: {}\n", term(f)));
             }
         }
+        out
+    }
+
+    /// The lines after the rows: how many files were refused, what was kept, the notes.
+    fn footer(&self) -> String {
+        let mut out = String::new();
         let denied = self.rows.iter().filter(|r| r.denied()).count();
         if denied > 0 {
             out.push_str(&format!(
@@ -348,6 +347,35 @@ impl RunReport {
         }
         out
     }
+}
+
+/// Where a row's file came from, and what its certificate and log entry say (-v).
+fn evidence_lines(r: &Row) -> String {
+    let mut out = format!(
+        "    from {}{}\n",
+        term(&r.source),
+        if r.from_cache { " (cached)" } else { "" }
+    );
+    if let Some(ev) = &r.evidence {
+        let id = &ev.identity;
+        for (k, v) in [
+            ("issuer", &id.issuer),
+            ("san", &id.san),
+            ("repository", &id.repository),
+            ("commit", &id.commit),
+            ("build config", &id.build_config_uri),
+            ("run", &id.run_invocation_uri),
+            ("environment", &id.environment),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!("    {k}: {}\n", term(v)));
+            }
+        }
+        if let Some(i) = ev.transparency_log.log_index {
+            out.push_str(&format!("    log index: {i}\n"));
+        }
+    }
+    out
 }
 
 /// pip's -q/-v count for this run: below 0 pyprov's own lines are quieter, as pip's are.

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::pipopts::{self, Parsed};
+use crate::pipopts::{self, traits, Parsed};
 use crate::verify::distname::normalize_project_name;
 
 /// What a requirement points at.
@@ -61,12 +61,39 @@ pub struct Requirements {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReqError {
-    #[error("cannot read requirements file {path}: {message}")]
-    Read { path: String, message: String },
+    #[error("cannot read requirements file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A sanitized copy could not be written (worded as it always was).
+    #[error("cannot read requirements file {}: {source}", path.display())]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
-    #[error("cannot write {path}: {message}")]
-    Write { path: String, message: String },
+    #[error("{origin}: {source}")]
+    Options {
+        origin: String,
+        #[source]
+        source: pipopts::OptError,
+    },
+    #[error("{origin}: {source}")]
+    Quoting {
+        origin: String,
+        #[source]
+        source: pipopts::UnclosedQuote,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 const VCS_PREFIXES: [&str; 4] = ["git+", "hg+", "svn+", "bzr+"];
@@ -75,46 +102,8 @@ const VCS_PREFIXES: [&str; 4] = ["git+", "hg+", "svn+", "bzr+"];
 pub fn classify(text: &str) -> ReqKind {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
-    if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
-        return ReqKind::Vcs {
-            name: egg_name(t),
-            url: t.to_string(),
-        };
-    }
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        return ReqKind::DirectUrl {
-            name: egg_name(t),
-            url: t.to_string(),
-        };
-    }
-    if lower.starts_with("file:") {
-        return ReqKind::LocalPath {
-            path: t.to_string(),
-        };
-    }
-    if let Some((name, url)) = t.split_once('@') {
-        let url = url.trim();
-        let url = url.split(';').next().unwrap_or(url).trim();
-        let name = name.split('[').next().unwrap_or(name).trim();
-        if url.contains("://") || url.starts_with("file:") {
-            let name = Some(normalize_project_name(name));
-            let lower = url.to_ascii_lowercase();
-            return if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
-                ReqKind::Vcs {
-                    name,
-                    url: url.to_string(),
-                }
-            } else if lower.starts_with("file:") {
-                ReqKind::LocalPath {
-                    path: url.to_string(),
-                }
-            } else {
-                ReqKind::DirectUrl {
-                    name,
-                    url: url.to_string(),
-                }
-            };
-        }
+    if let Some(kind) = classify_url(t, &lower) {
+        return kind;
     }
     let looks_like_path = t.starts_with('.')
         || t.starts_with('/')
@@ -129,35 +118,83 @@ pub fn classify(text: &str) -> ReqKind {
             path: t.to_string(),
         };
     }
-    match parse_pep508(t) {
-        Some(req) => {
-            let pinned = match &req.version_or_url {
-                Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
-                    let specs: Vec<_> = specs.iter().collect();
-                    match specs.as_slice() {
-                        [s] if *s.operator() == pep440_rs::Operator::Equal
-                            || *s.operator() == pep440_rs::Operator::ExactEqual =>
-                        {
-                            Some(s.version().to_string())
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            ReqKind::Named {
-                name: normalize_project_name(req.name.as_ref()),
-                pinned,
-            }
+    classify_named(t)
+}
+
+/// A URL, or `name @ URL`: where pip would fetch around any index.
+fn classify_url(t: &str, lower: &str) -> Option<ReqKind> {
+    if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return Some(ReqKind::Vcs {
+            name: egg_name(t),
+            url: t.to_string(),
+        });
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Some(ReqKind::DirectUrl {
+            name: egg_name(t),
+            url: t.to_string(),
+        });
+    }
+    if lower.starts_with("file:") {
+        return Some(ReqKind::LocalPath {
+            path: t.to_string(),
+        });
+    }
+    let (name, url) = t.split_once('@')?;
+    let url = url.trim();
+    let url = url.split(';').next().unwrap_or(url).trim();
+    let name = name.split('[').next().unwrap_or(name).trim();
+    if !(url.contains("://") || url.starts_with("file:")) {
+        return None;
+    }
+    let name = Some(normalize_project_name(name));
+    let lower = url.to_ascii_lowercase();
+    Some(if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        ReqKind::Vcs {
+            name,
+            url: url.to_string(),
         }
-        None => ReqKind::Named {
+    } else if lower.starts_with("file:") {
+        ReqKind::LocalPath {
+            path: url.to_string(),
+        }
+    } else {
+        ReqKind::DirectUrl {
+            name,
+            url: url.to_string(),
+        }
+    })
+}
+
+/// A project from an index, pinned when its one specifier is `==` or `===`.
+fn classify_named(t: &str) -> ReqKind {
+    let Some(req) = parse_pep508(t) else {
+        return ReqKind::Named {
             name: normalize_project_name(
                 t.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                     .next()
                     .unwrap_or(t),
             ),
             pinned: None,
-        },
+        };
+    };
+    let pinned = match &req.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) => {
+            let specs: Vec<_> = specs.iter().collect();
+            match specs.as_slice() {
+                [s] if *s.operator() == pep440_rs::Operator::Equal
+                    || *s.operator() == pep440_rs::Operator::ExactEqual =>
+                {
+                    Some(s.version().to_string())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    ReqKind::Named {
+        name: normalize_project_name(req.name.as_ref()),
+        pinned,
     }
 }
 
@@ -312,127 +349,37 @@ struct Reader<'a> {
     reqs: Requirements,
 }
 
+/// The requirements file being read.
+struct File {
+    /// Its directory: nested files and find-links directories are relative to it.
+    dir: PathBuf,
+    /// Read as a constraints file.
+    constraint: bool,
+}
+
 impl Reader<'_> {
     fn read(&mut self, path: &Path, constraint: bool) -> Result<PathBuf, ReqError> {
-        let abs = std::fs::canonicalize(path).map_err(|e| ReqError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let unreadable = |source| ReqError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let abs = std::fs::canonicalize(path).map_err(unreadable)?;
         self.counter += 1;
         let out = self.out_dir.join(format!("req-{}.txt", self.counter));
         if !self.seen.insert(abs.clone()) {
             // pip would loop forever on a cycle; an empty stand-in ends it.
-            std::fs::write(&out, "").map_err(|e| ReqError::Read {
-                path: out.display().to_string(),
-                message: e.to_string(),
-            })?;
+            write_copy(&out, "")?;
             return Ok(out);
         }
-        let text = read_bounded(&abs).map_err(|e| ReqError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let text = read_bounded(&abs).map_err(unreadable)?;
+        let file = File {
+            dir: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+            constraint,
+        };
         let mut sanitized = String::new();
         for (lineno, raw_line) in logical_lines(&text) {
             let origin = format!("{}:{lineno}", path.display());
-            let line = pipopts::expand_env(&raw_line);
-            let invalid = |message: String| ReqError::Invalid {
-                origin: origin.clone(),
-                message,
-            };
-            // pip expands `${VAR}` after it removed comments and split lines, and would expand
-            // the sanitized copy again: a value that brings a comment, a line break or another
-            // `${` would read differently the second time.
-            if line != raw_line
-                && (line.contains(" #")
-                    || line.contains("\t#")
-                    || line.starts_with('#')
-                    || line.contains("${")
-                    || line.chars().any(is_line_break))
-            {
-                return Err(invalid(
-                    "an environment variable here expands to text with `#`, `${` or a line break, which pip would read differently from pyprov; set it to a plain value".into(),
-                ));
-            }
-            let (requirement, options) = break_args_options(&line);
-            let words = pipopts::shlex_split(&options).map_err(invalid)?;
-            let parsed = pipopts::parse(&words, pipopts::Command::RequirementsFile)
-                .map_err(|e| invalid(e.to_string()))?;
-            let mut per_requirement = Vec::new();
-            let mut hashes = Vec::new();
-            for p in parsed {
-                let (option, value) = match p {
-                    Parsed::Opt { option, value, .. } => (option, value.unwrap_or_default()),
-                    Parsed::Positional(w) => {
-                        return Err(invalid(format!("unexpected word {w:?} after the options")))
-                    }
-                };
-                let nested = |v: &str| dir.join(v);
-                let per_requirement_option = matches!(
-                    option.dest,
-                    "hashes" | "config_settings" | "global_options" | "install_options"
-                );
-                if !requirement.trim().is_empty() && !per_requirement_option {
-                    // pip ignores it (an index or `-r` after a requirement does nothing).
-                    continue;
-                }
-                match option.dest {
-                    "requirements" | "constraints" => {
-                        if value.contains("://") {
-                            return Err(invalid("remote requirements files are not supported; download it and pass the local file".into()));
-                        }
-                        let is_constraint = option.dest == "constraints";
-                        let copy = self.read(&nested(&value), constraint || is_constraint)?;
-                        let flag = if is_constraint { "-c" } else { "-r" };
-                        sanitized
-                            .push_str(&format!("{flag} {}\n", quote(&copy.display().to_string())));
-                    }
-                    "index_url" => self.reqs.index_url = Some(value),
-                    "extra_index_urls" => self.reqs.extra_index_urls.push(value),
-                    "find_links" => {
-                        // pip takes a find-links path relative to the file when it exists there.
-                        let rel = nested(&value);
-                        let v = if !value.contains("://") && rel.exists() {
-                            rel.display().to_string()
-                        } else {
-                            value
-                        };
-                        self.reqs.find_links.push(v)
-                    }
-                    "no_index" => self.reqs.no_index = true,
-                    "trusted_hosts" => self.reqs.trusted_hosts.push(value),
-                    "editables" => {
-                        self.push_line(&value, Vec::new(), true, origin.clone(), constraint);
-                        sanitized.push_str(&format!("-e {}\n", quote(&value)));
-                    }
-                    "hashes" => hashes.push(value),
-                    _ if requirement.trim().is_empty() => {
-                        sanitized.push_str(&quoted_option(option, &value));
-                        sanitized.push('\n');
-                    }
-                    // pip applies only per-requirement options on a requirement line and
-                    // ignores the rest; so does pyprov, and they stay out of the copy.
-                    "config_settings" | "global_options" | "install_options" => {
-                        per_requirement.push(quoted_option(option, &value))
-                    }
-                    _ => {}
-                }
-            }
-            let requirement = requirement.trim();
-            if requirement.is_empty() {
-                continue;
-            }
-            self.push_line(requirement, hashes.clone(), false, origin, constraint);
-            sanitized.push_str(requirement);
-            for h in &hashes {
-                sanitized.push_str(&format!(" --hash={}", quote(h)));
-            }
-            for o in &per_requirement {
-                sanitized.push(' ');
-                sanitized.push_str(o);
-            }
-            sanitized.push('\n');
+            sanitized.push_str(&self.read_line(&file, &origin, &raw_line)?);
         }
         if sanitized.chars().any(|c| c != '\n' && is_line_break(c)) {
             return Err(ReqError::Invalid {
@@ -440,12 +387,125 @@ impl Reader<'_> {
                 message: "a line break pip would see inside a line; refusing to hand pip a copy it would read differently".into(),
             });
         }
-        std::fs::write(&out, sanitized).map_err(|e| ReqError::Read {
-            path: out.display().to_string(),
-            message: e.to_string(),
-        })?;
+        write_copy(&out, &sanitized)?;
         self.reqs.copies.push(out.clone());
         Ok(out)
+    }
+
+    /// One logical line: what its options set, and its sanitized copy (empty, or lines).
+    fn read_line(&mut self, file: &File, origin: &str, raw_line: &str) -> Result<String, ReqError> {
+        let line = pipopts::expand_env(raw_line);
+        check_expansion(&line, raw_line, origin)?;
+        let (requirement, options) = break_args_options(&line);
+        let requirement = requirement.trim();
+        let words = pipopts::shlex_split(&options).map_err(|source| ReqError::Quoting {
+            origin: origin.to_string(),
+            source,
+        })?;
+        let parsed =
+            pipopts::parse(&words, pipopts::Command::RequirementsFile).map_err(|source| {
+                ReqError::Options {
+                    origin: origin.to_string(),
+                    source,
+                }
+            })?;
+        let mut sanitized = String::new();
+        let mut hashes = Vec::new();
+        let mut per_requirement = Vec::new();
+        for p in parsed {
+            let (option, value) = match p {
+                Parsed::Opt { option, value, .. } => (option, value.unwrap_or_default()),
+                Parsed::Positional(w) => {
+                    return Err(ReqError::Invalid {
+                        origin: origin.to_string(),
+                        message: format!("unexpected word {w:?} after the options"),
+                    })
+                }
+            };
+            if requirement.is_empty() {
+                sanitized.push_str(&self.apply_option(file, origin, option, value)?);
+            } else if option.dest == "hashes" {
+                hashes.push(value);
+            } else if option.has(traits::PER_REQUIREMENT) {
+                per_requirement.push(quoted_option(option, &value));
+            }
+            // pip applies only per-requirement options on a requirement's line and ignores the
+            // rest (an index or `-r` after a requirement does nothing); so does pyprov, and they
+            // stay out of the copy.
+        }
+        if requirement.is_empty() {
+            return Ok(sanitized);
+        }
+        self.push_line(
+            requirement,
+            hashes.clone(),
+            false,
+            origin.to_string(),
+            file.constraint,
+        );
+        let mut copy = requirement.to_string();
+        for h in &hashes {
+            copy.push_str(&format!(" --hash={}", quote(h)));
+        }
+        for o in &per_requirement {
+            copy.push(' ');
+            copy.push_str(o);
+        }
+        copy.push('\n');
+        Ok(copy)
+    }
+
+    /// An option on a line of its own: what it sets, and its line in the copy, if any.
+    fn apply_option(
+        &mut self,
+        file: &File,
+        origin: &str,
+        option: &pipopts::PipOption,
+        value: String,
+    ) -> Result<String, ReqError> {
+        let nested = |v: &str| file.dir.join(v);
+        match option.dest {
+            "requirements" | "constraints" => {
+                if value.contains("://") {
+                    return Err(ReqError::Invalid {
+                        origin: origin.to_string(),
+                        message: "remote requirements files are not supported; download it and pass the local file".into(),
+                    });
+                }
+                let is_constraint = option.dest == "constraints";
+                let copy = self.read(&nested(&value), file.constraint || is_constraint)?;
+                let flag = if is_constraint { "-c" } else { "-r" };
+                return Ok(format!("{flag} {}\n", quote(&copy.display().to_string())));
+            }
+            "index_url" => self.reqs.index_url = Some(value),
+            "extra_index_urls" => self.reqs.extra_index_urls.push(value),
+            "find_links" => {
+                // pip takes a find-links path relative to the file when it exists there.
+                let rel = nested(&value);
+                let v = if !value.contains("://") && rel.exists() {
+                    rel.display().to_string()
+                } else {
+                    value
+                };
+                self.reqs.find_links.push(v)
+            }
+            "no_index" => self.reqs.no_index = true,
+            "trusted_hosts" => self.reqs.trusted_hosts.push(value),
+            "editables" => {
+                self.push_line(
+                    &value,
+                    Vec::new(),
+                    true,
+                    origin.to_string(),
+                    file.constraint,
+                );
+                return Ok(format!("-e {}\n", quote(&value)));
+            }
+            // A hash with no requirement on its line hashes nothing.
+            "hashes" => {}
+            _ => return Ok(format!("{}\n", quoted_option(option, &value))),
+        }
+        Ok(String::new())
     }
 
     fn push_line(
@@ -475,6 +535,32 @@ impl Reader<'_> {
         }
         self.reqs.lines.push(line);
     }
+}
+
+/// pip expands `${VAR}` after it removed comments and split lines, and would expand the
+/// sanitized copy again: a value that brings a comment, a line break or another `${` would read
+/// differently the second time.
+fn check_expansion(line: &str, raw_line: &str, origin: &str) -> Result<(), ReqError> {
+    if line != raw_line
+        && (line.contains(" #")
+            || line.contains("\t#")
+            || line.starts_with('#')
+            || line.contains("${")
+            || line.chars().any(is_line_break))
+    {
+        return Err(ReqError::Invalid {
+            origin: origin.to_string(),
+            message: "an environment variable here expands to text with `#`, `${` or a line break, which pip would read differently from pyprov; set it to a plain value".into(),
+        });
+    }
+    Ok(())
+}
+
+fn write_copy(out: &Path, text: &str) -> Result<(), ReqError> {
+    std::fs::write(out, text).map_err(|source| ReqError::Copy {
+        path: out.to_path_buf(),
+        source,
+    })
 }
 
 /// The largest requirements file read (`-r /dev/zero` must not eat the memory).
@@ -519,9 +605,9 @@ fn quote(word: &str) -> String {
 /// Replaces a URL pyprov decided up front with the gate's URL for it, in every sanitized copy.
 pub fn rewrite(reqs: &Requirements, from: &str, to: &str) -> Result<(), ReqError> {
     for f in &reqs.copies {
-        let io = |e: std::io::Error| ReqError::Write {
-            path: f.display().to_string(),
-            message: e.to_string(),
+        let io = |source| ReqError::Write {
+            path: f.clone(),
+            source,
         };
         let text = std::fs::read_to_string(f).map_err(io)?;
         if text.contains(from) {

@@ -19,7 +19,12 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::gate::Candidate;
+use super::marks::Mark;
+use super::reqs::ReqKind;
+use super::settings::Settings;
 use super::sources::{self, Origin};
+use super::strategy::Pending;
+use super::Mode;
 use crate::index::{Client, Link, ProvenanceHint};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,6 +102,151 @@ impl StoredLink {
     }
 }
 
+/// A stored resolution, ready to be vetted again.
+pub(crate) struct Reusable {
+    pub(crate) items: Vec<Pending>,
+    pub(crate) marks: Vec<Mark>,
+    pub(crate) extra: Vec<Candidate>,
+    /// pip's report, for `--report`.
+    pub(crate) report: String,
+    pub(crate) satisfied: Vec<(String, String)>,
+}
+
+impl Stored {
+    /// The stored choice of files as candidates; `None` when one is not a URL any more.
+    fn reusable(self) -> Option<Reusable> {
+        let items = self
+            .items
+            .iter()
+            .map(|i| Some((i.name.clone(), i.version.clone(), i.link.to_candidate()?)))
+            .collect::<Option<Vec<_>>>()?;
+        let marks = self
+            .items
+            .iter()
+            .map(|i| Mark {
+                name: i.name.clone(),
+                version: i.version.clone(),
+                requested: i.requested,
+                direct_url: i.direct_url.clone(),
+            })
+            .collect();
+        let extra = self
+            .extra
+            .iter()
+            .map(StoredLink::to_candidate)
+            .collect::<Option<Vec<_>>>()?;
+        Some(Reusable {
+            items,
+            marks,
+            extra,
+            report: self.report,
+            satisfied: self.satisfied,
+        })
+    }
+}
+
+/// Where this run's resolution is stored: only one of named requirements alone (a direct URL,
+/// a local path or an editable is read anew each run), and only when its key can be made.
+pub(crate) fn store_path(settings: &Settings) -> Option<PathBuf> {
+    let reqs = &settings.reqs;
+    let reusable = reqs.constraint_urls.is_empty()
+        && reqs
+            .lines
+            .iter()
+            .all(|l| !l.editable && matches!(l.kind, ReqKind::Named { .. }));
+    if !reusable {
+        return None;
+    }
+    match resolution_key(settings) {
+        Ok(key) => Some(path(&settings.cache_root, &key)),
+        Err(e) => {
+            eprintln!("warning: the resolution is neither reused nor stored: {e}");
+            None
+        }
+    }
+}
+
+/// The stored resolution at `path`, if every page it read still says the same.
+pub(crate) async fn reusable(path: &Path, client: &Client, origins: &[Origin]) -> Option<Reusable> {
+    let stored = load(path)?;
+    if !still_valid(&stored, client, origins).await {
+        return None;
+    }
+    let reusable = stored.reusable();
+    if reusable.is_none() {
+        eprintln!(
+            "warning: the stored resolution {} names a file by a URL that does not parse; pip resolves again",
+            path.display()
+        );
+    }
+    reusable
+}
+
+/// A sanitized requirements copy the key is made of could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {source}", path.display())]
+struct KeyError {
+    path: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+/// Everything pip's dry run depends on besides the index pages, as one key.
+fn resolution_key(settings: &Settings) -> Result<String, KeyError> {
+    let (pip, pip_args) = (&settings.pip, &settings.pip_args);
+    // What the resolution depends on about pip and the interpreter: pip's version and the
+    // interpreter's markers and tags, not where the virtualenv happens to be.
+    let (major, minor, patch) = pip.version;
+    let mut parts = vec![
+        // The stored record's format and what it means.
+        "resolution 2".to_string(),
+        format!("{:?}", settings.mode),
+        format!("pip {major}.{minor}.{patch}"),
+        pip.target
+            .clone()
+            .unwrap_or_else(|| pip.program.display().to_string()),
+    ];
+    parts.extend(requirement_copies(settings)?);
+    parts.extend(pip_args.requirements.iter().cloned());
+    parts.extend(pip_args.editables.iter().cloned());
+    parts.extend(pip_args.location.iter().cloned());
+    // Options that change how pip talks, not what it answers, leave the key alone.
+    parts.extend(pip_args.resolve_key.iter().cloned());
+    parts.push(format!("{} {}", pip_args.no_deps, pip_args.require_hashes));
+    parts.extend(settings.sources.origins.iter().map(|o| format!("{o:?}")));
+    // pip's configuration and PIP_* variables are in the effective options above (what pyprov
+    // passes on) and the sources; what pip would read of them besides (its cache, its log)
+    // does not change the answer. What is installed does, except where pip ignores it.
+    if settings.mode == Mode::Install {
+        parts.push(format!("installed {}", pip.installed));
+    }
+    Ok(key(&parts))
+}
+
+/// The sanitized requirement and constraint files, nested ones included, in name order; their
+/// temporary directory differs from run to run and is left out.
+fn requirement_copies(settings: &Settings) -> Result<Vec<String>, KeyError> {
+    let dir = settings.work().join("requirements");
+    let work = settings.work().display().to_string();
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| KeyError { path, source }
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(failed(&dir))? {
+        files.push(entry.map_err(failed(&dir))?.path());
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|text| text.replace(&work, ""))
+                .map_err(failed(f))
+        })
+        .collect()
+}
+
 /// A digest of what a project page says: every file with its URL, hash, Python requirement,
 /// yank state, metadata and provenance annotations, in the sources' order.
 pub fn links_digest(links: &[Link]) -> String {
@@ -134,7 +284,17 @@ pub fn path(cache_root: &Path, key: &str) -> PathBuf {
 pub fn load(path: &Path) -> Option<Stored> {
     let (base, dir, name) = split(path)?;
     match crate::cache::read_private(base, &[dir], name, MAX_STORED_BYTES) {
-        Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+        Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
+            Ok(stored) => Some(stored),
+            // Another version of pyprov may have written it: resolving again is the answer.
+            Err(e) => {
+                eprintln!(
+                    "warning: the stored resolution {} is unreadable ({e}); pip resolves again",
+                    path.display()
+                );
+                None
+            }
+        },
         Ok(None) => None,
         Err(r) => {
             eprintln!("warning: {r}");
@@ -156,25 +316,42 @@ fn split(path: &Path) -> Option<(&Path, &str, &str)> {
 /// Written beside and renamed, like every cache entry, into a directory checked as the cache's
 /// are (a symlinked or foreign `resolutions` is moved aside and made again).
 pub fn save(path: &Path, stored: &Stored) {
-    let Some((base, dir, name)) = split(path) else {
-        return;
-    };
-    let dir = match crate::cache::private_dir(base, &[dir]) {
-        Ok(d) => d,
-        Err(r) => {
-            eprintln!("warning: the resolution is not stored: {r}");
-            return;
-        }
-    };
-    let Ok(bytes) = serde_json::to_vec(stored) else {
-        return;
-    };
-    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&dir) {
-        use std::io::Write;
-        if tmp.write_all(&bytes).is_ok() {
-            let _ = tmp.persist(dir.join(name));
-        }
+    if let Err(e) = write(path, stored) {
+        eprintln!("warning: the resolution is not stored: {e}");
     }
+}
+
+/// Why a resolution was not stored.
+#[derive(Debug, thiserror::Error)]
+enum SaveError {
+    #[error("{} is not CACHE/resolutions/KEY.json", .0.display())]
+    Path(PathBuf),
+    #[error("{0}")]
+    Dir(#[source] crate::cache::Refused),
+    #[error("{0}")]
+    Json(#[source] serde_json::Error),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn write(path: &Path, stored: &Stored) -> Result<(), SaveError> {
+    let (base, dir, name) = split(path).ok_or_else(|| SaveError::Path(path.to_path_buf()))?;
+    let dir = crate::cache::private_dir(base, &[dir]).map_err(SaveError::Dir)?;
+    let bytes = serde_json::to_vec(stored).map_err(SaveError::Json)?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SaveError::Io { path, source }
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
+    use std::io::Write;
+    tmp.write_all(&bytes).map_err(io(tmp.path()))?;
+    let to = dir.join(name);
+    tmp.persist(&to).map_err(|e| io(&to)(e.error))?;
+    Ok(())
 }
 
 /// Whether every page the stored resolution read still says the same, asked of the sources now.

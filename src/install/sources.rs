@@ -105,11 +105,9 @@ pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, Instal
         } else {
             format!("{s}/")
         };
-        Url::parse(&with_slash).map_err(|e| {
-            InstallError::Usage(format!(
-                "index URL {} is not a URL: {e}",
-                index::redact_text(s)
-            ))
+        Url::parse(&with_slash).map_err(|source| InstallError::IndexUrl {
+            shown: index::redact_text(s),
+            source,
         })
     };
     let mut origins = Vec::new();
@@ -123,8 +121,11 @@ pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, Instal
         if let Some(path) = f.strip_prefix("file://") {
             origins.push(Origin::Dir(PathBuf::from(path)));
         } else if f.contains("://") {
-            origins.push(Origin::Page(Url::parse(f).map_err(|e| {
-                InstallError::Usage(format!("--find-links {}: {e}", index::redact_text(f)))
+            origins.push(Origin::Page(Url::parse(f).map_err(|source| {
+                InstallError::FindLinks {
+                    shown: index::redact_text(f),
+                    source,
+                }
             })?));
         } else {
             let p = PathBuf::from(f);
@@ -140,9 +141,15 @@ pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, Instal
 /// pip's TLS settings (command line over `PIP_*` over pip.conf, as pip merges them), so
 /// pyprov's own downloads reach an index exactly when pip's would.
 pub fn tls_settings(pip_args: &PipArgs) -> Result<index::TlsSettings, InstallError> {
-    let read = |what: &str, path: Option<String>| -> Result<Option<Vec<u8>>, InstallError> {
-        path.map(|p| std::fs::read(&p).map_err(|e| InstallError::Usage(format!("{what} {p}: {e}"))))
-            .transpose()
+    let read = |flag: &'static str, path: Option<String>| {
+        path.map(|p| {
+            std::fs::read(&p).map_err(|source| InstallError::TlsFile {
+                flag,
+                path: p,
+                source,
+            })
+        })
+        .transpose()
     };
     let net = &pip_args.network;
     Ok(index::TlsSettings {

@@ -1,0 +1,208 @@
+use super::*;
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+fn names(p: &[Parsed]) -> Vec<String> {
+    p.iter()
+        .map(|p| match p {
+            Parsed::Opt { option, value, .. } => option.canonical(value.as_deref()),
+            Parsed::Positional(w) => w.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn prefixes_and_clusters_read_as_optparse_reads_them() {
+    let p = parse(
+        &words("--extra-index http://x --index=http://y -Uf http://z six"),
+        Command::Install,
+    )
+    .unwrap();
+    assert_eq!(
+        names(&p),
+        [
+            "--extra-index-url=http://x",
+            "--index-url=http://y",
+            "--upgrade",
+            "--find-links=http://z",
+            "six"
+        ]
+    );
+    let p = parse(&words("-Ufhttp://z -qqv --find=/w -- -r"), Command::Install).unwrap();
+    assert_eq!(
+        names(&p),
+        [
+            "--upgrade",
+            "--find-links=http://z",
+            "--quiet",
+            "--quiet",
+            "--verbose",
+            "--find-links=/w",
+            "-r"
+        ]
+    );
+}
+
+#[test]
+fn ambiguous_unknown_and_missing_are_errors() {
+    assert!(matches!(
+        parse(&words("--only x"), Command::Install),
+        Err(OptError::Ambiguous { .. })
+    ));
+    assert!(matches!(
+        parse(&words("--trusted x"), Command::Install),
+        Err(OptError::Ambiguous { .. })
+    ));
+    assert!(matches!(
+        parse(&words("--nope"), Command::Install),
+        Err(OptError::Unknown(_))
+    ));
+    assert!(matches!(
+        parse(&words("-r"), Command::Install),
+        Err(OptError::MissingValue(_))
+    ));
+    assert!(matches!(
+        parse(&words("--pre=1"), Command::Install),
+        Err(OptError::UnexpectedValue(_))
+    ));
+    // Not a char boundary after the dash: no panic, an unknown option.
+    assert!(parse(&words("-éx"), Command::Install).is_err());
+    assert!(parse(&words("-xé"), Command::Install).is_err());
+    assert!(matches!(
+        parse(&words("-réq.txt"), Command::Install).unwrap().as_slice(),
+        [Parsed::Opt { value: Some(v), .. }] if v == "éq.txt"
+    ));
+}
+
+#[test]
+fn requirements_file_lines() {
+    assert_eq!(
+        shlex_split("--hash 'sha256:a b' \"c\\\"d\" e\\ f").unwrap(),
+        ["--hash", "sha256:a b", "c\"d", "e f"]
+    );
+    assert!(shlex_split("'open").is_err());
+    std::env::set_var("PYPROV_TEST_EXPAND", "https://x");
+    assert_eq!(
+        expand_env("a ${PYPROV_TEST_EXPAND}/b ${lower} ${UNSET_PYPROV_X} ${"),
+        "a https://x/b ${lower} ${UNSET_PYPROV_X} ${"
+    );
+    // In a requirements file only its own options count: `--extra-index` is unambiguous.
+    let p = parse(
+        &words("--extra-index http://x --ind http://y"),
+        Command::RequirementsFile,
+    )
+    .unwrap();
+    assert_eq!(
+        names(&p),
+        ["--extra-index-url=http://x", "--index-url=http://y"]
+    );
+    assert!(parse(&words("-U"), Command::RequirementsFile).is_err());
+}
+
+#[test]
+fn every_spelling_is_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for o in OPTIONS {
+        for l in o.long {
+            // --user/--no-user share a dest, not a spelling.
+            assert!(seen.insert(*l), "--{l} twice");
+        }
+    }
+}
+
+#[test]
+fn config_then_command_line() {
+    let mut e = Effective::default();
+    e.apply_config(
+        &[
+            ("index-url".into(), "https://a/simple".into()),
+            ("find-links".into(), "/x\n/y".into()),
+            ("no-build-isolation".into(), "false".into()),
+            ("verbose".into(), "yes".into()),
+            ("nonsense".into(), "1".into()),
+        ],
+        Command::Install,
+    )
+    .unwrap();
+    let parsed = parse(&words("-f /z -i https://b/simple -v six"), Command::Install).unwrap();
+    e.apply_args(parsed).unwrap();
+    assert_eq!(e.store("index_url"), Some("https://b/simple"));
+    assert_eq!(e.list("find_links"), ["/x", "/y", "/z"]);
+    assert_eq!(e.count("verbose"), 2);
+    assert_eq!(e.positional, ["six"]);
+    // pip sets the dest to the value written, even for a `no-` flag: `no-build-isolation =
+    // false` turns isolation off.
+    assert_eq!(e.words(&[Role::Both]), ["--no-build-isolation"]);
+    let mut e = Effective::default();
+    e.apply_args(
+        parse(
+            &words("--no-build-isolation --no-binary a --only-binary=:all: --user --no-user"),
+            Command::Install,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        e.words(&[Role::Both, Role::Location]),
+        [
+            "--no-build-isolation",
+            "--no-binary=a",
+            "--only-binary=:all:",
+            "--no-user"
+        ]
+    );
+}
+
+#[test]
+fn unsupported_inputs_are_refused() {
+    let mut e = Effective::default();
+    let err = e
+        .apply_args(parse(&words("--group dev"), Command::Install).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, OptError::Unsupported { .. }));
+    let mut e = Effective::default();
+    e.apply_config(&[("group".into(), "dev".into())], Command::Install)
+        .unwrap();
+    assert!(e.check_supported().is_err());
+}
+
+/// The options each trait marks: what pyprov's code once listed by name, in four places.
+#[test]
+fn traits_mark_the_options_once_listed_by_name() {
+    let marked = |t| {
+        let mut v: Vec<&str> = OPTIONS
+            .iter()
+            .filter(|o| o.has(t))
+            .map(|o| o.name())
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(
+        marked(traits::TARGET),
+        ["abi", "implementation", "platform", "python-version"]
+    );
+    assert_eq!(
+        marked(traits::FILE_CHOICE),
+        ["no-binary", "only-binary", "prefer-binary"]
+    );
+    assert_eq!(
+        marked(traits::COSMETIC),
+        [
+            "log",
+            "no-clean",
+            "no-color",
+            "no-input",
+            "no-python-version-warning",
+            "progress-bar",
+            "require-virtualenv"
+        ]
+    );
+    assert_eq!(
+        marked(traits::PER_REQUIREMENT),
+        ["config-settings", "global-option", "hash", "install-option"]
+    );
+    assert_eq!(marked(traits::ASKS_INDEX), ["outdated", "uptodate"]);
+}
