@@ -214,6 +214,17 @@ impl Judge {
         }
     }
 
+    /// The decision for something of `package` that can carry no provenance at all (a direct
+    /// URL, judged before it is fetched): what the policy says of an unattested file.
+    pub fn judge_unattested(&self, package: &str) -> Decision {
+        policy::decide(
+            package,
+            self.entry(package),
+            &self.policy,
+            &Observed::NoProvenance,
+        )
+    }
+
     fn observe(
         &self,
         artifact: Artifact<'_>,

@@ -164,40 +164,57 @@ impl Gate {
     }
 
     async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
-        if let Some(sha) = c.link.sha256.as_deref() {
-            let hit = match self.cache.get(sha) {
-                Lookup::Hit(entry) => Some(entry),
-                // A planted or tampered entry: said, then fetched again like a miss.
-                Lookup::Refused(r) => {
-                    eprintln!("warning: {r}");
-                    None
-                }
-                Lookup::Miss => None,
-            };
-            if let Some(entry) = hit {
-                let (provenance, source) = match (entry.provenance, &c.origin) {
-                    // Already in the cache: nothing to write back (no fsync on a warm read).
-                    (Some(p), _) => (Some(p), ProvenanceSource::Fetched("cache".into())),
-                    // Provenance may have appeared since (a mirror that stripped it was fixed):
-                    // a file that had none is asked about again; the bytes are not fetched again.
-                    (None, Origin::Index(base) | Origin::Page(base)) => {
-                        let found = self.provenance(c, base, version).await?;
-                        if found.0.is_some() {
-                            let _ = self.cache.set_provenance(sha, found.0.as_deref());
-                        }
-                        found
-                    }
-                    (None, Origin::Dir(_)) => (None, ProvenanceSource::FileHasNone),
-                };
-                return Ok(Fetched {
-                    sha256: sha.to_ascii_lowercase(),
-                    path: entry.path,
-                    source,
-                    provenance,
-                    from_cache: true,
-                });
-            }
+        match self.cached(c, version).await? {
+            Some(hit) => Ok(hit),
+            None => self.fetch_fresh(c, version).await,
         }
+    }
+
+    /// The file from the cache, when the index named its sha256 and the cache holds it.
+    async fn cached(&self, c: &Candidate, version: &str) -> Result<Option<Fetched>, String> {
+        let Some(sha) = c.link.sha256.as_deref() else {
+            return Ok(None);
+        };
+        let entry = match self.cache.get(sha) {
+            Lookup::Hit(entry) => entry,
+            // A planted or tampered entry: said, then fetched again like a miss.
+            Lookup::Refused(r) => {
+                eprintln!("warning: {r}");
+                return Ok(None);
+            }
+            Lookup::Miss => return Ok(None),
+        };
+        let (provenance, source) = match (entry.provenance, &c.origin) {
+            // Already in the cache: nothing to write back (no fsync on a warm read).
+            (Some(p), _) => (Some(p), ProvenanceSource::Fetched("cache".into())),
+            // Provenance may have appeared since (a mirror that stripped it was fixed): a file
+            // that had none is asked about again; the bytes are not fetched again.
+            (None, Origin::Index(base) | Origin::Page(base)) => {
+                let found = self.provenance(c, base, version).await?;
+                if found.0.is_some() {
+                    if let Err(e) = self.cache.set_provenance(sha, found.0.as_deref()) {
+                        // This run goes on with what it fetched; the next asks again.
+                        eprintln!(
+                            "warning: cannot store the provenance of {sha} in the cache: {e}"
+                        );
+                    }
+                }
+                found
+            }
+            (None, Origin::Dir(_)) => (None, ProvenanceSource::FileHasNone),
+        };
+        Ok(Some(Fetched {
+            sha256: sha.to_ascii_lowercase(),
+            path: entry.path,
+            source,
+            provenance,
+            from_cache: true,
+        }))
+    }
+
+    /// The file fetched (or copied from a local directory), hashed and stored in the cache,
+    /// with its provenance.
+    async fn fetch_fresh(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
         let scratch = self.cache.scratch().map_err(|e| e.to_string())?;
         let (digest, provenance, source) = match &c.origin {
             Origin::Dir(_) => {

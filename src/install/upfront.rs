@@ -10,7 +10,7 @@ use super::report::{Row, RunReport};
 use super::reqs::{ReqKind, ReqLine};
 use super::settings::Settings;
 use crate::index::{self, Link, ProvenanceHint};
-use crate::trust::policy::{self, Observed};
+use crate::trust::policy;
 
 /// Each direct URL pyprov handed pip, as the user wrote it and as the gate's URL for it.
 #[derive(Debug, Default)]
@@ -49,7 +49,7 @@ pub(crate) fn decide(
         let decided = if vcs {
             Decided::Refused(refuse_vcs(line, &url))
         } else {
-            decide_url(settings, gate, proxy, line, &package, &url)
+            decide_url(gate, proxy, line, &package, &url)
         };
         match decided {
             Decided::Gate(to) => rewrites.0.push((url, to)),
@@ -74,17 +74,9 @@ enum Decided {
 }
 
 /// The gate's URL for a direct URL the policy allows, or the refusal.
-fn decide_url(
-    settings: &Settings,
-    gate: &Gate,
-    proxy: &Proxy,
-    line: &ReqLine,
-    package: &str,
-    url: &str,
-) -> Decided {
+fn decide_url(gate: &Gate, proxy: &Proxy, line: &ReqLine, package: &str, url: &str) -> Decided {
     let shown = index::redact_text(url);
-    let entry = gate.trust().and_then(|t| t.entry(package));
-    let mut d = policy::decide(package, entry, &settings.policy, &Observed::NoProvenance);
+    let mut d = gate.judge().judge_unattested(package);
     d.message = format!(
         "{shown} ({}) is a direct URL, which carries no provenance pyprov can check: {}",
         line.origin, d.message
