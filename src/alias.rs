@@ -160,9 +160,7 @@ enum Decision {
 /// unknown command passes, since pip refuses it without fetching anything.
 fn decide(real: &RealPip, args: &[String]) -> Result<Decision, CliError> {
     let split = split_command(args).map_err(|e| {
-        CliError::Usage(format!(
-            "pip: {e}\n  fix: pyprov reads the options before pip's command as pip does, to know which command runs; pip refuses this command line too"
-        ))
+        CliError::usage_with_fix(format!("pip: {e}"), "pyprov reads the options before pip's command as pip does, to know which command runs; pip refuses this command line too")
     })?;
     let Split::Command {
         name,
@@ -276,7 +274,7 @@ fn list_config_asks_index(
     // pip's own test: `"--isolated" in cmd_args`.
     let isolated = install::args::isolated(args);
     let config =
-        pip_config(real, python, "list", isolated).map_err(|e| CliError::Usage(e.to_string()))?;
+        pip_config(real, python, "list", isolated).map_err(|e| CliError::usage(e.to_string()))?;
     // Each option's last word in pip's override order.
     let mut on: Vec<(&str, bool)> = Vec::new();
     for (key, value) in &config {
@@ -363,9 +361,7 @@ impl RealPip {
 
 pub fn find_real_pip(argv0: &str) -> Result<RealPip, CliError> {
     let looped = |what: String| {
-        CliError::Usage(format!(
-            "{what}: the real pip would be pyprov itself, which would loop\n  fix: set PYPROV_REAL_PIP to the real pip executable (for example /usr/local/bin/pip.real or `python -m pip`)"
-        ))
+        CliError::usage_with_fix(format!("{what}: the real pip would be pyprov itself, which would loop"), "set PYPROV_REAL_PIP to the real pip executable (for example /usr/local/bin/pip.real or `python -m pip`)")
     };
     if let Some(p) = std::env::var_os("PYPROV_REAL_PIP").filter(|p| !p.is_empty()) {
         let text = p.to_string_lossy().into_owned();
@@ -412,27 +408,29 @@ pub fn find_real_pip(argv0: &str) -> Result<RealPip, CliError> {
             });
         }
     }
-    Err(CliError::Usage(
-        "no real pip found: not in PYPROV_REAL_PIP, the virtualenv, next to this link, nor on PATH\n  fix: set PYPROV_REAL_PIP=/path/to/pip or activate the virtualenv".into(),
+    Err(CliError::usage_with_fix(
+        "no real pip found: not in PYPROV_REAL_PIP, the virtualenv, next to this link, nor on PATH",
+        "set PYPROV_REAL_PIP=/path/to/pip or activate the virtualenv",
     ))
 }
 
 /// Runs pip ARGS as the drop-in would.
 pub fn run(argv0: &str, args: &[String]) -> Result<u8, CliError> {
     if std::env::var_os(GUARD).is_some() {
-        return Err(CliError::Usage(
-            "pyprov was started again by the pip it runs as the real pip: a loop between links\n  fix: point PYPROV_REAL_PIP at the real pip executable".into(),
+        return Err(CliError::usage_with_fix(
+            "pyprov was started again by the pip it runs as the real pip: a loop between links",
+            "point PYPROV_REAL_PIP at the real pip executable",
         ));
     }
     let real = find_real_pip(argv0)?;
     match decide(&real, args)? {
         Decision::PassThrough => pass_through(&real, args),
         Decision::Vet(mode, rest) => {
-            let own = install::args::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+            let own = install::args::from_env().map_err(|e| CliError::usage(e.to_string()))?;
             install::run(own, Some((real.program, real.prefix)), &rest, mode)
-                .map_err(|e| CliError::Usage(e.to_string()))
+                .map_err(CliError::from)
         }
-        Decision::Refuse(message) => Err(CliError::Usage(message)),
+        Decision::Refuse(message) => Err(CliError::usage(message)),
     }
 }
 
@@ -445,7 +443,7 @@ fn pass_through(real: &RealPip, args: &[String]) -> Result<u8, CliError> {
         use std::os::unix::process::CommandExt;
         // Replacing this process keeps pip's output, signals and status exactly pip's.
         let err = cmd.exec();
-        Err(CliError::Usage(format!(
+        Err(CliError::usage(format!(
             "cannot run {}: {err}",
             real.program.display()
         )))
@@ -454,7 +452,7 @@ fn pass_through(real: &RealPip, args: &[String]) -> Result<u8, CliError> {
     {
         let status = cmd
             .status()
-            .map_err(|e| CliError::Usage(format!("cannot run {}: {e}", real.program.display())))?;
+            .map_err(|e| CliError::usage(format!("cannot run {}: {e}", real.program.display())))?;
         Ok(status.code().map_or(exit::FAILED, |c| c as u8))
     }
 }
@@ -465,7 +463,7 @@ const BACKUP_SUFFIX: &str = ".pyprov-backup";
 /// `pyprov shim install DIR`: links `pip` and `pip3` in DIR to this executable. A real pip
 /// already there is kept beside it, for `shim remove` to put back.
 pub fn shim_install(dir: &Path) -> Result<u8, CliError> {
-    let me = std::env::current_exe().map_err(|e| CliError::Usage(e.to_string()))?;
+    let me = std::env::current_exe().map_err(|e| CliError::usage(e.to_string()))?;
     for name in SHIM_NAMES {
         let link = dir.join(name);
         if is_self(&link) {

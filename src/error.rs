@@ -1,39 +1,37 @@
-//! Errors at the edge: what went wrong with the user's input, turned into a message that names
-//! the file and the fix, and an exit status.
+//! The error a command ends with: each layer's typed error (with its sources), or a usage
+//! error of the command itself. Each variant says its exit status and its fix; `main` prints
+//! the message, whose last line is the fix.
 
 use std::path::{Path, PathBuf};
 
-/// Exit statuses, documented in the README.
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// A verification or policy failure.
-    pub const FAILED: u8 = 1;
-    /// A usage error or unreadable input.
-    pub const USAGE: u8 = 2;
-}
+pub use crate::exit;
+use crate::files::FileError;
+use crate::install::InstallError;
+use crate::trust::TrustFileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// A file pyprov was pointed at could not be read or changed.
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is {size} bytes; provenance files are limited to {limit} bytes", path.display())]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: usize,
+    /// The command line asks for something that cannot be done as asked.
+    #[error("{message}{}", fix.as_deref().map(|f| format!("\n  fix: {f}")).unwrap_or_default())]
+    Usage {
+        message: String,
+        fix: Option<String>,
     },
-    #[error("trusted root {}: {message}\n  fix: pass a Sigstore trusted_root.json (for example from `sigstore`'s TUF repository), or omit --trusted-root to use the embedded production root", path.display())]
-    TrustRoot { path: PathBuf, message: String },
-    #[error("{0}")]
-    Usage(String),
+    #[error("cannot read the working directory: {0}")]
+    WorkingDirectory(#[source] std::io::Error),
     #[error(transparent)]
-    Trust(#[from] crate::trust::TrustFileError),
+    Trust(#[from] TrustFileError),
     #[error(transparent)]
-    File(#[from] crate::files::FileError),
+    File(#[from] FileError),
+    #[error(transparent)]
+    Install(#[from] InstallError),
 }
 
 impl CliError {
@@ -44,7 +42,63 @@ impl CliError {
         }
     }
 
+    /// A usage error with nothing more to say than its message.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage {
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    /// A usage error and what to do about it.
+    pub fn usage_with_fix(message: impl Into<String>, fix: impl Into<String>) -> Self {
+        CliError::Usage {
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// The exit status, by kind: every error a command ends with is a usage or input error
+    /// (2). Verification and policy failures are not errors: commands return them as
+    /// [`exit::FAILED`] with their report.
     pub fn exit_code(&self) -> u8 {
-        exit::USAGE
+        match self {
+            CliError::Read { .. }
+            | CliError::Usage { .. }
+            | CliError::WorkingDirectory(_)
+            | CliError::Trust(_)
+            | CliError::File(_)
+            | CliError::Install(_) => exit::USAGE,
+        }
+    }
+
+    /// What to do about it, when the error knows.
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            CliError::Usage { fix, .. } => fix.clone(),
+            CliError::Trust(e) => e.fix(),
+            CliError::Install(InstallError::Trust(e)) => e.fix(),
+            CliError::Read { .. }
+            | CliError::WorkingDirectory(_)
+            | CliError::File(_)
+            | CliError::Install(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fix_is_data_and_the_last_line() {
+        let e = CliError::usage_with_fix("no trust file", "run `pyprov trust add`");
+        assert_eq!(
+            e.to_string(),
+            "no trust file\n  fix: run `pyprov trust add`"
+        );
+        assert_eq!(e.fix().as_deref(), Some("run `pyprov trust add`"));
+        assert_eq!(e.exit_code(), exit::USAGE);
+        assert_eq!(CliError::usage("bad").to_string(), "bad");
     }
 }

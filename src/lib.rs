@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod exit;
 pub mod files;
 pub mod index;
 pub mod install;
@@ -22,15 +23,15 @@ pub mod trust;
 /// `docs/architecture.md` says why each is where it is; the test below holds the code to it.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["vocab", "pipopts"],
+    &["vocab", "pipopts", "exit"],
     &["verify", "cli"],
     &["trust"],
     &["judge"],
     &["output"],
     &["files"],
-    &["error"],
     &["index", "cache"],
     &["install"],
+    &["error"],
     &["commands", "alias"],
 ];
 

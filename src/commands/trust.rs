@@ -23,15 +23,12 @@ use crate::verify::{distname, PublisherSpec};
 use crate::vocab::{PackageName, Sha256};
 
 pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::Usage(format!("cannot read the working directory: {e}")))?;
+    let cwd = std::env::current_dir().map_err(CliError::WorkingDirectory)?;
     let explicit = args.file.trust_file.as_deref();
     let locked = trust::resolve_locked(args.file.locked);
     let refuse_if_locked = |what: &str| -> Result<(), CliError> {
         if locked {
-            return Err(CliError::Usage(format!(
-                "`pyprov trust {what}` writes the trust file, and --locked is in effect (it is the default when CI is set)\n  fix: run it where the file may change and commit the result, or pass --locked=false (PYPROV_LOCKED=0)"
-            )));
+            return Err(CliError::usage_with_fix(format!("`pyprov trust {what}` writes the trust file, and --locked is in effect (it is the default when CI is set)"), "run it where the file may change and commit the result, or pass --locked=false (PYPROV_LOCKED=0)"));
         }
         Ok(())
     };
@@ -47,10 +44,10 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
                 .iter()
                 .map(|s| s.parse::<PublisherSpec>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+                .map_err(|e| CliError::usage(e.to_string()))?;
             if environment.as_deref().is_some_and(|e| e.trim().is_empty()) {
-                return Err(CliError::Usage(
-                    "--environment needs the name of a deployment environment".into(),
+                return Err(CliError::usage(
+                    "--environment needs the name of a deployment environment",
                 ));
             }
             let path = TrustFile::edit_target(&cwd, explicit)?;
@@ -71,7 +68,7 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
             let path = match TrustFile::discover(&cwd, explicit)? {
                 Some(t) => t.path().to_path_buf(),
                 None => {
-                    return Err(CliError::Usage(format!(
+                    return Err(CliError::usage(format!(
                         "no trust file found from {}, so there is nothing to remove",
                         cwd.display()
                     )))

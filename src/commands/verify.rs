@@ -60,8 +60,7 @@ fn has_explicit_expectation(args: &VerifyArgs) -> bool {
 /// the trust file, or by the defaults when there is none. With `tofu = true` and not locked, a
 /// verified file of a package with no publisher pins it, as the installer will.
 fn run_with_policy(args: &VerifyArgs, engine: Engine) -> Result<u8, CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::Usage(format!("cannot read the working directory: {e}")))?;
+    let cwd = std::env::current_dir().map_err(CliError::WorkingDirectory)?;
     let trust_file = TrustFile::discover(&cwd, args.trust.trust_file.as_deref())?;
     let mut policy = trust_file
         .as_ref()
@@ -159,7 +158,7 @@ fn expectation(args: &VerifyArgs) -> Result<Expectation, CliError> {
             .iter()
             .map(|s| s.parse::<PublisherSpec>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| CliError::Usage(err.to_string()))?;
+            .map_err(|err| CliError::usage(err.to_string()))?;
         return Ok(Expectation::Publisher {
             publishers,
             environment: e.environment.clone(),
@@ -175,10 +174,10 @@ fn expectation(args: &VerifyArgs) -> Result<Expectation, CliError> {
         let bytes = files::read_document(path)?;
         let pem = String::from_utf8_lossy(&bytes);
         let key = sigstore_verify::types::DerPublicKey::from_pem(&pem).map_err(|err| {
-            CliError::Usage(format!(
-                "{} is not a PEM public key: {err}\n  fix: pass the signer's public key as PEM (-----BEGIN PUBLIC KEY-----)",
-                path.display()
-            ))
+            CliError::usage_with_fix(
+                format!("{} is not a PEM public key: {err}", path.display()),
+                "pass the signer's public key as PEM (-----BEGIN PUBLIC KEY-----)",
+            )
         })?;
         return Ok(Expectation::PublicKey(key));
     }

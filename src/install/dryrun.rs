@@ -19,7 +19,7 @@ use super::settings::Settings;
 use super::strategy::{vet_all, vet_set, write_user_report, Pending, Planned};
 use super::upfront::{direct_candidate, Rewrites};
 use super::{build, reuse, Ctx, InstallError, Mode};
-use crate::error::exit;
+use crate::exit;
 use crate::index;
 use crate::trust::policy;
 use crate::verify::distname::normalize_project_name;

@@ -15,7 +15,7 @@ use super::report::{Row, RunReport};
 use super::settings::Settings;
 use super::strategy::Pinned;
 use super::{pin_publishers, Ctx, InstallError, Mode};
-use crate::error::exit;
+use crate::exit;
 
 /// What the install step installs.
 pub(crate) enum InstallSet {

@@ -38,7 +38,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::OwnFlags;
-use crate::error::exit;
+use crate::exit;
 use crate::index::IndexError;
 use crate::judge::Judgement;
 use crate::trust::policy::Observed;
