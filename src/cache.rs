@@ -31,7 +31,7 @@ const MAX_SIDECAR_BYTES: u64 = 32 * 1024 * 1024;
 const FILES: [&str; 2] = ["files", "sha256"];
 
 #[derive(Debug, Clone)]
-pub struct Cache {
+pub(crate) struct Cache {
     /// The cache directory as configured.
     base: PathBuf,
     /// `base/files/sha256`, where scratch files are made (same file system as the entries).
@@ -46,7 +46,7 @@ pub struct Cache {
 
 /// Where the cache lives: `PYPROV_CACHE_DIR`, else the user's cache directory as the XDG base
 /// directory rules give it (`$XDG_CACHE_HOME` when absolute, else `~/.cache`), then `pyprov`.
-pub fn default_dir() -> Option<PathBuf> {
+pub(crate) fn default_dir() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
     if let Some(d) = std::env::var_os("PYPROV_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
@@ -57,7 +57,7 @@ pub fn default_dir() -> Option<PathBuf> {
 
 /// A cached file and what was learned about its provenance.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// A private copy of the bytes, made while they were hashed (see [`Cache::get`]).
     pub path: PathBuf,
     /// `Some(bytes)` when the file came with provenance, `None` when it had none.
@@ -66,7 +66,7 @@ pub struct Entry {
 
 /// What a cache lookup found.
 #[derive(Debug)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// Bytes that hash to their name, read through components only this user could write.
     Hit(Entry),
     /// Nothing stored (or an incomplete entry, which a new download replaces).
@@ -324,7 +324,7 @@ fn read_bounded(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, Refused>
 /// A small file of pyprov's own under `base/dirs…/name`, read by the same rules as a cache
 /// entry (no symlink on the way, ours, writable by no one else, at most `limit` bytes).
 /// `Ok(None)` when there is none. Stored resolutions are read with it.
-pub fn read_private(
+pub(crate) fn read_private(
     base: &Path,
     dirs: &[&str],
     name: &str,
@@ -341,7 +341,7 @@ pub fn read_private(
 
 /// `base/dirs…`, made (0700) if missing, checked by the same rules as a cache entry's
 /// directories, for writing a file of pyprov's own into.
-pub fn private_dir(base: &Path, dirs: &[&str]) -> Result<PathBuf, Refused> {
+pub(crate) fn private_dir(base: &Path, dirs: &[&str]) -> Result<PathBuf, Refused> {
     DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
         .create(base)
         .map_err(|e| Refused {
@@ -363,7 +363,7 @@ fn prefix(sha: &str) -> &str {
 }
 
 impl Cache {
-    pub fn open(base: &Path) -> std::io::Result<Cache> {
+    pub(crate) fn open(base: &Path) -> std::io::Result<Cache> {
         let root = private_dir(base, &FILES)?;
         let private = tempfile::Builder::new().prefix("pyprov-hits-").tempdir()?;
         Ok(Cache {
@@ -390,7 +390,7 @@ impl Cache {
     /// open handle alone would still see an in-place rewrite. The copy is what was hashed, and
     /// no one else can reach it. It costs one write per cached file per run (hits are memoized),
     /// and the private directory is beside the run's work directory, so staging hard-links it.
-    pub fn get(&self, sha256_hex: &str) -> Lookup {
+    pub(crate) fn get(&self, sha256_hex: &str) -> Lookup {
         let Some(sha) = sha256_name(sha256_hex) else {
             return Lookup::Miss;
         };
@@ -469,14 +469,14 @@ impl Cache {
 
     /// A scratch path inside the cache for a download in progress (same filesystem, so the
     /// final rename is atomic).
-    pub fn scratch(&self) -> std::io::Result<tempfile::NamedTempFile> {
+    pub(crate) fn scratch(&self) -> std::io::Result<tempfile::NamedTempFile> {
         tempfile::NamedTempFile::new_in(&self.root)
     }
 
     /// Moves a downloaded file into place under its hash and records its provenance state.
     /// The blob lands first and the provenance marker last, so `get` never sees a blob whose
     /// provenance is unknown.
-    pub fn put(
+    pub(crate) fn put(
         &self,
         sha256_hex: &str,
         file_name: &str,
@@ -505,7 +505,7 @@ impl Cache {
     }
 
     /// Records what provenance a stored file has (replacing what was recorded before).
-    pub fn set_provenance(
+    pub(crate) fn set_provenance(
         &self,
         sha256_hex: &str,
         provenance: Option<&[u8]>,
@@ -535,7 +535,7 @@ impl Cache {
     ///
     /// Only a look-up, to choose among cached files: the bytes are hashed when the chosen one is
     /// fetched with [`Cache::get`], so other platforms' wheels are not read and copied here.
-    pub fn name(&self, sha256_hex: &str) -> Option<String> {
+    pub(crate) fn name(&self, sha256_hex: &str) -> Option<String> {
         let sha = sha256_name(sha256_hex)?;
         let dir = self.entry_dir(&sha, false).ok()??;
         open_file(&dir, &sha).ok()??;

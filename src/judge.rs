@@ -59,7 +59,7 @@ pub struct Found {
 
 /// A kind of place provenance is published. New kinds implement this and nothing else
 /// changes: the judge takes what any source found.
-pub trait Source {
+pub(crate) trait Source {
     type Error;
 
     /// The provenance documents for `file`, or `Found { documents: None, .. }` when this
@@ -105,7 +105,7 @@ impl Evidence {
 
 /// The judge's answer for one file.
 #[derive(Debug, Clone)]
-pub struct Judgement {
+pub(crate) struct Judgement {
     /// The file's project; None when its name is not a distribution's (it is then judged
     /// under its own name).
     pub package: Option<PackageName>,
@@ -115,7 +115,7 @@ pub struct Judgement {
 
 impl Judgement {
     /// The verified evidence, also when the signer was not the one expected.
-    pub fn verified(&self) -> Option<&Verified> {
+    pub(crate) fn verified(&self) -> Option<&Verified> {
         match &self.observed {
             Observed::Verified(v) | Observed::IdentityMismatch { actual: v, .. } => Some(v),
             _ => None,
@@ -125,7 +125,7 @@ impl Judgement {
 
 /// What [`Judge::settle`] did for one package.
 #[derive(Debug)]
-pub struct Settled {
+pub(crate) struct Settled {
     pub package: PackageName,
     /// The pin as the trust file now has it (re-read under its lock), or why it was not
     /// written.
@@ -136,7 +136,7 @@ pub struct Settled {
 
 impl Settled {
     /// Whether another process (or a person) pinned the package first.
-    pub fn raced(&self) -> bool {
+    pub(crate) fn raced(&self) -> bool {
         matches!(self.outcome, Ok(PinOutcome::AlreadyPinned(_)))
     }
 }
@@ -144,14 +144,14 @@ impl Settled {
 /// One judge per run: the verification engine (its trusted root), the policy in effect, and
 /// the trust file as this run knows it.
 #[derive(Clone)]
-pub struct Judge {
+pub(crate) struct Judge {
     engine: Arc<Engine>,
     policy: Policy,
     trust: Option<TrustFile>,
 }
 
 impl Judge {
-    pub fn new(engine: Arc<Engine>, policy: Policy, trust: Option<TrustFile>) -> Judge {
+    pub(crate) fn new(engine: Arc<Engine>, policy: Policy, trust: Option<TrustFile>) -> Judge {
         Judge {
             engine,
             policy,
@@ -159,16 +159,12 @@ impl Judge {
         }
     }
 
-    pub fn policy(&self) -> &Policy {
+    pub(crate) fn policy(&self) -> &Policy {
         &self.policy
     }
 
-    pub fn trust(&self) -> Option<&TrustFile> {
+    pub(crate) fn trust(&self) -> Option<&TrustFile> {
         self.trust.as_ref()
-    }
-
-    pub fn engine(&self) -> &Engine {
-        &self.engine
     }
 
     /// The project a file belongs to, when its name is a distribution's.
@@ -179,7 +175,7 @@ impl Judge {
     }
 
     /// The entry the trust file has for `package`.
-    pub fn entry(&self, package: &str) -> Option<&PackageEntry> {
+    pub(crate) fn entry(&self, package: &str) -> Option<&PackageEntry> {
         self.trust.as_ref().and_then(|t| t.entry(package))
     }
 
@@ -188,7 +184,7 @@ impl Judge {
     /// A file whose name is not a distribution's is refused when a trust file is in effect
     /// (no package says who may publish it); without one it is judged by the defaults under
     /// its own name.
-    pub fn judge(&self, file_name: &str, sha256: &Sha256, evidence: &Evidence) -> Judgement {
+    pub(crate) fn judge(&self, file_name: &str, sha256: &Sha256, evidence: &Evidence) -> Judgement {
         let package = Self::package_of(file_name);
         let artifact = Artifact {
             name: file_name,
@@ -216,7 +212,7 @@ impl Judge {
 
     /// The decision for something of `package` that can carry no provenance at all (a direct
     /// URL, judged before it is fetched): what the policy says of an unattested file.
-    pub fn judge_unattested(&self, package: &str) -> Decision {
+    pub(crate) fn judge_unattested(&self, package: &str) -> Decision {
         policy::decide(
             package,
             self.entry(package),
@@ -253,7 +249,7 @@ impl Judge {
     /// publishers). When another process pinned the package first, each is judged against
     /// that pin and says so. Nothing is written under `--locked` (the policy asks no pins
     /// then) or without a trust file.
-    pub fn settle(&mut self, judgements: &mut [Judgement]) -> Vec<Settled> {
+    pub(crate) fn settle(&mut self, judgements: &mut [Judgement]) -> Vec<Settled> {
         let Some(path) = self.policy.source.clone() else {
             return Vec::new();
         };

@@ -3,10 +3,13 @@
 //! `verify` is the pure verification layer (bytes and digests in, verdicts out, no I/O); the
 //! other modules read files, talk to users and dispatch commands.
 
+// Public only what the binary, the tests, the benchmarks and the fuzzers use.
+#![warn(unreachable_pub)]
+
 pub use pyprov_core::{verify, vocab};
 
 pub mod alias;
-pub mod cache;
+pub(crate) mod cache;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -14,7 +17,7 @@ pub mod exit;
 pub mod files;
 pub mod index;
 pub mod install;
-pub mod judge;
+pub(crate) mod judge;
 pub mod output;
 pub mod pipopts;
 pub mod trust;

@@ -13,8 +13,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use pyprov::trust::{valid_package_name, TrustFile};
-use pyprov::verify::distname::normalize_project_name;
+use pyprov::trust::TrustFile;
+use pyprov::vocab::PackageName;
 use pyprov::verify::PublisherSpec;
 
 fn round_trip(spec: &PublisherSpec) {
@@ -38,10 +38,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(tf) => {
             let _ = tf.policy();
             for e in tf.entries() {
-                assert!(valid_package_name(&e.key), "invalid key {:?}", e.key);
+                assert!(PackageName::is_valid(&e.key), "invalid key {:?}", e.key);
                 assert_eq!(
                     e.name,
-                    normalize_project_name(&e.key),
+                    PackageName::normalize(&e.key),
                     "name of {:?}",
                     e.key
                 );

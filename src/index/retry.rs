@@ -30,7 +30,7 @@ pub(crate) struct Retry {
 }
 
 impl Retry {
-    pub const DEFAULT: Retry = Retry {
+    pub(super) const DEFAULT: Retry = Retry {
         retries: 4,
         backoff: Duration::from_millis(200),
     };
@@ -41,7 +41,7 @@ impl Retry {
     /// Each try is a new future that owns what it uses (state kept across tries goes behind a
     /// lock): an async closure borrowing its captures would make the futures' `Send` depend on
     /// higher-ranked lifetimes, which rustc cannot prove for the spawned proxy tasks.
-    pub async fn run<T, E, Fut>(&self, mut attempt: impl FnMut(u32) -> Fut) -> Result<T, E>
+    pub(super) async fn run<T, E, Fut>(&self, mut attempt: impl FnMut(u32) -> Fut) -> Result<T, E>
     where
         Fut: Future<Output = Result<T, Failed<E>>>,
     {

@@ -12,7 +12,7 @@ use crate::pipopts::{self, traits, Command, Effective, OptError, Parsed, Role};
 
 /// pip's own flags pyprov reads (they still go to pip where they make sense).
 #[derive(Debug, Default, Clone)]
-pub struct PipArgs {
+pub(crate) struct PipArgs {
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     pub editables: Vec<String>,
@@ -54,13 +54,11 @@ pub struct PipArgs {
     /// Network settings, for pyprov's own downloads: pip only ever talks to the gate.
     pub network: Network,
     pub verbosity: i32,
-    /// `--isolated` was given: pip's user configuration and `PIP_*` variables are not read.
-    pub isolated: bool,
 }
 
 /// pip's network settings, with pip's precedence (command line, `PIP_*`, configuration files).
 #[derive(Debug, Default, Clone)]
-pub struct Network {
+pub(crate) struct Network {
     pub cert: Option<String>,
     pub client_cert: Option<String>,
     pub trusted_hosts: Vec<String>,
@@ -128,14 +126,14 @@ fn clap_words(e: &clap::Error) -> String {
 /// accepted among them too, see [`parse`]). The variables are read by the same clap definition
 /// as `pyprov install`'s, so `PYPROV_LOCKED=y` locks both ways, and a value neither accepts is
 /// an error, not "off".
-pub fn from_env() -> Result<OwnFlags, ArgError> {
+pub(crate) fn from_env() -> Result<OwnFlags, ArgError> {
     OwnFlags::from_env().map_err(|e| own_flag_error(e, Read::Environment))
 }
 
 /// The first pass over `pyprov install ARGS`: pyprov's own flags are taken out and read by clap
 /// over `own` (later ones win); pip's options stay parsed for [`build`], which needs pip's
 /// configuration.
-pub fn parse(
+pub(crate) fn parse(
     mut own: OwnFlags,
     args: &[String],
     command: Command,
@@ -163,7 +161,7 @@ pub fn parse(
 
 /// Whether pip would load its configuration isolated: pip looks for the literal word
 /// `--isolated` (not a prefix of it) anywhere in its arguments before it parses anything.
-pub fn isolated(args: &[String]) -> bool {
+pub(crate) fn isolated(args: &[String]) -> bool {
     args.iter().any(|a| a == "--isolated")
 }
 
@@ -172,11 +170,10 @@ const INSTALL: &[Role] = &[Role::Both, Role::InstallOnly];
 
 /// pip's effective options for this run: pip's configuration (`config`, as pip orders it), then
 /// the command line, sorted by what pyprov does with each.
-pub fn build(
+pub(crate) fn build(
     parsed: Vec<Parsed>,
     config: &[(String, String)],
     command: Command,
-    isolated: bool,
 ) -> Result<PipArgs, ArgError> {
     let mut e = Effective::default();
     e.apply_config(config, command)?;
@@ -223,7 +220,6 @@ pub fn build(
             no_proxy_env: e.flag("no_proxy_env"),
         },
         verbosity,
-        isolated,
     })
 }
 
@@ -248,10 +244,7 @@ mod tests {
     fn parse_str(s: &str) -> (OwnFlags, PipArgs) {
         let v: Vec<String> = s.split_whitespace().map(str::to_string).collect();
         let (own, parsed) = parse(own(), &v, Command::Install).unwrap();
-        (
-            own,
-            build(parsed, &[], Command::Install, isolated(&v)).unwrap(),
-        )
+        (own, build(parsed, &[], Command::Install).unwrap())
     }
 
     #[test]
@@ -273,7 +266,6 @@ mod tests {
         let (own2, pip2) =
             parse_str("--cache-dir /c --pyprov-cache-dir /p x --no-cache-dir --isolated");
         assert!(pip2.resolve.is_empty(), "{:?}", pip2.resolve);
-        assert!(pip2.isolated);
         assert_eq!(own2.cache_dir, Some(PathBuf::from("/p")));
         assert_eq!(pip.editables, vec!["."]);
         assert_eq!(pip.verbosity, -1);

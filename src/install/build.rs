@@ -16,7 +16,7 @@ use crate::verify::distname;
 
 /// How to build: the user's pip, where the gate is, and the user's build options.
 #[derive(Debug, Clone)]
-pub struct Builder {
+pub(crate) struct Builder {
     pub pip: Pip,
     pub index_url: String,
     pub proxy_url: String,
@@ -30,7 +30,7 @@ pub struct Builder {
 
 /// What the gate made of a vetted sdist: the metadata it serves, and the wheel it built.
 #[derive(Debug, Clone)]
-pub struct Built {
+pub(crate) struct Built {
     /// `None` when the wheel could not be built and the metadata came from the sdist's
     /// metadata hook instead (pip alone runs only that hook while it resolves: a version it
     /// then backtracks from may well not build). pip builds it again at install, if chosen.
@@ -44,7 +44,7 @@ pub struct Built {
 }
 
 #[derive(Debug, Clone)]
-pub struct Wheel {
+pub(crate) struct Wheel {
     pub path: PathBuf,
     pub filename: String,
     pub sha256: String,
@@ -54,7 +54,12 @@ impl Builder {
     /// Builds the sdist at `sdist` (vetted, named `filename`, of sha256 `sha256`) into one
     /// wheel of the same project and version; else its metadata from its metadata hook; else
     /// says why neither worked.
-    pub fn build(&self, sdist: &Path, filename: &str, sha256: &str) -> Result<Built, String> {
+    pub(crate) fn build(
+        &self,
+        sdist: &Path,
+        filename: &str,
+        sha256: &str,
+    ) -> Result<Built, String> {
         match self.build_wheel(sdist, filename, sha256) {
             Ok((wheel, metadata)) => Ok(Built {
                 wheel: Some(wheel),

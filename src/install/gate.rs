@@ -19,20 +19,20 @@ use crate::trust::{Policy, TrustFile};
 use crate::verify::{distname, Engine, Verified};
 use crate::vocab::Sha256;
 
-pub use super::sources::Origin;
+pub(crate) use super::sources::Origin;
 
 /// A file some source offered, registered by the verifying index.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub link: Link,
     pub origin: Origin,
 }
 
-pub use crate::judge::ProvenanceSource;
+pub(crate) use crate::judge::ProvenanceSource;
 
 /// The verdict on one file.
 #[derive(Debug, Clone, Serialize)]
-pub struct Vetted {
+pub(crate) struct Vetted {
     pub filename: String,
     pub project: String,
     pub version: Option<String>,
@@ -47,12 +47,12 @@ pub struct Vetted {
 }
 
 impl Vetted {
-    pub fn allowed(&self) -> bool {
+    pub(crate) fn allowed(&self) -> bool {
         !self.decision.denied() && self.path.is_some()
     }
 }
 
-pub struct Gate {
+pub(crate) struct Gate {
     client: Client,
     judge: Judge,
     cache: Cache,
@@ -61,7 +61,7 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         engine: Arc<Engine>,
         cache: Cache,
@@ -78,25 +78,21 @@ impl Gate {
         }
     }
 
-    pub fn cache(&self) -> &Cache {
+    pub(crate) fn cache(&self) -> &Cache {
         &self.cache
     }
 
-    pub fn policy(&self) -> &Policy {
+    pub(crate) fn policy(&self) -> &Policy {
         self.judge.policy()
     }
 
-    pub fn trust(&self) -> Option<&TrustFile> {
-        self.judge.trust()
-    }
-
     /// The judge every file of this run is judged by.
-    pub fn judge(&self) -> &Judge {
+    pub(crate) fn judge(&self) -> &Judge {
         &self.judge
     }
 
     /// Vets a candidate once; concurrent and later requests for the same file share the result.
-    pub async fn vet(&self, c: &Candidate) -> Arc<Vetted> {
+    pub(crate) async fn vet(&self, c: &Candidate) -> Arc<Vetted> {
         let key = format!("{}#{}", c.link.url, c.link.sha256.as_deref().unwrap_or(""));
         let cell = {
             let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());

@@ -124,7 +124,7 @@ async fn fetched(
 
 /// The interpreter's marker environment and supported wheel tags, most preferred first.
 #[derive(Debug, Deserialize)]
-pub struct Target {
+pub(crate) struct Target {
     pub env: MarkerEnvironment,
     pub tags: Vec<String>,
 }
@@ -132,7 +132,7 @@ pub struct Target {
 const PROBE: &str = "import json\nfrom pip._vendor.packaging import markers, tags\nprint(json.dumps({'env': markers.default_environment(), 'tags': [str(t) for t in tags.sys_tags()]}))";
 
 /// Asks pip's interpreter (through pip's own vendored `packaging`) what it runs on.
-pub fn probe(pip: &Pip) -> Option<Target> {
+pub(crate) fn probe(pip: &Pip) -> Option<Target> {
     if let Some(t) = pip
         .target
         .as_deref()
@@ -167,7 +167,7 @@ fn interpreter_of(script: &Path) -> Option<std::path::PathBuf> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Pin {
+pub(crate) struct Pin {
     pub name: String,
     pub version: String,
     /// Allowed sha256 digests, lowercase hex.
@@ -176,7 +176,7 @@ pub struct Pin {
 
 /// The pins when every requirement is `name==version` with sha256 hashes (markers evaluated
 /// for `env`); `None` when anything would need the resolver.
-pub fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
+pub(crate) fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
     if reqs.lines.is_empty() {
         return None;
     }
@@ -217,7 +217,7 @@ pub fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<Pin>> {
 /// How well a file suits the target: lower is better; `None` when pip could not use it.
 /// Wheels rank by their best tag's position; an sdist is never chosen here (building it needs
 /// build dependencies that only resolution discovers).
-pub fn rank(filename: &str, pin: &Pin, tags: &[String]) -> Option<usize> {
+pub(crate) fn rank(filename: &str, pin: &Pin, tags: &[String]) -> Option<usize> {
     let parsed = distname::parse(filename).ok()?;
     if parsed.project() != pin.name {
         return None;
@@ -235,7 +235,7 @@ pub fn rank(filename: &str, pin: &Pin, tags: &[String]) -> Option<usize> {
 }
 
 /// The best link for a pin among those whose sha256 the lockfile allows.
-pub fn choose<'a>(links: &'a [Link], pin: &Pin, tags: &[String]) -> Option<&'a Link> {
+pub(crate) fn choose<'a>(links: &'a [Link], pin: &Pin, tags: &[String]) -> Option<&'a Link> {
     links
         .iter()
         .filter(|l| {

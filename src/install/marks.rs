@@ -16,7 +16,7 @@ use super::pip::Pip;
 
 /// What pip would have marked one installed item with.
 #[derive(Debug, Clone, Serialize)]
-pub struct Mark {
+pub(crate) struct Mark {
     pub name: String,
     pub version: String,
     /// The user asked for it (pip's report: `requested`).
@@ -28,7 +28,7 @@ pub struct Mark {
 
 /// Where pip installed: its `--target`, `--prefix`, `--root` and `--user`.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Location {
+pub(crate) struct Location {
     pub target: Option<String>,
     pub prefix: Option<String>,
     pub root: Option<String>,
@@ -176,14 +176,14 @@ if failed:
 
 #[derive(Debug, thiserror::Error)]
 #[error("pip installed the packages, but pyprov could not correct their REQUESTED and direct_url.json marks with {program}: {message}\n  fix: `pip list --not-required` and tools that read REQUESTED may count these packages as requested; reinstall them with pip, or report this to pyprov")]
-pub struct MarkError {
+pub(crate) struct MarkError {
     program: String,
     message: String,
 }
 
 /// Corrects the marks of `items` where pip installed them. Items pip marked right already
 /// (requested ones from an index) need nothing and are left out by the caller or here.
-pub fn apply(
+pub(crate) fn apply(
     pip: &Pip,
     location: &Location,
     items: &[Mark],

@@ -17,20 +17,20 @@
 //!    whole install); pip installs from a directory holding only vetted files, with
 //!    `--no-index`, pinned by sha256 with `--require-hashes`.
 
-pub mod args;
-pub mod build;
+pub(crate) mod args;
+pub(crate) mod build;
 mod dryrun;
 mod execute;
-pub mod gate;
-pub mod locked;
-pub mod marks;
-pub mod pip;
-pub mod proxy;
-pub mod report;
+pub(crate) mod gate;
+pub(crate) mod locked;
+pub(crate) mod marks;
+pub(crate) mod pip;
+pub(crate) mod proxy;
+pub(crate) mod report;
 pub mod reqs;
-pub mod reuse;
+pub(crate) mod reuse;
 mod settings;
-pub mod sources;
+pub(crate) mod sources;
 mod strategy;
 mod upfront;
 

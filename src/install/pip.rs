@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use serde::Deserialize;
 
 /// `--dry-run --report` appeared in pip 22.2.
-pub const MIN_PIP: (u32, u32) = (22, 2);
+pub(crate) const MIN_PIP: (u32, u32) = (22, 2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipError {
@@ -50,11 +50,10 @@ pub enum ProbeError {
 
 /// How to invoke pip: an interpreter with `-m pip`, or a pip executable.
 #[derive(Debug, Clone)]
-pub struct Pip {
+pub(crate) struct Pip {
     pub program: PathBuf,
     pub prefix: Vec<String>,
     pub version: (u32, u32, u32),
-    pub version_text: String,
     /// pip's configuration items for the command, in pip's override order.
     pub config: Vec<(String, String)>,
     /// The interpreter's marker environment and supported tags as JSON: what a resolution
@@ -224,7 +223,7 @@ fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
 
 /// Every `pip` on PATH, in order, that is not this executable: executables only, as a shell
 /// would find them.
-pub fn pips_on_path(name: &str) -> Vec<PathBuf> {
+pub(crate) fn pips_on_path(name: &str) -> Vec<PathBuf> {
     which::which_all(name)
         .map(|found| found.filter(|p| !is_self(p)).collect())
         .unwrap_or_default()
@@ -236,7 +235,7 @@ impl Pip {
     ///
     /// pip's configuration is read for `command` (`install`, `download`), isolated as pip's
     /// `--isolated` would make it.
-    pub fn locate(
+    pub(crate) fn locate(
         python: Option<&Path>,
         chosen: Option<&(PathBuf, Vec<String>)>,
         command: &str,
@@ -266,7 +265,6 @@ impl Pip {
             program,
             prefix,
             version,
-            version_text: probed.version,
             config: probed.config,
             target: Some(probed.target.to_string()),
             installed: probed.installed,
@@ -282,7 +280,7 @@ impl Pip {
         Ok(pip)
     }
 
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         display(&self.program, &self.prefix)
     }
 
@@ -297,7 +295,7 @@ impl Pip {
     /// pip's build-isolation subprocesses inherit the variables set here (`PIP_PROXY`,
     /// `HTTP(S)_PROXY`, the null configuration), so they are held to the same gate; so is any
     /// `git` pip runs.
-    pub fn command(&self, subcommand: &str, index: IndexEnv<'_>, gate: &str) -> Command {
+    pub(crate) fn command(&self, subcommand: &str, index: IndexEnv<'_>, gate: &str) -> Command {
         let mut cmd = Command::new(&self.program);
         if self.prefix == ["-m", "pip"] {
             // `python -m pip` would import a `pip/` in the working directory first.
@@ -407,7 +405,7 @@ const RUN_PIP: &str = "import sys\nif sys.path and sys.path[0] == '':\n    del s
 
 /// Writes `hg`, `svn` and `bzr` stand-ins into `dir` that refuse to run: pip's VCS support
 /// would fetch around the gate with them.
-pub fn write_vcs_stubs(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn write_vcs_stubs(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir)?;
     for tool in ["hg", "svn", "bzr"] {
@@ -425,7 +423,7 @@ pub fn write_vcs_stubs(dir: &Path) -> std::io::Result<()> {
 const PROXY_VARIABLES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
 
 /// Which index a pip run may use.
-pub enum IndexEnv<'a> {
+pub(crate) enum IndexEnv<'a> {
     /// pyprov's verifying index, during resolution.
     Proxy(&'a str),
     /// Only the directory of vetted files, for the install.
@@ -434,13 +432,13 @@ pub enum IndexEnv<'a> {
 
 /// The parts of pip's `--report` pyprov uses.
 #[derive(Debug, Deserialize)]
-pub struct Report {
+pub(crate) struct Report {
     #[serde(default)]
     pub install: Vec<ReportItem>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ReportItem {
+pub(crate) struct ReportItem {
     pub download_info: DownloadInfo,
     #[serde(default)]
     pub is_direct: bool,
@@ -450,13 +448,13 @@ pub struct ReportItem {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ReportMetadata {
+pub(crate) struct ReportMetadata {
     pub name: String,
     pub version: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DownloadInfo {
+pub(crate) struct DownloadInfo {
     pub url: String,
     #[serde(default)]
     pub archive_info: Option<ArchiveInfo>,
@@ -467,7 +465,7 @@ pub struct DownloadInfo {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ArchiveInfo {
+pub(crate) struct ArchiveInfo {
     #[serde(default)]
     pub hashes: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
@@ -475,13 +473,13 @@ pub struct ArchiveInfo {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DirInfo {
+pub(crate) struct DirInfo {
     #[serde(default)]
     pub editable: bool,
 }
 
 impl ArchiveInfo {
-    pub fn sha256(&self) -> Option<String> {
+    pub(crate) fn sha256(&self) -> Option<String> {
         self.hashes
             .as_ref()
             .and_then(|h| h.get("sha256").cloned())
@@ -498,7 +496,7 @@ impl ArchiveInfo {
 /// PATH (from PARENT) (VERSION)` lines (the same in every pip from 22.2 on), as (project,
 /// installed version). For the report only: pip's `--report` lists what it would install, not
 /// what it kept.
-pub fn already_satisfied(output: &str) -> Vec<(String, String)> {
+pub(crate) fn already_satisfied(output: &str) -> Vec<(String, String)> {
     let mut kept: Vec<(String, String)> = Vec::new();
     for line in output.lines() {
         let Some(rest) = line
@@ -524,7 +522,7 @@ pub fn already_satisfied(output: &str) -> Vec<(String, String)> {
     kept
 }
 
-pub fn parse_report(bytes: &[u8]) -> Result<Report, PipError> {
+pub(crate) fn parse_report(bytes: &[u8]) -> Result<Report, PipError> {
     serde_json::from_slice(bytes).map_err(PipError::Report)
 }
 
@@ -555,7 +553,6 @@ mod tests {
             program: PathBuf::from("/usr/bin/python3"),
             prefix: vec!["-m".into(), "pip".into()],
             version: (26, 3, 0),
-            version_text: String::new(),
             config: Vec::new(),
             target: None,
             installed: String::new(),

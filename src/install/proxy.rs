@@ -41,7 +41,7 @@ type WheelCheck = Arc<tokio::sync::OnceCell<Arc<Result<Vec<u8>, String>>>>;
 /// A build, or the sdist's file name and why it could not be built.
 type BuildCell = Arc<tokio::sync::OnceCell<Arc<Result<Built, (String, String)>>>>;
 
-pub struct ProxyState {
+pub(crate) struct ProxyState {
     pub gate: Arc<Gate>,
     client: Client,
     sources: Vec<Origin>,
@@ -66,7 +66,7 @@ pub struct ProxyState {
     authorization: String,
 }
 
-pub struct Proxy {
+pub(crate) struct Proxy {
     pub base: String,
     /// What pip is given as its proxy: this server, with the run's token as credentials.
     pub proxy_url: String,
@@ -76,7 +76,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    pub async fn start(
+    pub(crate) async fn start(
         gate: Arc<Gate>,
         client: Client,
         sources: Vec<Origin>,
@@ -138,12 +138,12 @@ impl Proxy {
 
     /// From now on sdists are listed with metadata, made by building them with `builder`
     /// ([`super::build`]). Set once, before pip first reads a page.
-    pub fn build_sdists(&self, builder: Builder) {
+    pub(crate) fn build_sdists(&self, builder: Builder) {
         let _ = self.state.builder.set(builder);
     }
 
     /// Why each sdist the gate tried to build could not be built (file name, pip's words).
-    pub fn build_failures(&self) -> Vec<(String, String)> {
+    pub(crate) fn build_failures(&self) -> Vec<(String, String)> {
         self.builds(|r| match r {
             Err((file, why)) => Some((file.clone(), why.clone())),
             Ok(_) => None,
@@ -152,7 +152,7 @@ impl Proxy {
 
     /// The sdists the gate could not build whose metadata came from their metadata hook
     /// instead (file name, why the build failed).
-    pub fn unbuilt(&self) -> Vec<(String, String)> {
+    pub(crate) fn unbuilt(&self) -> Vec<(String, String)> {
         self.builds(|r| match r {
             Ok(Built {
                 failure: Some(why),
@@ -178,7 +178,7 @@ impl Proxy {
     }
 
     /// The wheel built from the vetted sdist of this sha256, if the gate built one.
-    pub fn built(&self, sdist_sha256: &str) -> Option<Wheel> {
+    pub(crate) fn built(&self, sdist_sha256: &str) -> Option<Wheel> {
         let cell = self
             .state
             .built
@@ -191,12 +191,12 @@ impl Proxy {
     }
 
     /// The index URL to give pip.
-    pub fn index_url(&self) -> String {
+    pub(crate) fn index_url(&self) -> String {
         format!("{}/simple/", self.base)
     }
 
     /// The candidate a URL this server handed out refers to.
-    pub fn candidate_for(&self, url: &str) -> Option<Candidate> {
+    pub(crate) fn candidate_for(&self, url: &str) -> Option<Candidate> {
         let rest = url.strip_prefix(&self.base)?.strip_prefix("/files/")?;
         let idx: usize = rest.split('/').next()?.parse().ok()?;
         let c = self
@@ -209,7 +209,7 @@ impl Proxy {
 
     /// Every file pip downloaded during resolution, sdists' build dependencies included (pip's
     /// report never lists those, but the install step needs them).
-    pub fn requested(&self) -> Vec<Candidate> {
+    pub(crate) fn requested(&self) -> Vec<Candidate> {
         self.state
             .requested
             .lock()
@@ -218,7 +218,7 @@ impl Proxy {
     }
 
     /// Everything pip asked for around the gate (allowed or refused), in order.
-    pub fn outside(&self) -> Vec<Arc<Vetted>> {
+    pub(crate) fn outside(&self) -> Vec<Arc<Vetted>> {
         self.state
             .outside
             .lock()
@@ -228,7 +228,7 @@ impl Proxy {
 
     /// Registers a file pyprov will hand pip by URL (a direct URL given up front) and returns
     /// the URL on this server that serves it once vetted.
-    pub fn register(&self, candidate: Candidate) -> String {
+    pub(crate) fn register(&self, candidate: Candidate) -> String {
         let mut c = self
             .state
             .candidates
@@ -253,7 +253,7 @@ impl Proxy {
     }
 
     /// A digest of every project page pip read, when every source answered for each.
-    pub fn pages(&self) -> Option<std::collections::BTreeMap<String, String>> {
+    pub(crate) fn pages(&self) -> Option<std::collections::BTreeMap<String, String>> {
         self.state
             .pages
             .lock()
@@ -262,7 +262,7 @@ impl Proxy {
     }
 
     /// Stops accepting connections (pip is done with it).
-    pub async fn stop(&self) {
+    pub(crate) async fn stop(&self) {
         let _ = self.stop.send(true);
     }
 }
@@ -545,7 +545,7 @@ const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
 /// find other metadata than pyprov (not exactly one top-level `.dist-info` directory, or one of
 /// another project, or no or several `METADATA` in it), or it names a requirement pip would
 /// fetch around the gate (`x @ file:…`, `x @ git+…`: anything but an http or https URL).
-pub fn checked_metadata(path: &std::path::Path, filename: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn checked_metadata(path: &std::path::Path, filename: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let project = distname::parse(filename)
         .map_err(|e| e.to_string())?

@@ -17,7 +17,7 @@ use crate::output::term;
 use crate::trust::policy::{Decision, Verdict};
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub package: String,
     pub version: Option<String>,
     pub file: String,
@@ -37,7 +37,7 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn from_vetted(v: &Vetted) -> Row {
+    pub(crate) fn from_vetted(v: &Vetted) -> Row {
         let publisher = v.verified.as_ref().map(|ver| match &ver.publisher {
             Some(p) => p.to_string(),
             None => ver.identity.describe(),
@@ -63,7 +63,12 @@ impl Row {
         }
     }
 
-    pub fn from_decision(package: &str, version: Option<&str>, source: &str, d: Decision) -> Row {
+    pub(crate) fn from_decision(
+        package: &str,
+        version: Option<&str>,
+        source: &str,
+        d: Decision,
+    ) -> Row {
         Row {
             package: package.to_string(),
             version: version.map(str::to_string),
@@ -86,7 +91,7 @@ impl Row {
         }
     }
 
-    pub fn local(package: &str, url: &str, editable: bool) -> Row {
+    pub(crate) fn local(package: &str, url: &str, editable: bool) -> Row {
         Row {
             package: package.to_string(),
             version: None,
@@ -122,7 +127,7 @@ fn verdict(d: &Decision) -> &'static str {
     }
 }
 
-pub struct RunReport {
+pub(crate) struct RunReport {
     pub rows: Vec<Row>,
     /// With -v the table shows the evidence: certificate claims, log entry, source URL.
     pub verbose: bool,
@@ -137,7 +142,7 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    pub fn new(trust_file: Option<PathBuf>, format: Format) -> RunReport {
+    pub(crate) fn new(trust_file: Option<PathBuf>, format: Format) -> RunReport {
         RunReport {
             rows: Vec::new(),
             verbose: false,
@@ -150,18 +155,18 @@ impl RunReport {
         }
     }
 
-    pub fn any_denied(&self) -> bool {
+    pub(crate) fn any_denied(&self) -> bool {
         self.rows.iter().any(Row::denied)
     }
 
     /// A line for the end of the report. One line: it is printed through [`term`], which
     /// shows a newline as `\n`.
-    pub fn note(&mut self, n: &str) {
+    pub(crate) fn note(&mut self, n: &str) {
         self.notes.push(n.to_string());
     }
 
     /// Text: the verdict table, before pip installs anything. JSON waits for [`Self::finish`].
-    pub fn show_verdicts(&mut self) {
+    pub(crate) fn show_verdicts(&mut self) {
         // -q hides the table when every file was allowed; -qq unless something was refused.
         let all_allowed = self.rows.iter().all(|r| r.verdict == "allow");
         let quiet = match verbosity() {
@@ -176,7 +181,7 @@ impl RunReport {
     }
 
     /// The end of the run: the JSON object, or the notes the table has not shown yet.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         match self.format {
             Format::Json => self.print(),
             Format::Text => {
@@ -189,7 +194,7 @@ impl RunReport {
 
     /// Prints the verdicts: a table on stderr (pip's own output stays on stdout), or one JSON
     /// object on stdout.
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         match self.format {
             Format::Json => {
                 #[derive(Serialize)]
@@ -234,7 +239,7 @@ impl RunReport {
 
     /// The text table. Everything in a row came from an index or a certificate, so each field
     /// is made safe for the terminal ([`term`]) before it is measured and printed.
-    pub fn table(&self) -> String {
+    pub(crate) fn table(&self) -> String {
         let mut out = String::new();
         match &self.trust_file {
             Some(p) => out.push_str(&format!("trust file: {}\n", term(&p.display().to_string()))),
@@ -381,7 +386,7 @@ fn evidence_lines(r: &Row) -> String {
 /// pip's -q/-v count for this run: below 0 pyprov's own lines are quieter, as pip's are.
 static VERBOSITY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
-pub fn set_verbosity(v: i32) {
+pub(crate) fn set_verbosity(v: i32) {
     VERBOSITY.store(v, std::sync::atomic::Ordering::Relaxed);
 }
 
@@ -397,7 +402,7 @@ fn plain_line(msg: &str) {
 }
 
 /// A spinner on a terminal; a plain line when stderr is not one (CI logs).
-pub fn spinner(msg: &str) -> ProgressBar {
+pub(crate) fn spinner(msg: &str) -> ProgressBar {
     plain_line(msg);
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     pb.set_style(
@@ -409,7 +414,7 @@ pub fn spinner(msg: &str) -> ProgressBar {
     pb
 }
 
-pub fn bar(len: u64, msg: &str) -> ProgressBar {
+pub(crate) fn bar(len: u64, msg: &str) -> ProgressBar {
     if len > 0 {
         plain_line(&format!("{msg} {len} files"));
     }

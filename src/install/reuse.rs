@@ -28,7 +28,7 @@ use super::Mode;
 use crate::index::{Client, Link, ProvenanceHint};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Stored {
+pub(crate) struct Stored {
     /// Project name -> digest of the files every source listed for it.
     pub pages: BTreeMap<String, String>,
     /// The resolved files, in pip's report order.
@@ -42,7 +42,7 @@ pub struct Stored {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredItem {
+pub(crate) struct StoredItem {
     pub name: String,
     pub version: String,
     /// pip's report: the user asked for it (it gets `REQUESTED`).
@@ -53,7 +53,7 @@ pub struct StoredItem {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredLink {
+pub(crate) struct StoredLink {
     pub filename: String,
     pub url: String,
     pub sha256: Option<String>,
@@ -61,14 +61,14 @@ pub struct StoredLink {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum StoredOrigin {
+pub(crate) enum StoredOrigin {
     Index(String),
     Page(String),
     Dir(PathBuf),
 }
 
 impl StoredLink {
-    pub fn from_candidate(c: &Candidate) -> StoredLink {
+    pub(crate) fn from_candidate(c: &Candidate) -> StoredLink {
         StoredLink {
             filename: c.link.filename.clone(),
             url: c.link.url.to_string(),
@@ -81,7 +81,7 @@ impl StoredLink {
         }
     }
 
-    pub fn to_candidate(&self) -> Option<Candidate> {
+    pub(crate) fn to_candidate(&self) -> Option<Candidate> {
         let origin = match &self.origin {
             StoredOrigin::Index(u) => Origin::Index(Url::parse(u).ok()?),
             StoredOrigin::Page(u) => Origin::Page(Url::parse(u).ok()?),
@@ -249,7 +249,7 @@ fn requirement_copies(settings: &Settings) -> Result<Vec<String>, KeyError> {
 
 /// A digest of what a project page says: every file with its URL, hash, Python requirement,
 /// yank state, metadata and provenance annotations, in the sources' order.
-pub fn links_digest(links: &[Link]) -> String {
+pub(crate) fn links_digest(links: &[Link]) -> String {
     let mut h = Sha256::new();
     for l in links {
         h.update(
@@ -264,7 +264,7 @@ pub fn links_digest(links: &[Link]) -> String {
 }
 
 /// The store key: a digest of every input of the dry run.
-pub fn key(parts: &[String]) -> String {
+pub(crate) fn key(parts: &[String]) -> String {
     let mut h = Sha256::new();
     for p in parts {
         h.update((p.len() as u64).to_le_bytes());
@@ -273,7 +273,7 @@ pub fn key(parts: &[String]) -> String {
     hex::encode(h.finalize())
 }
 
-pub fn path(cache_root: &Path, key: &str) -> PathBuf {
+pub(crate) fn path(cache_root: &Path, key: &str) -> PathBuf {
     cache_root.join("resolutions").join(format!("{key}.json"))
 }
 
@@ -281,7 +281,7 @@ pub fn path(cache_root: &Path, key: &str) -> PathBuf {
 /// and installs), so it is read only when nothing another user could write is on the way: the
 /// cache's rules (no symlink, ours, writable by no one else; see `cache::read_private`). A
 /// refused one is said, and pip resolves again.
-pub fn load(path: &Path) -> Option<Stored> {
+pub(crate) fn load(path: &Path) -> Option<Stored> {
     let (base, dir, name) = split(path)?;
     match crate::cache::read_private(base, &[dir], name, MAX_STORED_BYTES) {
         Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
@@ -315,7 +315,7 @@ fn split(path: &Path) -> Option<(&Path, &str, &str)> {
 
 /// Written beside and renamed, like every cache entry, into a directory checked as the cache's
 /// are (a symlinked or foreign `resolutions` is moved aside and made again).
-pub fn save(path: &Path, stored: &Stored) {
+pub(crate) fn save(path: &Path, stored: &Stored) {
     if let Err(e) = write(path, stored) {
         eprintln!("warning: the resolution is not stored: {e}");
     }
@@ -355,7 +355,7 @@ fn write(path: &Path, stored: &Stored) -> Result<(), SaveError> {
 }
 
 /// Whether every page the stored resolution read still says the same, asked of the sources now.
-pub async fn still_valid(stored: &Stored, client: &Client, origins: &[Origin]) -> bool {
+pub(crate) async fn still_valid(stored: &Stored, client: &Client, origins: &[Origin]) -> bool {
     let checks = stored.pages.iter().map(|(project, digest)| async move {
         let mut links = Vec::new();
         for origin in origins {

@@ -56,7 +56,7 @@ impl Settings {
             command.pip_name(),
             isolated,
         )?;
-        let mut pip_args = args::build(parsed, &pip.config, command, isolated)?;
+        let mut pip_args = args::build(parsed, &pip.config, command)?;
         check_destination(&mut pip_args, mode, real_pip.is_some())?;
         if pip_args.report.as_deref() == Some("-") && own.format == Format::Json {
             return Err(InstallError::ReportAndJson);

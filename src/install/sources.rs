@@ -12,7 +12,7 @@ use crate::verify::distname;
 
 /// Where a candidate file comes from.
 #[derive(Debug, Clone)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// A PEP 503/691 index (its base URL, used for the Integrity API).
     Index(Url),
     /// A `--find-links` directory on disk: provenance comes from sidecar files.
@@ -22,7 +22,11 @@ pub enum Origin {
 }
 
 /// The files of `project` a source offers.
-pub async fn links(client: &Client, origin: &Origin, project: &str) -> Result<Vec<Link>, String> {
+pub(crate) async fn links(
+    client: &Client,
+    origin: &Origin,
+    project: &str,
+) -> Result<Vec<Link>, String> {
     match origin {
         Origin::Index(url) => match client.project_page(url, project).await {
             Ok(Some(p)) => Ok(p.links),
@@ -81,14 +85,14 @@ fn dir_links(dir: &Path, project: &str) -> Vec<Link> {
     links
 }
 
-pub struct Sources {
+pub(crate) struct Sources {
     pub origins: Vec<Origin>,
 }
 
 /// The indexes and find-links pip would use: pip's effective options (command line over
 /// `PIP_*` variables over configuration files), then the requirements files' own, which pip
 /// applies last (an `--index-url` there replaces the index).
-pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, InstallError> {
+pub(crate) fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, InstallError> {
     let no_index = pip_args.no_index || reqs.no_index;
     let index = reqs
         .index_url
@@ -140,7 +144,7 @@ pub fn gather(pip_args: &PipArgs, reqs: &Requirements) -> Result<Sources, Instal
 
 /// pip's TLS settings (command line over `PIP_*` over pip.conf, as pip merges them), so
 /// pyprov's own downloads reach an index exactly when pip's would.
-pub fn tls_settings(pip_args: &PipArgs) -> Result<index::TlsSettings, InstallError> {
+pub(crate) fn tls_settings(pip_args: &PipArgs) -> Result<index::TlsSettings, InstallError> {
     let read = |flag: &'static str, path: Option<String>| {
         path.map(|p| {
             std::fs::read(&p).map_err(|source| InstallError::TlsFile {
