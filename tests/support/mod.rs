@@ -1,16 +1,25 @@
 //! Shared helpers for integration tests.
 
 /// `both_pips!(case)`: the function `case(PipVersion)` as two tests, `case::oldest` (pip
-/// 22.2.2) and `case::newest` (pip 26.3). The test file imports `PipVersion`.
+/// 22.2.2) and `case::newest` (pip 26.3), in the slow tier (feature `real-pip`). The test file
+/// imports `PipVersion`.
 #[allow(unused_macros)]
 macro_rules! both_pips {
     ($name:ident) => {
         mod $name {
             #[test]
+            #[cfg_attr(
+                not(feature = "real-pip"),
+                ignore = "slow: real pip; cargo test --features real-pip"
+            )]
             fn oldest() {
                 super::$name(super::PipVersion::Oldest)
             }
             #[test]
+            #[cfg_attr(
+                not(feature = "real-pip"),
+                ignore = "slow: real pip; cargo test --features real-pip"
+            )]
             fn newest() {
                 super::$name(super::PipVersion::Newest)
             }

@@ -2,17 +2,13 @@
 //! and the newest, each in a real venv (tests/support/venv.rs `Venv::create_with`, from the
 //! wheels `.ci/run` downloads), installing a signed wheel through pyprov.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::process::Command;
 
+use crate::support::dists;
+use crate::support::index::TestIndex;
+use crate::support::venv::{PipVersion, Venv};
 use assert_cmd::cargo::CommandCargoExt;
-use support::dists;
-use support::index::TestIndex;
-use support::venv::{PipVersion, Venv};
 
 fn signed_install_works_with(pip: PipVersion, expected: &str) {
     let (dir, pki, root) = support::sandbox();
@@ -56,16 +52,28 @@ fn signed_install_works_with(pip: PipVersion, expected: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn oldest_supported_pip_installs_a_signed_wheel() {
     signed_install_works_with(PipVersion::Oldest, "22.2.2");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn newest_pip_installs_a_signed_wheel() {
     signed_install_works_with(PipVersion::Newest, "26.3");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn bundled_pip_is_the_base_interpreters() {
     let dir = tempfile::tempdir().unwrap();
     let venv = Venv::create_with(&dir.path().join("venv"), PipVersion::Bundled);

@@ -18,20 +18,15 @@
 //! dependency), so a failure is a difference between pip and pyprov, not a case that tests
 //! nothing.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-#[macro_use]
-mod support;
-
+use crate::support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::dists::{self, Dist};
-use support::index::TestIndex;
-use support::pki::TestPki;
-use support::venv::{PipVersion, Venv};
+use crate::support::dists::{self, Dist};
+use crate::support::index::TestIndex;
+use crate::support::pki::TestPki;
+use crate::support::venv::{PipVersion, Venv};
 
 const REPO: &str = "acme/widgets";
 

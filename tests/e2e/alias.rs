@@ -2,19 +2,15 @@
 //! pass-through commands are pip's to the byte, install verifies, loops are refused, pip's
 //! configuration reaches resolution, and credentials never show.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::dists::{self, Dist};
+use crate::support::index::{Lie, TestIndex};
+use crate::support::pki::TestPki;
+use crate::support::venv::Venv;
 use assert_cmd::cargo::CommandCargoExt;
-use support::dists::{self, Dist};
-use support::index::{Lie, TestIndex};
-use support::pki::TestPki;
-use support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
@@ -105,6 +101,10 @@ fn output(cmd: &mut Command) -> Output {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn pass_through_commands_are_pips_own_under_every_name() {
     let ctx = Ctx::new();
     let wheel = dists::wheel("alpha", "1.0", &[], &[]);
@@ -148,6 +148,10 @@ fn pass_through_commands_are_pips_own_under_every_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn install_through_the_alias_verifies() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
@@ -177,6 +181,10 @@ fn install_through_the_alias_verifies() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn pip_configuration_reaches_resolution() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
@@ -223,6 +231,10 @@ fn pip_configuration_reaches_resolution() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn credentials_from_pip_configuration_never_show() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
@@ -263,6 +275,10 @@ fn credentials_from_pip_configuration_never_show() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_link_loop_is_refused() {
     let ctx = Ctx::new();
     ctx.shim();
@@ -292,6 +308,10 @@ fn a_link_loop_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn shim_remove_restores_the_real_pip() {
     let ctx = Ctx::new();
     let original = std::fs::read(ctx.venv.bin().join("pip")).unwrap();
@@ -328,6 +348,10 @@ fn publish_tampered_gamma(ctx: &Ctx) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn general_options_before_the_command_do_not_hide_install() {
     let ctx = Ctx::new();
     publish_tampered_gamma(&ctx);
@@ -366,6 +390,10 @@ fn general_options_before_the_command_do_not_hide_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn download_without_a_directory_is_vetted_into_the_working_directory() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
@@ -402,6 +430,10 @@ fn download_without_a_directory_is_vetted_into_the_working_directory() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn commands_that_fetch_outside_the_gate_are_refused() {
     let (dir, _pki, root) = support::sandbox();
     let venv = Venv::create_with(&dir.path().join("venv"), support::venv::PipVersion::Newest);
@@ -483,6 +515,10 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn commands_that_fetch_nothing_still_pass_through() {
     let ctx = Ctx::new();
     ctx.shim();

@@ -3,20 +3,16 @@
 //! cannot prove, and a trust-on-first-use pin that another process won. Real pip in a real
 //! virtualenv, a real index on 127.0.0.1, files signed by the throwaway Sigstore.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::dists::{self, Dist};
+use crate::support::index::TestIndex;
+use crate::support::pki::{self, Identity, TestPki};
+use crate::support::venv::Venv;
 use serde_json::Value;
-use support::dists::{self, Dist};
-use support::index::TestIndex;
-use support::pki::{self, Identity, TestPki};
-use support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 /// A hyperlink (OSC 8), a screen clear, a carriage return and a right-to-left override.
@@ -130,6 +126,10 @@ fn release_at(git_ref: &str) -> Identity {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn an_unproven_environment_and_hostile_certificate_text_show_in_the_install_table() {
     let ctx = Ctx::new();
     let dist = widget();
@@ -180,6 +180,10 @@ fn an_unproven_environment_and_hostile_certificate_text_show_in_the_install_tabl
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn require_environment_proof_refuses_the_install() {
     let ctx = Ctx::new();
     let dist = widget();
@@ -199,6 +203,10 @@ fn require_environment_proof_refuses_the_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_pin_another_process_wrote_first_is_what_the_report_names_and_judges_by() {
     let ctx = Ctx::new();
     let dist = widget();

@@ -2,17 +2,12 @@
 //! `sigstore-verify` accepts, and that each negative knob is rejected by it
 //! (or, for checks that are pyprov's job, that the JSON has the property).
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support::pki::*;
 use serde_json::{json, Value};
 use sigstore_verify::crypto::FulcioCiClaims;
 use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::types::{Bundle, Sha256Hash};
 use sigstore_verify::{SubjectAltName, VerificationPolicy, VerificationResult, Verifier};
-use support::pki::*;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;

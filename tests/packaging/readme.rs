@@ -1,18 +1,14 @@
 //! The README's Docker and CI recipes, run word for word in a fresh virtualenv and a fresh
 //! working directory against a local index, so the documentation cannot drift from what works.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::dists;
-use support::index::TestIndex;
-use support::pki::TestPki;
-use support::venv::Venv;
+use crate::support::dists;
+use crate::support::index::TestIndex;
+use crate::support::pki::TestPki;
+use crate::support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
@@ -117,6 +113,10 @@ fn installed(venv: &Path, name: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn docker_recipe() {
     let lines = block("dockerfile");
     let world = World::new();
@@ -168,6 +168,10 @@ fn docker_recipe() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn ci_recipe() {
     let lines = block("yaml");
     let world = World::new();
@@ -212,6 +216,10 @@ fn ci_recipe() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn first_command_installs_a_verified_release() {
     let text = readme();
     let first = text

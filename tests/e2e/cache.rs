@@ -3,18 +3,14 @@
 //! each is said on stderr, removed, and the right bytes are fetched again. End to end: the
 //! loopback index, real pip in real venvs.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use support::dists::{self, Dist};
-use support::index::TestIndex;
-use support::pki::TestPki;
-use support::venv::Venv;
+use crate::support::dists::{self, Dist};
+use crate::support::index::TestIndex;
+use crate::support::pki::TestPki;
+use crate::support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
@@ -113,6 +109,10 @@ fn plant(blob: &Path, bytes: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_planted_blob_is_not_copied_out_by_download() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
@@ -141,6 +141,10 @@ fn a_planted_blob_is_not_copied_out_by_download() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_planted_blob_is_not_installed_from_a_reused_resolution() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
@@ -163,6 +167,10 @@ fn a_planted_blob_is_not_installed_from_a_reused_resolution() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_planted_build_dependency_is_not_run_when_a_resolution_is_reused() {
     let ctx = Ctx::new();
     let backend = dists::backend_wheel();
@@ -207,6 +215,10 @@ fn a_planted_build_dependency_is_not_run_when_a_resolution_is_reused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_symlinked_entry_is_refused() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
@@ -236,6 +248,10 @@ fn a_symlinked_entry_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_foreign_owned_entry_is_refused() {
     let ctx = Ctx::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);

@@ -3,20 +3,15 @@
 //! wheels and sdists built in memory (tests/support/dists.rs) and the venvs
 //! (tests/support/venv.rs).
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::support::dists::{self, Dist};
+use crate::support::index::{Format, Lie, TestIndex, INTEGRITY_JSON, SIMPLE_JSON};
+use crate::support::pki::{self, TestPki};
+use crate::support::venv::Venv;
 use serde_json::Value;
-use support::dists::{self, Dist};
-use support::index::{Format, Lie, TestIndex, INTEGRITY_JSON, SIMPLE_JSON};
-use support::pki::{self, TestPki};
-use support::venv::Venv;
 
 /// alpha 1.0 -> beta>=1 -> gamma; all wheels.
 fn chain() -> [Dist; 3] {
@@ -199,6 +194,10 @@ fn sdists_are_deterministic_and_hold_what_the_backend_needs() {
 // ---------------------------------------------------------------------------
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn venvs_are_real_and_ignore_the_machines_pip_configuration() {
     let dir = tempfile::tempdir().expect("tempdir");
     let venv = venv(dir.path());
@@ -280,11 +279,19 @@ fn install_chain(format: Format, absolute: bool) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn pip_installs_a_chain_from_the_html_index() {
     install_chain(Format::HtmlOnly, false);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn pip_installs_a_chain_from_the_json_index() {
     install_chain(Format::JsonOnly, true);
 }
@@ -294,6 +301,10 @@ fn pip_installs_a_chain_from_the_json_index() {
 // ---------------------------------------------------------------------------
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn dry_run_report_resolves_from_metadata() {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = index_with_chain();
@@ -531,6 +542,10 @@ fn rewrite_publisher_replaces_only_the_publisher_block() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn tampered_bytes_advertise_their_own_hash_and_pip_installs_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (index, signed, provenance, _) = signed_index();
@@ -725,6 +740,10 @@ fn redirect_sends_a_302_to_the_same_server() {
 // ---------------------------------------------------------------------------
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn sdist_builds_from_find_links_and_writes_its_marker() {
     let dir = tempfile::tempdir().expect("tempdir");
     let links = dir.path().join("links");
@@ -756,6 +775,10 @@ fn sdist_builds_from_find_links_and_writes_its_marker() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn dry_run_against_the_index_runs_the_sdist_and_fetches_its_build_dependencies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let marker = dir.path().join("marker");

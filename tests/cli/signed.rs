@@ -1,16 +1,12 @@
 //! `pyprov verify` on attestations signed by the project's own throwaway Sigstore (tests/support):
 //! every failure the real corpus lacks, through the CLI, with its stable reason code.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 
+use crate::support::pki::{self, Identity, LeafUsage, RekorKey, SctMode, Signing, TestPki};
 use assert_cmd::Command;
 use serde_json::{json, Value};
-use support::pki::{self, Identity, LeafUsage, RekorKey, SctMode, Signing, TestPki};
 
 const WHEEL: &str = "example-1.0.0-py3-none-any.whl";
 const CONTENTS: &[u8] = b"example wheel contents";

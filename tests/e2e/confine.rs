@@ -19,17 +19,15 @@
     clippy::cloned_ref_to_slice_refs
 )]
 
-#[macro_use]
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::dists::{self, Dist};
+use crate::support::index::{Format, TestIndex};
+use crate::support::pki::TestPki;
+use crate::support::venv::{PipVersion, Venv};
 use serde_json::Value;
-use support::dists::{self, Dist};
-use support::index::{Format, TestIndex};
-use support::pki::TestPki;
-use support::venv::{PipVersion, Venv};
 
 const REPO: &str = "acme/widgets";
 const DENY: &str = "[policy]\nunattested = \"deny\"\n";

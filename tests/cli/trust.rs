@@ -3,17 +3,12 @@
 //! project's own throwaway Sigstore; the `trust` commands; comments and order surviving edits;
 //! broken files; concurrent writers; `--locked`.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-#[path = "support/pki.rs"]
-mod pki;
-
+use crate::support::pki;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::support::pki::{Identity, Signing, TestPki};
 use assert_cmd::Command;
-use pki::{Identity, Signing, TestPki};
 use serde_json::Value;
 
 /// 2025-06-01T12:00:00Z, so pin markers are predictable.

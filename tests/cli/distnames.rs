@@ -17,9 +17,6 @@
 //! follows, accepts more, so against one the test checks only that whatever pyprov accepts it
 //! accepts and parses the same; the test prints which one it used.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;

@@ -1,9 +1,6 @@
 //! The committed completions in `completions/` must be what `pyprov completions SHELL` prints,
 //! so they cannot go stale when a flag is added.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
 use assert_cmd::Command;
 
 #[test]

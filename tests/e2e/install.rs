@@ -2,21 +2,17 @@
 //! by the project's throwaway Sigstore, the real pip in a real virtualenv, and an index that
 //! lies. Every refusal leaves the virtualenv exactly as it was.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use crate::support::dists::{self, Dist};
+use crate::support::index::{Lie, TestIndex};
+use crate::support::pki::{self, Identity, TestPki};
+use crate::support::venv::Venv;
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
-use support::dists::{self, Dist};
-use support::index::{Lie, TestIndex};
-use support::pki::{self, Identity, TestPki};
-use support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
@@ -136,6 +132,10 @@ fn alpha_and_beta(ctx: &Ctx) -> (Dist, Dist) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn verified_install() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -161,6 +161,10 @@ fn verified_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn text_report_is_a_table() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -197,6 +201,10 @@ fn refused_with(lie: Lie, trust: Option<&str>, code: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn tampered_bytes_with_a_matching_advertised_hash_are_refused() {
     refused_with(
         Lie::TamperedBytes(b"PK\x03\x04 not the attested wheel".to_vec()),
@@ -206,6 +214,10 @@ fn tampered_bytes_with_a_matching_advertised_hash_are_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn rewritten_publisher_block_is_refused() {
     refused_with(
         Lie::RewritePublisher(pki::github_publisher("evil/widgets", "release.yml", None)),
@@ -215,6 +227,10 @@ fn rewritten_publisher_block_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn stripped_provenance_is_refused_when_unattested_files_are_denied() {
     refused_with(
         Lie::StripProvenance,
@@ -224,6 +240,10 @@ fn stripped_provenance_is_refused_when_unattested_files_are_denied() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn stripped_provenance_of_a_pinned_package_is_a_downgrade() {
     refused_with(
         Lie::StripProvenance,
@@ -235,11 +255,19 @@ fn stripped_provenance_of_a_pinned_package_is_a_downgrade() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_server_that_keeps_failing_is_refused() {
     refused_with(Lie::Fail500 { times: 50 }, None, "fetch-failed");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn transient_faults_are_retried_and_resumed() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -262,6 +290,10 @@ fn transient_faults_are_retried_and_resumed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn slow_and_redirected_files_install() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -273,6 +305,10 @@ fn slow_and_redirected_files_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn refused_sdist_never_runs_its_code() {
     let ctx = Ctx::new();
     let marker = ctx.dir.path().join("marker");
@@ -294,6 +330,10 @@ fn refused_sdist_never_runs_its_code() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn allowed_sdist_builds_with_verified_build_dependencies() {
     let ctx = Ctx::new();
     let marker = ctx.dir.path().join("marker");
@@ -312,6 +352,10 @@ fn allowed_sdist_builds_with_verified_build_dependencies() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn build_dependency_from_another_publisher_is_refused() {
     let ctx = Ctx::new();
     let marker = ctx.dir.path().join("marker");
@@ -329,6 +373,10 @@ fn build_dependency_from_another_publisher_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn tofu_pins_then_refuses_a_changed_publisher() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -359,6 +407,10 @@ fn tofu_pins_then_refuses_a_changed_publisher() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn locked_refuses_packages_without_an_entry_and_writes_nothing() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -377,6 +429,10 @@ fn locked_refuses_packages_without_an_entry_and_writes_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn second_install_hits_the_cache() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -401,6 +457,10 @@ fn second_install_hits_the_cache() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn hash_pinned_requirements_skip_resolution() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -433,6 +493,10 @@ fn hash_pinned_requirements_skip_resolution() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn hash_pinned_tampering_is_still_refused() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -458,6 +522,10 @@ fn hash_pinned_tampering_is_still_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn index_options_inside_requirements_files_go_through_pyprov() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -489,6 +557,10 @@ fn index_options_inside_requirements_files_go_through_pyprov() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn direct_urls_are_decided_like_unattested_files() {
     let ctx = Ctx::new();
     ctx.trust_file("[policy]\nunattested = \"deny\"\n");
@@ -509,6 +581,10 @@ fn direct_urls_are_decided_like_unattested_files() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn download_keeps_only_vetted_files() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -530,6 +606,10 @@ fn download_keeps_only_vetted_files() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn dry_run_verifies_and_installs_nothing() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -540,6 +620,10 @@ fn dry_run_verifies_and_installs_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_report_file_that_cannot_be_written_stops_the_install() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -580,6 +664,10 @@ fn a_report_file_that_cannot_be_written_stops_the_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn credentials_in_index_urls_are_never_printed() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -603,6 +691,10 @@ fn credentials_in_index_urls_are_never_printed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn pip_too_old_is_a_clear_error() {
     let assets = std::env::var_os("PYPROV_TEST_ASSETS")
         .map(PathBuf::from)
@@ -639,6 +731,10 @@ fn pip_too_old_is_a_clear_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn google_publishers_install() {
     let ctx = Ctx::new();
     let delta = dists::wheel("delta", "1.0", &[], &[]);
@@ -662,6 +758,10 @@ fn google_publishers_install() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn html_only_index_works_too() {
     let ctx = Ctx::new();
     ctx.index.set_format(support::index::Format::HtmlOnly);
@@ -672,6 +772,10 @@ fn html_only_index_works_too() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it() {
     let ctx = Ctx::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
@@ -718,6 +822,10 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_file_the_index_says_has_no_provenance() {
     let ctx = Ctx::new();
     let solo = dists::wheel("solo", "1.0", &[], &[]);
@@ -737,6 +845,10 @@ fn a_file_the_index_says_has_no_provenance() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn install_location_flags_reach_pip() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -749,6 +861,10 @@ fn install_location_flags_reach_pip() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn concurrent_runs_share_the_cache() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);
@@ -808,6 +924,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
 fn a_resolution_is_reused_until_an_index_page_changes() {
     let ctx = Ctx::new();
     alpha_and_beta(&ctx);

@@ -1,9 +1,6 @@
 //! Every offline-verifiable case of the real corpus in `../shared/corpus`, through the CLI: the
 //! expected verdict, and on a pass the certificate's issuer and SAN.
 
-// A test may panic: that is how it fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
