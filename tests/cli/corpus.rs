@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::support::context::TestContext;
 use serde_json::Value;
 
 fn corpus() -> PathBuf {
@@ -106,6 +106,7 @@ fn every_offline_case_gets_its_expected_verdict() {
         &std::fs::read(corpus().join("manifest.json")).expect("../shared/corpus/manifest.json"),
     )
     .expect("manifest is JSON");
+    let ctx = TestContext::new();
     let mut problems = Vec::new();
     let mut ran = 0;
     let mut skipped = Vec::new();
@@ -119,11 +120,7 @@ fn every_offline_case_gets_its_expected_verdict() {
             continue;
         };
         ran += 1;
-        let out = Command::cargo_bin("pyprov")
-            .unwrap()
-            .args(&case.args)
-            .output()
-            .unwrap();
+        let out = ctx.pyprov().args(&case.args).output().unwrap();
         let code = out.status.code();
         let json: Value = match serde_json::from_slice(&out.stdout) {
             Ok(v) => v,

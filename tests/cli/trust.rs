@@ -7,8 +7,8 @@ use crate::support::pki;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::support::pki::{Identity, Signing, TestPki};
-use assert_cmd::Command;
+use crate::support::context::{pretty, Run, TestContext};
+use crate::support::pki::{Identity, Signing};
 use serde_json::Value;
 
 /// 2025-06-01T12:00:00Z, so pin markers are predictable.
@@ -19,89 +19,55 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/files")
 }
 
-/// A temporary project directory. It is a repository root (it has `.git`), so trust-file
-/// discovery never looks above it.
-struct Project {
-    dir: tempfile::TempDir,
-    root: PathBuf,
+/// A project: the context's `project/` directory, a repository root (it has `.git`), so
+/// trust-file discovery never looks above it; pyprov runs there at a known date.
+fn project() -> TestContext {
+    TestContext::new().with_source_date_epoch(EPOCH)
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-impl Project {
-    fn new() -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join(".git")).unwrap();
-        let root = dir.path().join("trusted_root.json");
-        Project { dir, root }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path(rel);
-        fs::write(&p, contents).unwrap();
-        p
-    }
-
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path(rel)).unwrap()
-    }
-
-    /// pyprov in the project directory, with none of the caller's trust settings (CI sets
-    /// `CI=true`, which would lock every run).
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("pyprov").unwrap();
-        c.current_dir(self.dir.path())
-            .env_remove("CI")
-            .env_remove("PYPROV_LOCKED")
-            .env_remove("PYPROV_TRUST_FILE")
-            .env("SOURCE_DATE_EPOCH", EPOCH);
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Out {
-        run(self.cmd().args(args))
-    }
-
-    /// `verify --format json` on files in the project.
-    fn verify(&self, args: &[&str]) -> Out {
-        let mut c = self.cmd();
-        c.arg("verify").args(args).args(["--format", "json"]);
-        if self.root.exists() {
-            c.arg("--trusted-root").arg(&self.root);
-        }
-        run(&mut c)
-    }
-
+/// The trust tests' helpers on the context.
+trait Project {
+    /// `verify --format json` on files in the project (against the test Sigstore's root once
+    /// anything here was signed with it, else the embedded production root).
+    fn verify(&self, args: &[&str]) -> Run;
     /// Copies a corpus file and the named sidecars into the project.
+    fn corpus_file(&self, rel: &str, sidecars: &[&str]) -> String;
+    /// The real pypi-attestations 0.0.19 sdist (GitHub trailofbits/pypi-attestations,
+    /// release.yml, refs/tags/v0.0.19) with its PEP 740 provenance object.
+    fn pypi_attestations(&self) -> String;
+    /// The real gitlab-oidc-project 0.0.3 sdist (GitLab facutuesca/gitlab-oidc-project,
+    /// .gitlab-ci.yml) with its attestation.
+    fn gitlab_project(&self) -> String;
+    /// A distribution file with no provenance at all.
+    fn unattested(&self, name: &str) -> String;
+    /// Writes `name` with an attestation sidecar signed by `identity` (with the test Sigstore).
+    fn attested(&self, name: &str, identity: Identity) -> String;
+    /// Writes `name` with a PEP 740 provenance object whose publisher block is `publisher`.
+    fn with_provenance(&self, name: &str, identity: Identity, publisher: Value);
+}
+
+impl Project for TestContext {
+    fn verify(&self, args: &[&str]) -> Run {
+        let mut c = self.pyprov();
+        c.arg("verify").args(args).args(["--format", "json"]);
+        if self.has_trusted_root() {
+            c.arg("--trusted-root").arg(self.trusted_root());
+        }
+        self.run(&mut c)
+    }
+
     fn corpus_file(&self, rel: &str, sidecars: &[&str]) -> String {
         let src = corpus().join(rel);
         let name = src.file_name().unwrap().to_string_lossy().into_owned();
-        fs::copy(&src, self.path(&name)).unwrap();
+        fs::copy(&src, self.work_path(&name)).unwrap();
         for s in sidecars {
             let mut from = src.clone().into_os_string();
             from.push(s);
-            fs::copy(&from, self.path(&format!("{name}{s}"))).unwrap();
+            fs::copy(&from, self.work_path(format!("{name}{s}"))).unwrap();
         }
         name
     }
 
-    /// The real pypi-attestations 0.0.19 sdist (GitHub trailofbits/pypi-attestations,
-    /// release.yml, refs/tags/v0.0.19) with its PEP 740 provenance object.
     fn pypi_attestations(&self) -> String {
         self.corpus_file(
             "pypi-attestations/pypi_attestations-0.0.19.tar.gz",
@@ -109,8 +75,6 @@ impl Project {
         )
     }
 
-    /// The real gitlab-oidc-project 0.0.3 sdist (GitLab facutuesca/gitlab-oidc-project,
-    /// .gitlab-ci.yml) with its attestation.
     fn gitlab_project(&self) -> String {
         self.corpus_file(
             "pypi-attestations/gitlab_oidc_project-0.0.3.tar.gz",
@@ -118,66 +82,41 @@ impl Project {
         )
     }
 
-    /// A distribution file with no provenance at all.
     fn unattested(&self, name: &str) -> String {
         self.write(name, format!("unattested {name}"));
         name.to_string()
     }
-}
 
-fn run(c: &mut Command) -> Out {
-    let o = c.output().unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-/// Signs files with a throwaway Sigstore whose trusted root is written into the project.
-struct Signer {
-    pki: TestPki,
-}
-
-impl Signer {
-    fn new(p: &Project) -> Signer {
-        let pki = TestPki::new();
-        fs::write(&p.root, pki.trusted_root_json()).unwrap();
-        Signer { pki }
-    }
-
-    /// Writes `name` with an attestation sidecar signed by `identity`.
-    fn attested(&self, p: &Project, name: &str, identity: Identity) -> String {
+    fn attested(&self, name: &str, identity: Identity) -> String {
         let contents = format!("contents of {name}");
-        p.write(name, &contents);
-        let signing = Signing::new(identity, self.statement(name, &contents));
-        p.write(
-            &format!("{name}.publish.attestation"),
-            self.pki.pep740_attestation(&signing),
+        self.write(name, &contents);
+        let signing = Signing::new(identity, statement(name, &contents));
+        self.write(
+            format!("{name}.publish.attestation"),
+            self.pki().pep740_attestation(&signing),
         );
         name.to_string()
     }
 
-    /// Writes `name` with a PEP 740 provenance object whose publisher block is `publisher`.
-    fn with_provenance(&self, p: &Project, name: &str, identity: Identity, publisher: Value) {
+    fn with_provenance(&self, name: &str, identity: Identity, publisher: Value) {
         let contents = format!("contents of {name}");
-        p.write(name, &contents);
-        let signing = Signing::new(identity, self.statement(name, &contents));
-        let att = self.pki.pep740_attestation(&signing);
-        p.write(
-            &format!("{name}.provenance"),
+        self.write(name, &contents);
+        let signing = Signing::new(identity, statement(name, &contents));
+        let att = self.pki().pep740_attestation(&signing);
+        self.write(
+            format!("{name}.provenance"),
             pki::provenance(&[(publisher, vec![att])]),
         );
     }
+}
 
-    fn statement(&self, name: &str, contents: &str) -> Vec<u8> {
-        pki::statement(
-            name,
-            &pki::sha256_hex(contents.as_bytes()),
-            pki::PUBLISH_PREDICATE_V1,
-            Value::Null,
-        )
-    }
+fn statement(name: &str, contents: &str) -> Vec<u8> {
+    pki::statement(
+        name,
+        &pki::sha256_hex(contents.as_bytes()),
+        pki::PUBLISH_PREDICATE_V1,
+        Value::Null,
+    )
 }
 
 /// (verdict, code) of file `i`'s decision.
@@ -201,7 +140,7 @@ const POLICY_DENY: &str = "[policy]\nunattested = \"deny\"\ntofu = false\n\n";
 
 #[test]
 fn without_a_trust_file_everything_is_verified_and_the_output_says_so() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let gitlab = p.gitlab_project();
     let out = p.verify(&[&sdist, &gitlab]);
@@ -214,22 +153,18 @@ fn without_a_trust_file_everything_is_verified_and_the_output_says_so() {
         json["files"][0]["publisher"],
         "github:trailofbits/pypi-attestations/release.yml"
     );
+    snapshot!(p, "no_trust_file_json", out.stdout);
 
-    let text = p.run(&["verify", &sdist]);
+    let text = p.run_pyprov(&["verify", &sdist]);
     assert_eq!(text.code, 0);
-    assert!(
-        text.stdout.starts_with("no trust file used"),
-        "{}",
-        text.stdout
-    );
-    assert!(text.stdout.contains("ALLOW pypi_attestations-0.0.19.tar.gz: built by github:trailofbits/pypi-attestations/release.yml at refs/tags/v0.0.19"), "{}", text.stdout);
+    snapshot!(p, "no_trust_file_text", text.snapshot());
     // Nothing was written.
-    assert!(!p.path("pyprov.toml").exists());
+    assert!(!p.work_path("pyprov.toml").exists());
 }
 
 #[test]
 fn without_a_trust_file_unattested_files_are_warned_about() {
-    let p = Project::new();
+    let p = project();
     let wheel = p.unattested("foo-1.0-py3-none-any.whl");
     let out = p.verify(&[&wheel]);
     let json = out.json();
@@ -237,26 +172,16 @@ fn without_a_trust_file_unattested_files_are_warned_about() {
     assert_eq!(json["files"][0]["reason"]["code"], "no-provenance");
     // `verify` passes only when every file is allowed.
     assert_eq!(out.code, 1);
-    let text = p.run(&["verify", &wheel]);
-    assert!(
-        text.stdout.contains(
-            "WARN  foo-1.0-py3-none-any.whl: no provenance: nothing proves who built this file"
-        ),
-        "{}",
-        text.stdout
-    );
-    assert!(text
-        .stdout
-        .contains("fix: run `pyprov trust allow-unattested foo`"));
+    snapshot!(p, "unattested_warned_json", out.stdout);
+    let text = p.run_pyprov(&["verify", &wheel]);
+    snapshot!(p, "unattested_warned_text", text.snapshot());
 }
 
 #[test]
 fn without_a_trust_file_the_index_publisher_must_match_the_certificate() {
-    let p = Project::new();
-    let s = Signer::new(&p);
+    let p = project();
     let id = Identity::github("acme/widget", "release.yml", "refs/tags/v1.0");
-    s.with_provenance(
-        &p,
+    p.with_provenance(
         "widget-1.0-py3-none-any.whl",
         id.clone(),
         pki::github_publisher("acme/widget", "release.yml", None),
@@ -265,8 +190,7 @@ fn without_a_trust_file_the_index_publisher_must_match_the_certificate() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(decision(&out.json(), 0), dc("allow", "allowed"));
 
-    s.with_provenance(
-        &p,
+    p.with_provenance(
         "widget-1.0-py3-none-any.whl",
         id,
         pki::github_publisher("other/widget", "release.yml", None),
@@ -284,7 +208,7 @@ fn without_a_trust_file_the_index_publisher_must_match_the_certificate() {
 
 #[test]
 fn verified_against_the_expected_publisher_is_allowed() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let gitlab = p.gitlab_project();
     // Any spelling of the name finds the entry.
@@ -297,28 +221,25 @@ fn verified_against_the_expected_publisher_is_allowed() {
     let json = out.json();
     assert_eq!(
         json["trust_file"].as_str().unwrap(),
-        p.path("pyprov.toml").display().to_string()
+        p.work_path("pyprov.toml").display().to_string()
     );
     assert_eq!(decision(&json, 0), dc("allow", "allowed"));
     assert_eq!(decision(&json, 1), dc("allow", "allowed"));
-    assert!(json["files"][0]["decision"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("pyprov.toml:6"));
+    snapshot!(p, "allowed_by_the_trust_file_json", out.stdout);
 }
 
 #[test]
 fn a_file_name_spelled_differently_is_the_same_package() {
-    let p = Project::new();
+    let p = project();
     let name = "PyPI_Attestations-0.0.19.tar.gz";
     fs::copy(
         corpus().join("variants/uppercase-name").join(name),
-        p.path(name),
+        p.work_path(name),
     )
     .unwrap();
     fs::copy(
         corpus().join("pypi-attestations/pypi_attestations-0.0.19.tar.gz.publish.attestation"),
-        p.path(&format!("{name}.publish.attestation")),
+        p.work_path(&format!("{name}.publish.attestation")),
     )
     .unwrap();
     p.write(
@@ -331,7 +252,7 @@ fn a_file_name_spelled_differently_is_the_same_package() {
 
 #[test]
 fn another_publisher_is_denied_naming_who_signed() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     p.write(
         "pyprov.toml",
@@ -355,10 +276,8 @@ fn another_publisher_is_denied_naming_who_signed() {
 
 #[test]
 fn the_issue_example_of_a_changed_publisher() {
-    let p = Project::new();
-    let s = Signer::new(&p);
-    let wheel = s.attested(
-        &p,
+    let p = project();
+    let wheel = p.attested(
         "requests-2.99-py3-none-any.whl",
         Identity::github("evil/requests", "release.yml", "refs/tags/v2.99"),
     );
@@ -366,24 +285,24 @@ fn the_issue_example_of_a_changed_publisher() {
         "pyprov.toml",
         "[packages]\nrequests = { publisher = \"github:psf/requests\" }\n",
     );
-    let out = p.run(&["verify", &wheel, "--trusted-root", p.root.to_str().unwrap()]);
+    let out = p.run_pyprov(&[
+        "verify",
+        &wheel,
+        "--trusted-root",
+        p.trusted_root().to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains(
-        "DENY  requests-2.99-py3-none-any.whl: expected github:psf/requests, signed by github:evil/requests, workflow release.yml at refs/tags/v2.99 [publisher-changed]\n      fix: do not install this file. If requests really moved to github:evil/requests/release.yml, vouch for it with `pyprov trust add requests github:evil/requests/release.yml`"
-    ), "{}", out.stdout);
+    snapshot!(p, "publisher_changed_text", out.snapshot());
 }
 
 #[test]
 fn every_publisher_kind_and_several_publishers() {
-    let p = Project::new();
-    let s = Signer::new(&p);
-    s.attested(
-        &p,
+    let p = project();
+    p.attested(
         "gcp_tool-1.0.tar.gz",
         Identity::google("release@acme.iam.gserviceaccount.com"),
     );
-    s.attested(
-        &p,
+    p.attested(
         "internal_lib-2.0.tar.gz",
         Identity::gitlab(
             "acme/platform/internal-lib",
@@ -392,8 +311,7 @@ fn every_publisher_kind_and_several_publishers() {
         )
         .with_deployment_environment("release"),
     );
-    s.attested(
-        &p,
+    p.attested(
         "moved-3.0.tar.gz",
         Identity::github("new-home/moved", "publish.yml", "refs/tags/v3.0"),
     );
@@ -421,10 +339,8 @@ moved = {{ publisher = [\"github:old-home/moved\", \"github:new-home/moved/publi
 
 #[test]
 fn another_deployment_environment_is_denied() {
-    let p = Project::new();
-    let s = Signer::new(&p);
-    s.attested(
-        &p,
+    let p = project();
+    p.attested(
         "pkg-1.0.tar.gz",
         Identity::github("o/pkg", "release.yml", "refs/tags/v1.0")
             .with_deployment_environment("staging"),
@@ -437,15 +353,16 @@ fn another_deployment_environment_is_denied() {
     assert_eq!(out.code, 1);
     let json = out.json();
     assert_eq!(decision(&json, 0), dc("deny", "environment-changed"));
-    assert!(json["files"][0]["decision"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("environment staging"));
+    snapshot!(
+        p,
+        "environment_changed",
+        pretty(&json["files"][0]["decision"])
+    );
 }
 
 #[test]
 fn invalid_provenance_is_denied_whatever_the_policy() {
-    let p = Project::new();
+    let p = project();
     let name = p.corpus_file(
         "negative/flipped-signature/pypi_attestations-0.0.19.tar.gz",
         &[".publish.attestation"],
@@ -464,7 +381,7 @@ fn invalid_provenance_is_denied_whatever_the_policy() {
     assert!(!p.read("pyprov.toml").contains("pinned"));
 
     // Provenance for another file is invalid too, not "unattested".
-    let p = Project::new();
+    let p = project();
     let name = p.corpus_file(
         "negative/tampered-statement/pypi_attestations-0.0.19.tar.gz",
         &[".publish.attestation"],
@@ -479,7 +396,7 @@ fn invalid_provenance_is_denied_whatever_the_policy() {
 
 #[test]
 fn unattested_files_follow_the_package_then_the_policy() {
-    let p = Project::new();
+    let p = project();
     let a = p.unattested("alpha-1.0-py3-none-any.whl");
     let b = p.unattested("beta-1.0.tar.gz");
     for (policy, expected) in [
@@ -504,15 +421,16 @@ fn unattested_files_follow_the_package_then_the_policy() {
     let json = p.verify(&[&a, &b]).json();
     assert_eq!(decision(&json, 0), dc("allow", "unattested-allowed"));
     assert_eq!(decision(&json, 1), dc("deny", "unattested-denied"));
-    assert!(json["files"][1]["decision"]["fix"]
-        .as_str()
-        .unwrap()
-        .contains("`pyprov trust allow-unattested beta`"));
+    snapshot!(
+        p,
+        "unattested_denied",
+        pretty(&json["files"][1]["decision"])
+    );
 }
 
 #[test]
 fn a_pinned_package_without_provenance_is_an_attestation_downgrade() {
-    let p = Project::new();
+    let p = project();
     // The next release of the real package arrives without provenance.
     let next = p.unattested("pypi_attestations-0.0.20.tar.gz");
     p.write(
@@ -523,13 +441,14 @@ fn a_pinned_package_without_provenance_is_an_attestation_downgrade() {
     assert_eq!(out.code, 1);
     let json = out.json();
     assert_eq!(decision(&json, 0), dc("deny", "attestation-downgrade"));
-    assert!(json["files"][0]["decision"]["fix"]
-        .as_str()
-        .unwrap()
-        .contains("`pyprov trust allow-unattested pypi-attestations`"));
+    snapshot!(
+        p,
+        "attestation_downgrade",
+        pretty(&json["files"][0]["decision"])
+    );
 
     // The package says its unattested files are fine: allowed.
-    let out = p.run(&["trust", "allow-unattested", "pypi-attestations"]);
+    let out = p.run_pyprov(&["trust", "allow-unattested", "pypi-attestations"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = p.verify(&[&next]);
     assert_eq!(out.code, 0);
@@ -538,7 +457,7 @@ fn a_pinned_package_without_provenance_is_an_attestation_downgrade() {
 
 #[test]
 fn a_file_that_is_not_a_distribution_is_denied_under_a_trust_file() {
-    let p = Project::new();
+    let p = project();
     let name = p.unattested("notes.txt");
     p.write("pyprov.toml", "[policy]\nunattested = \"allow\"\n");
     let out = p.verify(&[&name]);
@@ -548,7 +467,7 @@ fn a_file_that_is_not_a_distribution_is_denied_under_a_trust_file() {
 
 #[test]
 fn an_explicit_expectation_replaces_the_policy() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     p.write(
         "pyprov.toml",
@@ -583,7 +502,7 @@ zzz = { publisher = \"github:acme/zzz\" }
 
 #[test]
 fn verify_pins_a_new_package_on_first_use_keeping_the_file_as_it_was() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let gitlab = p.gitlab_project();
     p.write("pyprov.toml", TOFU_FILE);
@@ -602,7 +521,7 @@ fn verify_pins_a_new_package_on_first_use_keeping_the_file_as_it_was() {
     // Next time the pin is what the file is judged by.
     let out = p.verify(&[&sdist]);
     assert_eq!(decision(&out.json(), 0), dc("allow", "allowed"));
-    let show = p.run(&["trust", "show", "--format", "json"]).json();
+    let show = p.run_pyprov(&["trust", "show", "--format", "json"]).json();
     assert_eq!(
         show["packages"]["pypi-attestations"]["pinned"],
         format!("tofu {TODAY}")
@@ -611,16 +530,13 @@ fn verify_pins_a_new_package_on_first_use_keeping_the_file_as_it_was() {
 
 #[test]
 fn a_pin_records_the_proven_environment_and_judges_later_files_of_the_same_run() {
-    let p = Project::new();
-    let s = Signer::new(&p);
-    s.attested(
-        &p,
+    let p = project();
+    p.attested(
         "pkg-1.0.tar.gz",
         Identity::github("o/pkg", "release.yml", "refs/tags/v1.0")
             .with_deployment_environment("pypi"),
     );
-    s.attested(
-        &p,
+    p.attested(
         "pkg-1.0-py3-none-any.whl",
         Identity::github("mallory/pkg", "release.yml", "refs/tags/v1.0"),
     );
@@ -638,62 +554,65 @@ fn a_pin_records_the_proven_environment_and_judges_later_files_of_the_same_run()
 
 #[test]
 fn locked_runs_never_write_and_refuse_unknown_packages() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let unattested = p.unattested("aaa-1.0.tar.gz");
     p.write("pyprov.toml", TOFU_FILE);
-    let check = |out: Out| {
+    let check = |out: Run| {
         assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
         let json = out.json();
         assert_eq!(decision(&json, 0), dc("deny", "unknown-package"));
         // Unattested files are judged by the unattested setting, locked or not.
         assert_eq!(decision(&json, 1), dc("allow", "unattested-allowed"));
-        assert!(json["files"][0]["decision"]["fix"]
-            .as_str()
-            .unwrap()
-            .contains(
-            "pyprov trust add pypi-attestations github:trailofbits/pypi-attestations/release.yml"
-        ));
+        // Locked by --locked, PYPROV_LOCKED or CI alike.
+        snapshot!(
+            p,
+            "locked_unknown_package",
+            pretty(&json["files"][0]["decision"])
+        );
         assert_eq!(p.read("pyprov.toml"), TOFU_FILE);
     };
     check(p.verify(&[&sdist, &unattested, "--locked"]));
-    let mut c = p.cmd();
+    let mut c = p.pyprov();
     c.env("PYPROV_LOCKED", "1")
         .args(["verify", &sdist, &unattested, "--format", "json"]);
-    check(run(&mut c));
-    let mut c = p.cmd();
+    check(p.run(&mut c));
+    let mut c = p.pyprov();
     c.env("CI", "true")
         .args(["verify", &sdist, &unattested, "--format", "json"]);
-    check(run(&mut c));
+    check(p.run(&mut c));
 
     // Every command that writes refuses under --locked, and leaves no file behind.
-    for args in [
+    for (i, args) in [
         vec!["trust", "add", "x", "github:o/x", "--locked"],
         vec!["trust", "allow-unattested", "x", "--locked"],
         vec!["trust", "remove", "zzz", "--locked"],
         vec!["trust", "pin", &sdist, "--locked"],
-    ] {
-        let out = p.run(&args);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = p.run_pyprov(&args);
         assert_eq!(out.code, 2, "{args:?}");
-        assert!(out.stderr.contains("--locked"), "{}", out.stderr);
+        snapshot!(p, format!("locked_write_refused_{i}"), out.snapshot());
         assert_eq!(p.read("pyprov.toml"), TOFU_FILE);
     }
-    let mut c = p.cmd();
+    let mut c = p.pyprov();
     c.env("CI", "1").args(["trust", "add", "x", "github:o/x"]);
-    assert_eq!(run(&mut c).code, 2);
+    assert_eq!(p.run(&mut c).code, 2);
 
     // CI can be overridden explicitly.
-    let mut c = p.cmd();
+    let mut c = p.pyprov();
     c.env("CI", "true")
         .args(["verify", &sdist, "--locked=false", "--format", "json"]);
-    let out = run(&mut c);
+    let out = p.run(&mut c);
     assert_eq!(decision(&out.json(), 0), dc("allow", "pinned-on-first-use"));
     assert!(p.read("pyprov.toml").contains("pypi-attestations = "));
 }
 
 #[test]
 fn without_tofu_an_unknown_package_is_a_warning_and_nothing_is_written() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let text = "[policy]\ntofu = false\n";
     p.write("pyprov.toml", text);
@@ -710,28 +629,27 @@ fn without_tofu_an_unknown_package_is_a_warning_and_nothing_is_written() {
 
 #[test]
 fn trust_add_remove_and_allow_unattested_keep_comments_and_order() {
-    let p = Project::new();
+    let p = project();
     p.write("pyprov.toml", TOFU_FILE);
     let ok = |args: &[&str]| {
-        let out = p.run(args);
+        let out = p.run_pyprov(args);
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
         out.stdout
     };
-    let said = ok(&[
-        "trust",
-        "add",
-        "Middle.Pkg",
-        "github:acme/middle/release.yml",
-        "--environment",
-        "release",
-    ]);
-    assert!(
-        said.contains("middle-pkg publisher github:acme/middle/release.yml, environment release"),
-        "{said}"
-    );
-    ok(&["trust", "add", "zzz", "gitlab:acme/zzz"]);
-    ok(&["trust", "allow-unattested", "bbb"]);
-    ok(&["trust", "remove", "AAA"]);
+    let said = [
+        ok(&[
+            "trust",
+            "add",
+            "Middle.Pkg",
+            "github:acme/middle/release.yml",
+            "--environment",
+            "release",
+        ]),
+        ok(&["trust", "add", "zzz", "gitlab:acme/zzz"]),
+        ok(&["trust", "allow-unattested", "bbb"]),
+        ok(&["trust", "remove", "AAA"]),
+    ];
+    snapshot!(p, "trust_edits_said", said.concat());
     assert_eq!(
         p.read("pyprov.toml"),
         "# Reviewed in every pull request.
@@ -747,73 +665,72 @@ zzz = { publisher = [\"github:acme/zzz\", \"gitlab:acme/zzz\"] }
     );
     // Bad input is a usage error and changes nothing.
     let before = p.read("pyprov.toml");
-    for args in [
+    for (i, args) in [
         vec!["trust", "add", "x", "github:nope"],
         vec!["trust", "add", "bad name", "github:o/x"],
         vec!["trust", "add", "x", "github:o/x", "--environment", " "],
         vec!["trust", "remove", "not-there"],
-    ] {
-        let out = p.run(&args);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = p.run_pyprov(&args);
         assert_eq!(out.code, 2, "{args:?}");
         assert!(!out.stderr.is_empty());
+        snapshot!(p, format!("trust_edit_usage_error_{i}"), out.snapshot());
     }
     assert_eq!(p.read("pyprov.toml"), before);
 }
 
 #[test]
 fn trust_add_creates_the_file_when_there_is_none() {
-    let p = Project::new();
-    fs::create_dir(p.path("sub")).unwrap();
-    let mut c = p.cmd();
-    c.current_dir(p.path("sub")).args([
+    let p = project();
+    fs::create_dir(p.work_path("sub")).unwrap();
+    let mut c = p.pyprov();
+    c.current_dir(p.work_path("sub")).args([
         "trust",
         "add",
         "sampleproject",
         "github:pypa/sampleproject/release.yml",
     ]);
-    assert_eq!(run(&mut c).code, 0);
-    let text = fs::read_to_string(p.path("sub/pyprov.toml")).unwrap();
-    assert!(text.starts_with("# pyprov trust file"), "{text}");
-    assert!(text.ends_with(
-        "[packages]\nsampleproject = { publisher = \"github:pypa/sampleproject/release.yml\" }\n"
-    ));
+    assert_eq!(p.run(&mut c).code, 0);
+    let text = fs::read_to_string(p.work_path("sub/pyprov.toml")).unwrap();
+    snapshot!(p, "created_trust_file", text);
     // Discovery from a directory below finds it.
-    fs::create_dir(p.path("sub/deeper")).unwrap();
-    let mut c = p.cmd();
-    c.current_dir(p.path("sub/deeper"))
+    fs::create_dir(p.work_path("sub/deeper")).unwrap();
+    let mut c = p.pyprov();
+    c.current_dir(p.work_path("sub/deeper"))
         .args(["trust", "show", "--format", "json"]);
-    let json = run(&mut c).json();
+    let json = p.run(&mut c).json();
     assert_eq!(
         json["trust_file"].as_str().unwrap(),
-        p.path("sub/pyprov.toml").display().to_string()
+        p.work_path("sub/pyprov.toml").display().to_string()
     );
 }
 
 #[test]
 fn trust_show_prints_the_effective_policy_and_every_entry() {
-    let p = Project::new();
-    let out = p.run(&["trust", "show", "--format", "json"]);
+    let p = project();
+    let out = p.run_pyprov(&["trust", "show", "--format", "json"]);
     assert_eq!(out.code, 0);
     let json = out.json();
     assert_eq!(json["trust_file"], Value::Null);
     assert_eq!(json["policy"]["unattested"], "warn");
     assert_eq!(json["policy"]["tofu"], false);
     assert_eq!(json["packages"], serde_json::json!({}));
-    let text = p.run(&["trust", "show"]);
-    assert!(
-        text.stdout.starts_with("no trust file used"),
-        "{}",
-        text.stdout
-    );
+    snapshot!(p, "show_without_a_trust_file_json", out.stdout);
+    let text = p.run_pyprov(&["trust", "show"]);
+    snapshot!(p, "show_without_a_trust_file", text.snapshot());
 
     p.write(
         "pyprov.toml",
         "[policy]\nunattested = \"deny\"\ntofu = true\n\n[packages]\nsampleproject = { publisher = \"github:pypa/sampleproject/release.yml\" }\ninternal-lib  = { publisher = \"gitlab:acme/platform/internal-lib//.gitlab-ci.yml\", environment = \"release\" }\ngcp-tool      = { publisher = \"google:release@acme.iam.gserviceaccount.com\" }\npeppercorn    = { unattested = \"allow\" }   # old release, never attested\nlearned = { publisher = [\"github:a/learned\", \"github:b/learned\"], pinned = \"tofu 2025-06-01\" }\n",
     );
-    let mut c = p.cmd();
+    let mut c = p.pyprov();
     c.env("PYPROV_LOCKED", "true")
         .args(["trust", "show", "--format", "json"]);
-    let json = run(&mut c).json();
+    let show = p.run(&mut c);
+    let json = show.json();
     assert_eq!(
         json["policy"],
         serde_json::json!({"unattested": "deny", "tofu": true, "require-environment-proof": false, "locked": true})
@@ -846,51 +763,35 @@ fn trust_show_prints_the_effective_policy_and_every_entry() {
         ]
     );
 
-    let text = p.run(&["trust", "show"]).stdout;
-    assert!(
-        text.starts_with(&format!(
-            "trust file: {} (unattested = deny, tofu = true)",
-            p.path("pyprov.toml").display()
-        )),
-        "{text}"
-    );
-    assert!(text.contains("peppercorn unattested allow"), "{text}");
+    snapshot!(p, "show_json", show.stdout);
+    let text = p.run_pyprov(&["trust", "show"]);
+    snapshot!(p, "show", text.snapshot());
 }
 
 #[test]
 fn trust_pin_pins_each_package_to_its_proven_publisher() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let gitlab = p.gitlab_project();
-    let out = p.run(&["trust", "pin", &sdist, &gitlab]);
+    let out = p.run_pyprov(&["trust", "pin", &sdist, &gitlab]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.contains(
-            "PINNED pypi-attestations to github:trailofbits/pypi-attestations/release.yml"
-        ),
-        "{}",
-        out.stdout
-    );
+    snapshot!(p, "pin", out.snapshot());
     let text = p.read("pyprov.toml");
-    assert!(text.ends_with(&format!("[packages]\ngitlab-oidc-project = {{ publisher = \"gitlab:facutuesca/gitlab-oidc-project//.gitlab-ci.yml\", pinned = \"tofu {TODAY}\" }}\npypi-attestations = {{ publisher = \"github:trailofbits/pypi-attestations/release.yml\", pinned = \"tofu {TODAY}\" }}\n")), "{text}");
+    snapshot!(p, "pinned_trust_file", text);
 
     // Pinning again checks and changes nothing.
-    let out = p.run(&["trust", "pin", &sdist]);
+    let out = p.run_pyprov(&["trust", "pin", &sdist]);
     assert_eq!(out.code, 0);
-    assert!(
-        out.stdout.contains("ALREADY PINNED pypi-attestations"),
-        "{}",
-        out.stdout
-    );
+    snapshot!(p, "pin_again", out.snapshot());
     assert_eq!(p.read("pyprov.toml"), text);
 
     // A package pinned elsewhere is not re-pinned: that is for a person to decide.
     let other =
         "[packages]\npypi-attestations = { publisher = \"github:pypa/pypi-attestations\" }\n";
     p.write("pyprov.toml", other);
-    let out = p.run(&["trust", "pin", &sdist]);
+    let out = p.run_pyprov(&["trust", "pin", &sdist]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("[publisher-changed]"), "{}", out.stdout);
+    snapshot!(p, "pin_pinned_elsewhere", out.snapshot());
     assert_eq!(p.read("pyprov.toml"), other);
 
     // Nothing to pin without provenance, or with broken provenance.
@@ -899,24 +800,17 @@ fn trust_pin_pins_each_package_to_its_proven_publisher() {
         "negative/flipped-byte/pypi_attestations-0.0.19.tar.gz",
         &[".publish.attestation"],
     );
-    fs::remove_file(p.path("pyprov.toml")).unwrap();
-    let out = p.run(&["trust", "pin", &bare, &broken]);
+    fs::remove_file(p.work_path("pyprov.toml")).unwrap();
+    let out = p.run_pyprov(&["trust", "pin", &bare, &broken]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("[no-provenance]"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("[provenance-invalid]"),
-        "{}",
-        out.stdout
-    );
-    assert!(!p.path("pyprov.toml").exists());
+    snapshot!(p, "pin_nothing_to_pin", out.snapshot());
+    assert!(!p.work_path("pyprov.toml").exists());
 }
 
 #[test]
 fn trust_pin_with_signed_fixtures_records_the_environment() {
-    let p = Project::new();
-    let s = Signer::new(&p);
-    let wheel = s.attested(
-        &p,
+    let p = project();
+    let wheel = p.attested(
         "internal_lib-2.0-py3-none-any.whl",
         Identity::gitlab(
             "acme/platform/internal-lib",
@@ -925,17 +819,15 @@ fn trust_pin_with_signed_fixtures_records_the_environment() {
         )
         .with_deployment_environment("release"),
     );
-    let out = p.run(&[
+    let out = p.run_pyprov(&[
         "trust",
         "pin",
         &wheel,
         "--trusted-root",
-        p.root.to_str().unwrap(),
+        p.trusted_root().to_str().unwrap(),
     ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(p.read("pyprov.toml").contains(&format!(
-        "internal-lib = {{ publisher = \"gitlab:acme/platform/internal-lib//ci/release.yml\", environment = \"release\", pinned = \"tofu {TODAY}\" }}"
-    )));
+    snapshot!(p, "pinned_with_environment", p.read("pyprov.toml"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -944,99 +836,88 @@ fn trust_pin_with_signed_fixtures_records_the_environment() {
 
 #[test]
 fn a_broken_trust_file_is_reported_with_line_and_column_and_left_untouched() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let broken: &[u8] = b"# ours\n[policy]\ntofu = true\n\n[packages]\nfoo = { publisher = \"github:o/foo\" \nbar = {}\n";
     p.write("pyprov.toml", broken);
-    for args in [
+    for (i, args) in [
         vec!["verify", sdist.as_str()],
         vec!["trust", "show"],
         vec!["trust", "add", "x", "github:o/x"],
         vec!["trust", "allow-unattested", "x"],
         vec!["trust", "remove", "foo"],
         vec!["trust", "pin", sdist.as_str()],
-    ] {
-        let out = p.run(&args);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = p.run_pyprov(&args);
         assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
-        assert!(
-            out.stderr.contains("pyprov.toml:7:1: "),
-            "{args:?}: {}",
-            out.stderr
+        snapshot!(p, format!("broken_trust_file_{i}"), out.snapshot());
+        assert_eq!(
+            fs::read(p.work_path("pyprov.toml")).unwrap(),
+            broken,
+            "{args:?}"
         );
-        assert!(out.stderr.contains("7 | bar = {}"), "{}", out.stderr);
-        assert_eq!(fs::read(p.path("pyprov.toml")).unwrap(), broken, "{args:?}");
     }
     // Valid TOML that is not a valid trust file is refused the same way.
     let bad_spec = b"[packages]\nfoo = { publisher = \"github:o\" }\n";
     p.write("pyprov.toml", bad_spec);
-    let out = p.run(&["trust", "add", "x", "github:o/x"]);
+    let out = p.run_pyprov(&["trust", "add", "x", "github:o/x"]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr
-            .contains("pyprov.toml:2:21: invalid publisher `github:o`"),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(fs::read(p.path("pyprov.toml")).unwrap(), bad_spec);
+    snapshot!(p, "invalid_trust_file", out.snapshot());
+    assert_eq!(fs::read(p.work_path("pyprov.toml")).unwrap(), bad_spec);
 }
 
 #[test]
 fn a_named_trust_file_must_exist_and_the_environment_can_name_it() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
-    let out = p.run(&["verify", &sdist, "--trust-file", "missing.toml"]);
+    let out = p.run_pyprov(&["verify", &sdist, "--trust-file", "missing.toml"]);
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("missing.toml does not exist"),
-        "{}",
-        out.stderr
-    );
+    snapshot!(p, "missing_named_trust_file", out.snapshot());
 
-    fs::create_dir(p.path("policy")).unwrap();
+    fs::create_dir(p.work_path("policy")).unwrap();
     p.write(
         "policy/strict.toml",
         "[packages]\npypi-attestations = { publisher = \"github:pypa/pypi-attestations\" }\n",
     );
     let out = p.verify(&[&sdist, "--trust-file", "policy/strict.toml"]);
     assert_eq!(decision(&out.json(), 0), dc("deny", "publisher-changed"));
-    let mut c = p.cmd();
-    c.env("PYPROV_TRUST_FILE", p.path("policy/strict.toml"))
+    let mut c = p.pyprov();
+    c.env("PYPROV_TRUST_FILE", p.work_path("policy/strict.toml"))
         .args(["verify", &sdist, "--format", "json"]);
-    let out = run(&mut c);
+    let out = p.run(&mut c);
     assert_eq!(decision(&out.json(), 0), dc("deny", "publisher-changed"));
     // `trust add` writes to the named file too.
-    let mut c = p.cmd();
-    c.env("PYPROV_TRUST_FILE", p.path("policy/strict.toml"))
+    let mut c = p.pyprov();
+    c.env("PYPROV_TRUST_FILE", p.work_path("policy/strict.toml"))
         .args([
             "trust",
             "add",
             "pypi-attestations",
             "github:trailofbits/pypi-attestations",
         ]);
-    assert_eq!(run(&mut c).code, 0);
+    assert_eq!(p.run(&mut c).code, 0);
     let out = p.verify(&[&sdist, "--trust-file", "policy/strict.toml"]);
     assert_eq!(decision(&out.json(), 0), dc("allow", "allowed"));
-    assert!(!p.path("pyprov.toml").exists());
+    assert!(!p.work_path("pyprov.toml").exists());
 }
 
 #[test]
 fn concurrent_writers_lose_nothing() {
-    let p = Project::new();
+    let p = project();
     p.write("pyprov.toml", TOFU_FILE);
     let children: Vec<_> = (0..8)
         .map(|i| {
-            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pyprov"));
-            c.current_dir(p.dir.path())
-                .env_remove("CI")
-                .env_remove("PYPROV_LOCKED")
-                .env_remove("PYPROV_TRUST_FILE")
-                .args([
-                    "trust",
-                    "add",
-                    &format!("pkg{i}"),
-                    &format!("github:acme/pkg{i}"),
-                ])
-                .stdout(std::process::Stdio::null());
+            let mut c = p.pyprov();
+            c.args([
+                "trust",
+                "add",
+                &format!("pkg{i}"),
+                &format!("github:acme/pkg{i}"),
+            ])
+            .stdout(std::process::Stdio::null());
             c.spawn().unwrap()
         })
         .collect();
@@ -1053,18 +934,16 @@ fn concurrent_writers_lose_nothing() {
         );
     }
     assert!(text.starts_with("# Reviewed in every pull request.\n"));
-    let json = p.run(&["trust", "show", "--format", "json"]).json();
+    let json = p.run_pyprov(&["trust", "show", "--format", "json"]).json();
     assert_eq!(json["packages"].as_object().unwrap().len(), 10);
 }
 
 #[test]
 fn concurrent_pins_on_first_use_lose_nothing() {
-    let p = Project::new();
-    let s = Signer::new(&p);
+    let p = project();
     let names: Vec<String> = (0..8)
         .map(|i| {
-            s.attested(
-                &p,
+            p.attested(
                 &format!("pkg{i}-1.0.tar.gz"),
                 Identity::github(&format!("acme/pkg{i}"), "release.yml", "refs/tags/v1.0"),
             )
@@ -1074,16 +953,11 @@ fn concurrent_pins_on_first_use_lose_nothing() {
     let children: Vec<_> = names
         .iter()
         .map(|name| {
-            let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pyprov"));
-            c.current_dir(p.dir.path())
-                .env_remove("CI")
-                .env_remove("PYPROV_LOCKED")
-                .env_remove("PYPROV_TRUST_FILE")
-                .env("SOURCE_DATE_EPOCH", EPOCH)
-                .arg("verify")
+            let mut c = p.pyprov();
+            c.arg("verify")
                 .arg(name)
                 .arg("--trusted-root")
-                .arg(&p.root)
+                .arg(p.trusted_root())
                 .stdout(std::process::Stdio::null());
             c.spawn().unwrap()
         })
@@ -1101,7 +975,7 @@ fn concurrent_pins_on_first_use_lose_nothing() {
         );
     }
     // Nothing but the file and its lock is left beside it.
-    let mut leftovers: Vec<String> = fs::read_dir(p.dir.path())
+    let mut leftovers: Vec<String> = fs::read_dir(&p.work)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("pyprov.toml"))
@@ -1115,9 +989,8 @@ fn concurrent_pins_on_first_use_lose_nothing() {
 // ---------------------------------------------------------------------------------------------
 
 /// `pkg-1.0.tar.gz` signed by github:o/pkg/release.yml with no Deployment Environment claim.
-fn unproven_environment(p: &Project) -> String {
-    Signer::new(p).attested(
-        p,
+fn unproven_environment(p: &TestContext) -> String {
+    p.attested(
         "pkg-1.0.tar.gz",
         Identity::github("o/pkg", "release.yml", "refs/tags/v1.0"),
     )
@@ -1125,7 +998,7 @@ fn unproven_environment(p: &Project) -> String {
 
 #[test]
 fn an_environment_the_certificate_cannot_prove_is_a_warning_with_its_own_code() {
-    let p = Project::new();
+    let p = project();
     let sdist = unproven_environment(&p);
     p.write(
         "pyprov.toml",
@@ -1138,8 +1011,13 @@ fn an_environment_the_certificate_cannot_prove_is_a_warning_with_its_own_code() 
     assert_eq!(decision(&json, 0), dc("warn", "environment-unproven"));
     assert_eq!(json["files"][0]["environment"], "unproven");
 
-    let text = p.run(&["verify", &sdist, "--trusted-root", p.root.to_str().unwrap()]);
-    let file = p.path("pyprov.toml").display().to_string();
+    let text = p.run_pyprov(&[
+        "verify",
+        &sdist,
+        "--trusted-root",
+        p.trusted_root().to_str().unwrap(),
+    ]);
+    let file = p.work_path("pyprov.toml").display().to_string();
     assert_eq!(
         text.stdout,
         format!(
@@ -1152,7 +1030,7 @@ fix: to refuse such files, set require-environment-proof = true in the [policy] 
 
 #[test]
 fn require_environment_proof_refuses_what_the_certificate_cannot_prove() {
-    let p = Project::new();
+    let p = project();
     let sdist = unproven_environment(&p);
     p.write(
         "pyprov.toml",
@@ -1162,22 +1040,13 @@ fn require_environment_proof_refuses_what_the_certificate_cannot_prove() {
     assert_eq!(out.code, 1);
     let json = out.json();
     assert_eq!(decision(&json, 0), dc("deny", "environment-unproven"));
-    let message = json["files"][0]["decision"]["message"].as_str().unwrap();
-    assert!(
-        message.ends_with(&format!(
-            "so environment pypi is not proven, and [policy] in {} requires proof",
-            p.path("pyprov.toml").display()
-        )),
-        "{message}"
+    snapshot!(
+        p,
+        "environment_proof_required",
+        pretty(&json["files"][0]["decision"])
     );
-    let show = p.run(&["trust", "show"]).stdout;
-    assert!(
-        show.starts_with(&format!(
-            "trust file: {} (unattested = warn, tofu = false, require-environment-proof)\n",
-            p.path("pyprov.toml").display()
-        )),
-        "{show}"
-    );
+    let show = p.run_pyprov(&["trust", "show"]);
+    snapshot!(p, "show_environment_proof_required", show.snapshot());
 
     // Per package, both ways.
     p.write(
@@ -1195,7 +1064,7 @@ fn require_environment_proof_refuses_what_the_certificate_cannot_prove() {
     let json = p.verify(&[&sdist]).json();
     assert_eq!(decision(&json, 0), dc("deny", "environment-unproven"));
     assert_eq!(
-        p.run(&["trust", "show", "--format", "json"]).json()["packages"]["pkg"]
+        p.run_pyprov(&["trust", "show", "--format", "json"]).json()["packages"]["pkg"]
             ["require-environment-proof"],
         true
     );
@@ -1207,71 +1076,63 @@ fn require_environment_proof_refuses_what_the_certificate_cannot_prove() {
 
 #[test]
 fn a_trust_file_above_the_home_directory_or_the_repository_is_not_used() {
-    let p = Project::new();
+    let p = project();
     let sdist = p.pypi_attestations();
     let strict =
         "[packages]\npypi-attestations = { publisher = \"github:pypa/pypi-attestations\" }\n";
     // TEMP/pyprov.toml above TEMP/home, the home directory; the project has no .git.
-    fs::remove_dir(p.path(".git")).unwrap();
+    fs::remove_dir(p.work_path(".git")).unwrap();
     p.write("pyprov.toml", strict);
-    let project = p.path("home/project/sub");
+    let project = p.work_path("home/project/sub");
     fs::create_dir_all(&project).unwrap();
-    fs::copy(p.path(&sdist), project.join(&sdist)).unwrap();
+    fs::copy(p.work_path(&sdist), project.join(&sdist)).unwrap();
     fs::copy(
-        p.path(&format!("{sdist}.provenance")),
+        p.work_path(&format!("{sdist}.provenance")),
         project.join(format!("{sdist}.provenance")),
     )
     .unwrap();
     let verify = |home: &Path, dir: &Path| {
-        let mut c = p.cmd();
+        let mut c = p.pyprov();
         c.current_dir(dir)
             .env("HOME", home)
             .args(["verify", &sdist]);
-        run(&mut c)
+        p.run(&mut c)
     };
-    let out = verify(&p.path("home"), &project);
+    let out = verify(&p.work_path("home"), &project);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.starts_with("no trust file used"),
-        "{}",
-        out.stdout
-    );
+    snapshot!(p, "discovery_stops_at_home", out.snapshot());
 
     // The home directory's own file is used, and the output names it on its first line.
     p.write("home/pyprov.toml", strict);
-    let out = verify(&p.path("home"), &project);
+    let out = verify(&p.work_path("home"), &project);
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout.lines().next(),
         Some(format!(
             "trust file: {} (unattested = warn, tofu = false)",
-            p.path("home/pyprov.toml").display()
+            p.work_path("home/pyprov.toml").display()
         ))
         .as_deref()
     );
-    let mut c = p.cmd();
+    let mut c = p.pyprov();
     c.current_dir(&project)
-        .env("HOME", p.path("home"))
+        .env("HOME", p.work_path("home"))
         .args(["verify", &sdist, "--format", "json"]);
-    let json = run(&mut c).json();
+    let json = p.run(&mut c).json();
     assert_eq!(
         json["trust_file"],
-        p.path("home/pyprov.toml").display().to_string()
+        p.work_path("home/pyprov.toml").display().to_string()
     );
     assert_eq!(decision(&json, 0), dc("deny", "publisher-changed"));
 
     // A repository (here a worktree, whose .git is a file) below the home directory: the walk
     // stops at its root.
     fs::write(
-        p.path("home/project/.git"),
+        p.work_path("home/project/.git"),
         "gitdir: /elsewhere/.git/worktrees/project\n",
     )
     .unwrap();
-    let out = verify(&p.path("home"), &project);
+    let out = verify(&p.work_path("home"), &project);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(
-        out.stdout.starts_with("no trust file used"),
-        "{}",
-        out.stdout
-    );
+    snapshot!(p, "discovery_stops_at_a_worktree", out.snapshot());
 }

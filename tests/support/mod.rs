@@ -27,6 +27,17 @@ macro_rules! both_pips {
     };
 }
 
+/// `snapshot!(ctx, "name", text)`: `text` as the snapshot `name` (in `snapshots/` beside the
+/// test file), through the filters of `ctx`, a [`context::TestContext`].
+#[allow(unused_macros)]
+macro_rules! snapshot {
+    ($ctx:expr, $name:expr, $value:expr) => {
+        $ctx.snapshot_settings()
+            .bind(|| insta::assert_snapshot!($name, $value))
+    };
+}
+
+pub mod context;
 pub mod dists;
 pub mod index;
 pub mod pki;
