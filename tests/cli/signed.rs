@@ -59,14 +59,14 @@ fn reason(json: &Value) -> &str {
 }
 
 fn assert_fails(ctx: &TestContext, signing: Signing, extra: &[&str], code: &str) {
-    let (wheel, att) = attested(&ctx, signing);
-    let (exit, json) = verify_att(&ctx, &wheel, &att, extra);
+    let (wheel, att) = attested(ctx, signing);
+    let (exit, json) = verify_att(ctx, &wheel, &att, extra);
     assert_eq!((exit, reason(&json)), (1, code), "{json:#}");
 }
 
 fn assert_passes(ctx: &TestContext, signing: Signing, extra: &[&str]) -> Value {
-    let (wheel, att) = attested(&ctx, signing);
-    let (exit, json) = verify_att(&ctx, &wheel, &att, extra);
+    let (wheel, att) = attested(ctx, signing);
+    let (exit, json) = verify_att(ctx, &wheel, &att, extra);
     assert_eq!(exit, 0, "{json:#}");
     assert_eq!(json["files"][0]["verdict"], "pass");
     json
@@ -558,7 +558,7 @@ fn sidecars_are_found_next_to_the_file() {
     let (exit, json) = verify(&ctx, &[wheel.to_str().unwrap()]);
     assert_eq!((exit, reason(&json)), (1, "no-provenance"));
     ctx.write(
-        &format!("{WHEEL}.publish.attestation"),
+        format!("{WHEEL}.publish.attestation"),
         ctx.pki().pep740_attestation(&Signing::default()),
     );
     let (exit, json) = verify(&ctx, &[wheel.to_str().unwrap()]);

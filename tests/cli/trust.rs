@@ -239,7 +239,7 @@ fn a_file_name_spelled_differently_is_the_same_package() {
     .unwrap();
     fs::copy(
         corpus().join("pypi-attestations/pypi_attestations-0.0.19.tar.gz.publish.attestation"),
-        p.work_path(&format!("{name}.publish.attestation")),
+        p.work_path(format!("{name}.publish.attestation")),
     )
     .unwrap();
     p.write(
@@ -1087,7 +1087,7 @@ fn a_trust_file_above_the_home_directory_or_the_repository_is_not_used() {
     fs::create_dir_all(&project).unwrap();
     fs::copy(p.work_path(&sdist), project.join(&sdist)).unwrap();
     fs::copy(
-        p.work_path(&format!("{sdist}.provenance")),
+        p.work_path(format!("{sdist}.provenance")),
         project.join(format!("{sdist}.provenance")),
     )
     .unwrap();
