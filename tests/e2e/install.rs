@@ -2,118 +2,22 @@
 //! by the project's throwaway Sigstore, the real pip in a real virtualenv, and an index that
 //! lies. Every refusal leaves the virtualenv exactly as it was.
 
-use crate::support;
+use crate::support::context::{pretty, TestContext};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::support::dists::{self, Dist};
-use crate::support::index::{Lie, TestIndex};
-use crate::support::pki::{self, Identity, TestPki};
+use crate::support::index::{Format, Lie, TestIndex};
+use crate::support::pki::{self, Identity};
 use crate::support::venv::Venv;
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
 const REPO: &str = "acme/widgets";
 
-struct Ctx {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    index: TestIndex,
-    venv: Venv,
-    cache: PathBuf,
-    /// The working directory pyprov runs in (where a pyprov.toml would be found).
-    work: PathBuf,
-}
-
-impl Ctx {
-    fn new() -> Ctx {
-        let (dir, pki, root, work) = support::project_sandbox();
-        let venv = Venv::create(&dir.path().join("venv"));
-        Ctx {
-            cache: dir.path().join("cache"),
-            index: TestIndex::new(),
-            dir,
-            pki,
-            root,
-            venv,
-            work,
-        }
-    }
-
-    /// Serves `dist` with provenance signed for `repo`'s release.yml.
-    fn publish(&self, dist: &Dist, repo: &str) {
-        self.index.publish(&self.pki, dist, repo);
-    }
-
-    fn trust_file(&self, text: &str) {
-        std::fs::write(self.work.join("pyprov.toml"), text).unwrap();
-    }
-
-    fn command(&self, sub: &str, args: &[&str]) -> Command {
-        let mut cmd = support::pyprov(
-            sub,
-            &self.work,
-            &self.cache,
-            &self.venv.python(),
-            &self.root,
-            &self.index.url(),
-        );
-        cmd.args(args);
-        cmd
-    }
-
-    /// `pyprov install ARGS` into a fresh virtualenv `name` (the context's cache and index),
-    /// asserting success.
-    fn install_fresh(&self, name: &str, args: &[&str]) -> Venv {
-        let venv = Venv::create(&self.dir.path().join(name));
-        self.install_into(&venv, args, &[]);
-        venv
-    }
-
-    /// `pyprov install ARGS` into `venv` with `env` set, asserting success; its stderr.
-    fn install_into(
-        &self,
-        venv: &Venv,
-        args: &[&str],
-        env: &[(&str, std::path::PathBuf)],
-    ) -> String {
-        let mut cmd = self.command("install", args);
-        // A later --python wins over the context's.
-        cmd.arg("--python").arg(venv.python());
-        cmd.envs(env.iter().map(|(k, v)| (k, v.as_os_str())));
-        let out = cmd.output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
-        stderr
-    }
-
-    fn install(&self, args: &[&str]) -> Output {
-        let out = self.command("install", args).output().unwrap();
-        eprintln!(
-            "--- pyprov install {args:?}: {:?}\n{}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn install_json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--format", "json"];
-        all.extend_from_slice(args);
-        let out = self.install(&all);
-        let text = String::from_utf8_lossy(&out.stdout);
-        // pip's own output shares stdout; the report is the last JSON object.
-        let json = text
-            .rfind("\n{")
-            .map(|i| &text[i + 1..])
-            .or_else(|| text.starts_with('{').then_some(&text[..]))
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or(Value::Null);
-        (out.status.code().unwrap_or(-1), json)
-    }
+/// `pyprov install --format json ARGS`: (exit status, the report).
+fn install_json(ctx: &TestContext, args: &[&str]) -> (i32, Value) {
+    let run = ctx.install_json(args);
+    (run.code, run.report())
 }
 
 fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
@@ -123,7 +27,7 @@ fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-fn alpha_and_beta(ctx: &Ctx) -> (Dist, Dist) {
+fn alpha_and_beta(ctx: &TestContext) -> (Dist, Dist) {
     let alpha = dists::wheel("alpha", "1.0", &["beta>=2"], &[]);
     let beta = dists::wheel("beta", "2.0", &[], &[]);
     ctx.publish(&alpha, REPO);
@@ -137,11 +41,11 @@ fn alpha_and_beta(ctx: &Ctx) -> (Dist, Dist) {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn verified_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
-    let (code, json) = ctx.install_json(&["alpha"]);
+    let (code, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(code, 0, "{json:#}");
-    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+    assert!(ctx.venv().has_package("alpha") && ctx.venv().has_package("beta"));
     for d in [&alpha, &beta] {
         let r = row(&json, &d.filename);
         assert_eq!(r["verdict"], "allow", "{json:#}");
@@ -152,7 +56,7 @@ fn verified_install() {
     assert_eq!(json["trust_file"], Value::Null);
     // pip resolved from PEP 658 metadata, so the wheels were fetched once, by pyprov.
     let fetched: Vec<_> = ctx
-        .index
+        .index()
         .file_requests()
         .into_iter()
         .filter(|r| r.status == 200)
@@ -166,38 +70,37 @@ fn verified_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn text_report_is_a_table() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
     let out = ctx.install(&["alpha"]);
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("PACKAGE") && err.contains("VERDICT"), "{err}");
-    assert!(err.contains("no trust file used"), "{err}");
+    assert_eq!(out.code, 0);
     assert!(
-        err.contains(&format!("github:{REPO}/release.yml at refs/tags/v1.0")),
-        "{err}"
+        !out.stderr.contains('\u{1b}'),
+        "NO_COLOR must mean no escape codes: {:?}",
+        out.stderr
     );
-    assert!(
-        !err.contains('\u{1b}'),
-        "NO_COLOR must mean no escape codes: {err:?}"
-    );
+    snapshot!(ctx, "text_report", out.snapshot_stderr());
 }
 
 /// Installs alpha while `lie` is told about beta, and checks the refusal left no trace.
 fn refused_with(lie: Lie, trust: Option<&str>, code: &str) {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (_, beta) = alpha_and_beta(&ctx);
     if let Some(t) = trust {
         ctx.trust_file(t);
     }
-    ctx.index.lie(&beta.filename, lie);
-    let before = ctx.venv.freeze();
-    let (exit, json) = ctx.install_json(&["alpha"]);
+    ctx.index().lie(&beta.filename, lie);
+    let before = ctx.venv().freeze();
+    let (exit, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(exit, 1, "{json:#}");
     assert_eq!(row(&json, &beta.filename)["code"], code, "{json:#}");
     assert_eq!(row(&json, &beta.filename)["verdict"], "deny");
     assert_eq!(json["installed"], false);
-    assert_eq!(ctx.venv.freeze(), before, "a refusal must install nothing");
+    assert_eq!(
+        ctx.venv().freeze(),
+        before,
+        "a refusal must install nothing"
+    );
 }
 
 #[test]
@@ -269,20 +172,20 @@ fn a_server_that_keeps_failing_is_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn transient_faults_are_retried_and_resumed() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
-    ctx.index.lie(
+    ctx.index().lie(
         &alpha.filename,
         Lie::DropConnectionAfter {
             bytes: 100,
             times: 1,
         },
     );
-    ctx.index.lie(&beta.filename, Lie::Fail500 { times: 2 });
-    let (code, json) = ctx.install_json(&["alpha"]);
+    ctx.index().lie(&beta.filename, Lie::Fail500 { times: 2 });
+    let (code, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(code, 0, "{json:#}");
     let ranged = ctx
-        .index
+        .index()
         .file_requests()
         .into_iter()
         .any(|r| r.range.is_some() && r.status == 206);
@@ -295,12 +198,12 @@ fn transient_faults_are_retried_and_resumed() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn slow_and_redirected_files_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
-    ctx.index
+    ctx.index()
         .lie(&alpha.filename, Lie::Slow(Duration::from_millis(300)));
-    ctx.index.lie(&beta.filename, Lie::Redirect);
-    let (code, json) = ctx.install_json(&["alpha"]);
+    ctx.index().lie(&beta.filename, Lie::Redirect);
+    let (code, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(code, 0, "{json:#}");
 }
 
@@ -310,23 +213,23 @@ fn slow_and_redirected_files_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn refused_sdist_never_runs_its_code() {
-    let ctx = Ctx::new();
-    let marker = ctx.dir.path().join("marker");
+    let ctx = TestContext::new();
+    let marker = ctx.path("marker");
     let backend = dists::backend_wheel();
     ctx.publish(&backend, "acme/backend");
     // Published without provenance, and unattested files are denied.
     let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
-    ctx.index.add("gamma", gamma.clone());
+    ctx.index().add("gamma", gamma.clone());
     ctx.trust_file("[policy]\nunattested = \"deny\"\n");
-    let before = ctx.venv.freeze();
-    let (code, json) = ctx.install_json(&["gamma"]);
+    let before = ctx.venv().freeze();
+    let (code, json) = install_json(&ctx, &["gamma"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(row(&json, &gamma.filename)["code"], "unattested-denied");
     assert!(
         !marker.exists(),
         "the sdist's code ran before it was refused"
     );
-    assert_eq!(ctx.venv.freeze(), before);
+    assert_eq!(ctx.venv().freeze(), before);
 }
 
 #[test]
@@ -335,15 +238,15 @@ fn refused_sdist_never_runs_its_code() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn allowed_sdist_builds_with_verified_build_dependencies() {
-    let ctx = Ctx::new();
-    let marker = ctx.dir.path().join("marker");
+    let ctx = TestContext::new();
+    let marker = ctx.path("marker");
     let backend = dists::backend_wheel();
     ctx.publish(&backend, "acme/backend");
     let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
     ctx.publish(&gamma, REPO);
-    let (code, json) = ctx.install_json(&["gamma"]);
+    let (code, json) = install_json(&ctx, &["gamma"]);
     assert_eq!(code, 0, "{json:#}");
-    assert!(ctx.venv.has_package("gamma"));
+    assert!(ctx.venv().has_package("gamma"));
     assert!(marker.exists());
     // The build backend is never in pip's report, yet it was verified like any file.
     let b = row(&json, &backend.filename);
@@ -357,8 +260,8 @@ fn allowed_sdist_builds_with_verified_build_dependencies() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn build_dependency_from_another_publisher_is_refused() {
-    let ctx = Ctx::new();
-    let marker = ctx.dir.path().join("marker");
+    let ctx = TestContext::new();
+    let marker = ctx.path("marker");
     let backend = dists::backend_wheel();
     ctx.publish(&backend, "evil/backend");
     let gamma = dists::sdist("gamma", "1.0", &[], Some(&marker));
@@ -366,10 +269,10 @@ fn build_dependency_from_another_publisher_is_refused() {
     ctx.trust_file(&format!(
         "[packages]\ngamma = {{ publisher = \"github:{REPO}\" }}\npyprov-test-backend = {{ publisher = \"github:acme/backend\" }}\n"
     ));
-    let (code, json) = ctx.install_json(&["gamma"]);
+    let (code, json) = install_json(&ctx, &["gamma"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(row(&json, &backend.filename)["code"], "publisher-changed");
-    assert!(!ctx.venv.has_package("gamma"));
+    assert!(!ctx.venv().has_package("gamma"));
 }
 
 #[test]
@@ -378,32 +281,24 @@ fn build_dependency_from_another_publisher_is_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn tofu_pins_then_refuses_a_changed_publisher() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
     ctx.trust_file("# our trust file\n[policy]\ntofu = true\nunattested = \"deny\"\n");
-    let (code, json) = ctx.install_json(&["alpha"]);
+    let (code, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(code, 0, "{json:#}");
-    let text = std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap();
-    assert!(text.starts_with("# our trust file\n"), "{text}");
-    assert!(
-        text.contains(&format!("github:{REPO}/release.yml")),
-        "{text}"
-    );
-    assert!(text.contains("tofu "), "{text}");
+    // The comment kept, both packages pinned.
+    snapshot!(ctx, "tofu_pinned", ctx.read_trust_file());
 
     // A new release signed from another repository.
     let alpha2 = dists::wheel("alpha", "1.1", &["beta>=2"], &[]);
     ctx.publish(&alpha2, "evil/widgets");
-    let before = ctx.venv.freeze();
-    let (code, json) = ctx.install_json(&["alpha==1.1"]);
+    let before = ctx.venv().freeze();
+    let (code, json) = install_json(&ctx, &["alpha==1.1"]);
     assert_eq!(code, 1, "{json:#}");
     let r = row(&json, &alpha2.filename);
     assert_eq!(r["code"], "publisher-changed", "{json:#}");
-    assert!(
-        r["message"].as_str().unwrap().contains("evil/widgets"),
-        "{r:#}"
-    );
-    assert_eq!(ctx.venv.freeze(), before);
+    snapshot!(ctx, "tofu_publisher_changed", pretty(r));
+    assert_eq!(ctx.venv().freeze(), before);
 }
 
 #[test]
@@ -412,18 +307,18 @@ fn tofu_pins_then_refuses_a_changed_publisher() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn locked_refuses_packages_without_an_entry_and_writes_nothing() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
     let text = "[policy]\ntofu = true\n";
     ctx.trust_file(text);
-    let (code, json) = ctx.install_json(&["--locked", "alpha"]);
+    let (code, json) = install_json(&ctx, &["--locked", "alpha"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(
         row(&json, "alpha-1.0-py3-none-any.whl")["code"],
         "unknown-package"
     );
     assert_eq!(
-        std::fs::read_to_string(ctx.work.join("pyprov.toml")).unwrap(),
+        std::fs::read_to_string(ctx.work_path("pyprov.toml")).unwrap(),
         text
     );
 }
@@ -434,26 +329,26 @@ fn locked_refuses_packages_without_an_entry_and_writes_nothing() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn second_install_hits_the_cache() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    assert_eq!(ctx.install_json(&["alpha"]).0, 0);
-    ctx.index.clear_log();
+    assert_eq!(install_json(&ctx, &["alpha"]).0, 0);
+    ctx.index().clear_log();
     // --pre changes the resolution's inputs, so pip resolves again: through the verifying
     // index, whose files now come from pyprov's cache.
     let other = ctx.install_fresh("venv2", &["--pre", "alpha"]);
     assert!(other.has_package("alpha"));
     assert!(
-        ctx.index.requests().iter().any(|r| r.is_page()),
+        ctx.index().requests().iter().any(|r| r.is_page()),
         "pip resolved again"
     );
     // pip's metadata comes from the vetted wheels, never from the index.
-    assert!(ctx.index.metadata_requests().is_empty());
+    assert!(ctx.index().metadata_requests().is_empty());
     assert!(
-        ctx.index.file_requests().is_empty(),
+        ctx.index().file_requests().is_empty(),
         "no file is downloaded again: {:?}",
-        ctx.index.file_requests()
+        ctx.index().file_requests()
     );
-    assert!(ctx.index.integrity_requests().is_empty());
+    assert!(ctx.index().integrity_requests().is_empty());
 }
 
 #[test]
@@ -462,7 +357,7 @@ fn second_install_hits_the_cache() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn hash_pinned_requirements_skip_resolution() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
     let reqs = ctx.work.join("requirements.txt");
     std::fs::write(
@@ -474,21 +369,21 @@ fn hash_pinned_requirements_skip_resolution() {
         ),
     )
     .unwrap();
-    let (code, json) = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
+    let (code, json) = install_json(&ctx, &["-r", reqs.to_str().unwrap()]);
     assert_eq!(code, 0, "{json:#}");
-    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+    assert!(ctx.venv().has_package("alpha") && ctx.venv().has_package("beta"));
     assert!(
-        ctx.index.metadata_requests().is_empty(),
+        ctx.index().metadata_requests().is_empty(),
         "pip's resolver would have read metadata"
     );
     // Warm: nothing asked of the index at all.
-    ctx.index.clear_log();
+    ctx.index().clear_log();
     let other = ctx.install_fresh("venv2", &["-r", reqs.to_str().unwrap()]);
     assert!(other.has_package("alpha"));
     assert!(
-        ctx.index.requests().is_empty(),
+        ctx.index().requests().is_empty(),
         "{:?}",
-        ctx.index.requests()
+        ctx.index().requests()
     );
 }
 
@@ -498,10 +393,10 @@ fn hash_pinned_requirements_skip_resolution() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn hash_pinned_tampering_is_still_refused() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
     let evil = b"PK\x03\x04 tampered".to_vec();
-    ctx.index
+    ctx.index()
         .lie(&beta.filename, Lie::TamperedBytes(evil.clone()));
     let reqs = ctx.work.join("requirements.txt");
     // The lockfile was generated against the tampered index.
@@ -514,11 +409,11 @@ fn hash_pinned_tampering_is_still_refused() {
         ),
     )
     .unwrap();
-    let before = ctx.venv.freeze();
-    let (code, json) = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
+    let before = ctx.venv().freeze();
+    let (code, json) = install_json(&ctx, &["-r", reqs.to_str().unwrap()]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(row(&json, &beta.filename)["code"], "provenance-invalid");
-    assert_eq!(ctx.venv.freeze(), before);
+    assert_eq!(ctx.venv().freeze(), before);
 }
 
 #[test]
@@ -527,33 +422,23 @@ fn hash_pinned_tampering_is_still_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn index_options_inside_requirements_files_go_through_pyprov() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
     let reqs = ctx.work.join("requirements.txt");
-    std::fs::write(&reqs, format!("--index-url {}\nalpha\n", ctx.index.url())).unwrap();
+    std::fs::write(&reqs, format!("--index-url {}\nalpha\n", ctx.index().url())).unwrap();
     // No -i on the command line: the index comes from the file.
-    let mut cmd = Command::cargo_bin("pyprov").unwrap();
-    Venv::clean_env(&mut cmd);
-    let out = cmd
-        .env_remove("CI")
-        .env("PYPROV_CACHE_DIR", &ctx.cache)
-        .current_dir(&ctx.work)
-        .args(["install", "--format", "json", "--python"])
-        .arg(ctx.venv.python())
-        .arg("--trusted-root")
-        .arg(&ctx.root)
-        .arg("-r")
-        .arg(&reqs)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = ctx.run(
+        ctx.pyprov()
+            .args(["install", "--format", "json", "--python"])
+            .arg(ctx.venv().python())
+            .arg("--trusted-root")
+            .arg(ctx.trusted_root())
+            .arg("-r")
+            .arg(&reqs),
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("\"verdict\": \"allow\""), "{text}");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Both files allowed, as served by the index the file names.
+    snapshot!(ctx, "index_from_a_requirements_file", out.report_text());
 }
 
 #[test]
@@ -562,22 +447,19 @@ fn index_options_inside_requirements_files_go_through_pyprov() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn direct_urls_are_decided_like_unattested_files() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     ctx.trust_file("[policy]\nunattested = \"deny\"\n");
     let url = format!(
         "{}/files/whatever-1.0-py3-none-any.whl",
-        ctx.index.base_url()
+        ctx.index().base_url()
     );
     let spec = format!("whatever @ {url}");
-    let (code, json) = ctx.install_json(&[&spec]);
+    let (code, json) = install_json(&ctx, &[&spec]);
     assert_eq!(code, 1, "{json:#}");
     let r = &json["files"][0];
     assert_eq!(r["code"], "unattested-denied");
-    assert!(
-        r["message"].as_str().unwrap().contains("direct URL"),
-        "{r:#}"
-    );
-    assert!(ctx.index.requests().is_empty(), "nothing may be fetched");
+    snapshot!(ctx, "direct_url_denied", pretty(r));
+    assert!(ctx.index().requests().is_empty(), "nothing may be fetched");
 }
 
 #[test]
@@ -586,23 +468,18 @@ fn direct_urls_are_decided_like_unattested_files() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn download_keeps_only_vetted_files() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
-    let dest = ctx.dir.path().join("out");
-    let out = ctx
-        .command("download", &["-d", dest.to_str().unwrap(), "alpha"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let dest = ctx.path("out");
+    let out = ctx.run(
+        ctx.pyprov_pip("download")
+            .args(["-d", dest.to_str().unwrap(), "alpha"]),
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     for d in [&alpha, &beta] {
         assert_eq!(std::fs::read(dest.join(&d.filename)).unwrap(), d.bytes);
     }
-    assert!(!ctx.venv.has_package("alpha"));
+    assert!(!ctx.venv().has_package("alpha"));
 }
 
 #[test]
@@ -611,12 +488,12 @@ fn download_keeps_only_vetted_files() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn dry_run_verifies_and_installs_nothing() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    let before = ctx.venv.freeze();
-    let (code, json) = ctx.install_json(&["--dry-run", "alpha"]);
+    let before = ctx.venv().freeze();
+    let (code, json) = install_json(&ctx, &["--dry-run", "alpha"]);
     assert_eq!(code, 0, "{json:#}");
-    assert_eq!(ctx.venv.freeze(), before);
+    assert_eq!(ctx.venv().freeze(), before);
 }
 
 #[test]
@@ -625,25 +502,18 @@ fn dry_run_verifies_and_installs_nothing() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_report_file_that_cannot_be_written_stops_the_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    let before = ctx.venv.freeze();
-    let missing = ctx.dir.path().join("no-such-dir").join("report.json");
+    let before = ctx.venv().freeze();
+    let missing = ctx.path("no-such-dir").join("report.json");
     let out = ctx.install(&["--report", missing.to_str().unwrap(), "alpha"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!(
-            "cannot write the --report file {}",
-            missing.display()
-        )),
-        "{stderr}"
-    );
-    assert_eq!(ctx.venv.freeze(), before);
+    assert_eq!(out.code, 2);
+    snapshot!(ctx, "report_file_cannot_be_written", out.snapshot_stderr());
+    assert_eq!(ctx.venv().freeze(), before);
     // The report names each file where the index serves it, not where the gate did.
-    let report = ctx.dir.path().join("report.json");
+    let report = ctx.path("report.json");
     let out = ctx.install(&["--dry-run", "--report", report.to_str().unwrap(), "alpha"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, 0);
     let json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let urls: Vec<&str> = json["install"]
         .as_array()
@@ -653,13 +523,12 @@ fn a_report_file_that_cannot_be_written_stops_the_install() {
         .collect();
     assert_eq!(urls.len(), 2, "{json:#}");
     for url in urls {
-        assert!(url.starts_with(&ctx.index.base_url()), "{url}");
+        assert!(url.starts_with(&ctx.index().base_url()), "{url}");
     }
     // `--report -` is pip's report on stdout, as with pip.
     let out = ctx.install(&["--dry-run", "--report", "-", "alpha"]);
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("\"install\""), "{stdout}");
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("\"install\""), "{}", out.stdout);
     assert!(!ctx.work.join("-").exists());
 }
 
@@ -669,24 +538,17 @@ fn a_report_file_that_cannot_be_written_stops_the_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn credentials_in_index_urls_are_never_printed() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
     let url = ctx
-        .index
+        .index()
         .url()
         .replace("http://", "http://user:s3cr3t-token@");
-    let mut cmd = ctx.command("install", &["-v", "alpha"]);
     // A second -i wins over the one the context passes.
-    cmd.args(["-i", &url]);
-    let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = ctx.install(&["-v", "alpha", "-i", &url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     for stream in [&out.stdout, &out.stderr] {
-        assert!(!String::from_utf8_lossy(stream).contains("s3cr3t"));
+        assert!(!stream.contains("s3cr3t"));
     }
 }
 
@@ -712,8 +574,8 @@ fn pip_too_old_is_a_clear_error() {
                 assets.display()
             )
         });
-    let ctx = Ctx::new();
-    let mut pip = ctx.venv.pip_command();
+    let ctx = TestContext::new();
+    let mut pip = ctx.venv().pip_command();
     let out = pip
         .args(["install", "--no-index", "--force-reinstall"])
         .arg(&wheel)
@@ -725,9 +587,8 @@ fn pip_too_old_is_a_clear_error() {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = ctx.install(&["alpha"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("21.3") && err.contains("22.2"), "{err}");
+    assert_eq!(out.code, 2);
+    snapshot!(ctx, "pip_too_old", out.snapshot_stderr());
 }
 
 #[test]
@@ -736,20 +597,20 @@ fn pip_too_old_is_a_clear_error() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn google_publishers_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let delta = dists::wheel("delta", "1.0", &[], &[]);
     let prov = dists::provenance_with(
-        &ctx.pki,
+        ctx.pki(),
         &delta,
         Identity::google("release@acme.iam.gserviceaccount.com"),
         pki::google_publisher("release@acme.iam.gserviceaccount.com"),
     );
-    ctx.index
+    ctx.index()
         .add_with_provenance("delta", delta.clone(), Some(prov));
     ctx.trust_file(
         "[packages]\ndelta = { publisher = \"google:release@acme.iam.gserviceaccount.com\" }\n",
     );
-    let (code, json) = ctx.install_json(&["delta"]);
+    let (code, json) = install_json(&ctx, &["delta"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(
         row(&json, &delta.filename)["publisher"],
@@ -763,10 +624,10 @@ fn google_publishers_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn html_only_index_works_too() {
-    let ctx = Ctx::new();
-    ctx.index.set_format(support::index::Format::HtmlOnly);
+    let ctx = TestContext::new();
+    ctx.index().set_format(Format::HtmlOnly);
     alpha_and_beta(&ctx);
-    let (code, json) = ctx.install_json(&["alpha"]);
+    let (code, json) = install_json(&ctx, &["alpha"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(row(&json, "beta-2.0-py3-none-any.whl")["verdict"], "allow");
 }
@@ -777,7 +638,7 @@ fn html_only_index_works_too() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let (alpha, beta) = alpha_and_beta(&ctx);
     // A mirror serving the same bytes, with no provenance anywhere.
     let mirror = TestIndex::new();
@@ -785,26 +646,25 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
     mirror.set_integrity_api(false);
     mirror.add("alpha", alpha.clone());
     mirror.add("beta", beta.clone());
-    let (code, json) = ctx.install_json(&["--dry-run", "-i", &mirror.url(), "alpha"]);
+    ctx.add_literal_filter(&mirror.base_url(), "[MIRROR]");
+    let (code, json) = install_json(&ctx, &["--dry-run", "-i", &mirror.url(), "alpha"]);
     assert_eq!(code, 0, "{json:#}");
     let r = row(&json, &alpha.filename);
     assert_eq!(r["code"], "unattested-warned", "{json:#}");
-    assert!(
-        r["message"]
-            .as_str()
-            .unwrap()
-            .contains("serves no provenance"),
-        "{r:#}"
-    );
+    // The message says the mirror serves no provenance at all.
+    snapshot!(ctx, "mirror_serves_no_provenance", pretty(r));
 
     // The upstream index's Integrity API supplies it, bound to the mirror's bytes by sha256.
-    let (code, json) = ctx.install_json(&[
-        "-i",
-        &mirror.url(),
-        "--provenance-index",
-        &ctx.index.url(),
-        "alpha",
-    ]);
+    let (code, json) = install_json(
+        &ctx,
+        &[
+            "-i",
+            &mirror.url(),
+            "--provenance-index",
+            &ctx.index().url(),
+            "alpha",
+        ],
+    );
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(row(&json, &alpha.filename)["verdict"], "allow", "{json:#}");
     assert_eq!(
@@ -815,7 +675,7 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
     // The same from the trust file, for every run.
     ctx.trust_file(&format!(
         "[policy]\nunattested = \"deny\"\nprovenance-index = \"{}\"\n",
-        ctx.index.url()
+        ctx.index().url()
     ));
     let other = ctx.install_fresh("venv2", &["-i", &mirror.url(), "alpha"]);
     assert!(other.has_package("alpha"));
@@ -827,20 +687,15 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_file_the_index_says_has_no_provenance() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let solo = dists::wheel("solo", "1.0", &[], &[]);
-    ctx.index.add("solo", solo.clone());
-    let (code, json) = ctx.install_json(&["--dry-run", "solo"]);
+    ctx.index().add("solo", solo.clone());
+    let (code, json) = install_json(&ctx, &["--dry-run", "solo"]);
     assert_eq!(code, 0, "{json:#}");
     let r = row(&json, &solo.filename);
     assert_eq!(r["code"], "unattested-warned");
-    assert!(
-        !r["message"]
-            .as_str()
-            .unwrap()
-            .contains("serves no provenance"),
-        "{r:#}"
-    );
+    // Not "serves no provenance": the index does, this file has none.
+    snapshot!(ctx, "file_has_no_provenance", pretty(r));
     assert_eq!(r["provenance"]["kind"], "file-has-none", "{r:#}");
 }
 
@@ -850,14 +705,14 @@ fn a_file_the_index_says_has_no_provenance() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn install_location_flags_reach_pip() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    let target = ctx.dir.path().join("target-dir");
-    let (code, json) = ctx.install_json(&["--target", target.to_str().unwrap(), "alpha"]);
+    let target = ctx.path("target-dir");
+    let (code, json) = install_json(&ctx, &["--target", target.to_str().unwrap(), "alpha"]);
     assert_eq!(code, 0, "{json:#}");
     assert!(target.join("alpha").join("__init__.py").is_file());
     assert!(target.join("beta").join("__init__.py").is_file());
-    assert!(!ctx.venv.has_package("alpha"));
+    assert!(!ctx.venv().has_package("alpha"));
 }
 
 #[test]
@@ -866,16 +721,14 @@ fn install_location_flags_reach_pip() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn concurrent_runs_share_the_cache() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    let venvs: Vec<Venv> = (0..3)
-        .map(|i| Venv::create(&ctx.dir.path().join(format!("v{i}"))))
-        .collect();
+    let venvs: Vec<Venv> = (0..3).map(|i| ctx.new_venv(format!("v{i}"))).collect();
     let children: Vec<_> = venvs
         .iter()
         .map(|v| {
-            let mut cmd = ctx.command("install", &["alpha"]);
-            cmd.arg("--python").arg(v.python());
+            let mut cmd = ctx.pyprov_pip("install");
+            cmd.arg("alpha").arg("--python").arg(v.python());
             cmd.stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -929,53 +782,53 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_resolution_is_reused_until_an_index_page_changes() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     alpha_and_beta(&ctx);
-    assert_eq!(ctx.install_json(&["alpha"]).0, 0);
+    assert_eq!(install_json(&ctx, &["alpha"]).0, 0);
 
     // Same inputs, same pages: pip's dry run is skipped, nothing is downloaded again; in a
     // venv elsewhere (as each CI job has), with pip settings its dry run does not read.
-    ctx.index.clear_log();
-    let second = Venv::create(&ctx.dir.path().join("elsewhere").join("venv2"));
-    let stderr = ctx.install_into(
-        &second,
-        &["alpha"],
-        &[
-            ("PIP_CACHE_DIR", ctx.dir.path().join("another-pip-cache")),
-            ("PIP_NO_COLOR", "1".into()),
-            ("PIP_LOG", ctx.dir.path().join("pip.log")),
-        ],
+    ctx.index().clear_log();
+    let second = ctx.new_venv("elsewhere/venv2");
+    let out = ctx.run(
+        ctx.pyprov_pip("install")
+            .args(["alpha", "--python"])
+            .arg(second.python())
+            .env("PIP_CACHE_DIR", ctx.path("another-pip-cache"))
+            .env("PIP_NO_COLOR", "1")
+            .env("PIP_LOG", ctx.path("pip.log")),
     );
-    assert!(stderr.contains("reused the stored resolution"), "{stderr}");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot!(ctx, "resolution_reused", out.snapshot_stderr());
     assert!(second.has_package("alpha") && second.has_package("beta"));
     assert!(
-        ctx.index.metadata_requests().is_empty(),
+        ctx.index().metadata_requests().is_empty(),
         "the dry run was not skipped: {:?}",
-        ctx.index.requests()
+        ctx.index().requests()
     );
-    assert!(ctx.index.file_requests().is_empty());
+    assert!(ctx.index().file_requests().is_empty());
     assert!(
-        ctx.index.requests().iter().any(|r| r.is_page()),
+        ctx.index().requests().iter().any(|r| r.is_page()),
         "the pages are checked"
     );
 
     // A new release of a dependency changes its page: resolve again, and get it.
     let beta2 = dists::wheel("beta", "2.1", &[], &[]);
     ctx.publish(&beta2, REPO);
-    ctx.index.clear_log();
+    ctx.index().clear_log();
     let third = ctx.install_fresh("venv3", &["alpha"]);
     assert_eq!(
         third.packages().get("beta").map(String::as_str),
         Some("2.1")
     );
-    assert!(ctx.index.requests().iter().any(|r| r.is_page()));
+    assert!(ctx.index().requests().iter().any(|r| r.is_page()));
 
     // What is installed changes pip's answer: a venv holding beta 2.0, which satisfies alpha,
     // keeps it (pip resolves again), where the stored resolution would install beta 2.1.
-    let fourth = Venv::create(&ctx.dir.path().join("venv4"));
+    let fourth = ctx.new_venv("venv4");
     let mut pip = fourth.pip_command();
     let out = pip
-        .args(["install", "-i", &ctx.index.url(), "beta==2.0"])
+        .args(["install", "-i", &ctx.index().url(), "beta==2.0"])
         .output()
         .unwrap();
     assert!(
@@ -983,14 +836,9 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stderr = ctx.install_into(&fourth, &["alpha"], &[]);
-    assert!(!stderr.contains("reused the stored resolution"), "{stderr}");
-    assert!(
-        stderr.contains(
-            "already satisfied, kept as installed (not reinstalled, so not verified): beta 2.0"
-        ),
-        "{stderr}"
-    );
+    let out = ctx.install_into(&fourth, &["alpha"]);
+    // Resolved again (no "reused the stored resolution"), and beta kept as installed.
+    snapshot!(ctx, "installed_dependency_kept", out.snapshot_stderr());
     let packages = fourth.packages();
     assert_eq!(packages.get("beta").map(String::as_str), Some("2.0"));
     assert_eq!(packages.get("alpha").map(String::as_str), Some("1.0"));

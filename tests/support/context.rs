@@ -223,6 +223,37 @@ impl TestContext {
         cmd
     }
 
+    /// `pyprov install --python VENV --trusted-root ROOT -i INDEX ARGS` ([`TestContext::pyprov_pip`]).
+    pub fn install(&self, args: &[&str]) -> Run {
+        self.run(self.pyprov_pip("install").args(args))
+    }
+
+    /// [`TestContext::install`] with `--format json`: read the report with [`Run::report`].
+    pub fn install_json(&self, args: &[&str]) -> Run {
+        self.run(
+            self.pyprov_pip("install")
+                .args(["--format", "json"])
+                .args(args),
+        )
+    }
+
+    /// `pyprov install ARGS` into `venv` (the context's index and cache), asserting success.
+    pub fn install_into(&self, venv: &Venv, args: &[&str]) -> Run {
+        let mut cmd = self.pyprov_pip("install");
+        // A later --python wins over the context's.
+        cmd.args(args).arg("--python").arg(venv.python());
+        let run = self.run(&mut cmd);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run
+    }
+
+    /// `pyprov install ARGS` into a fresh venv `[TEMP]/rel`, asserting success.
+    pub fn install_fresh(&self, rel: &str, args: &[&str]) -> Venv {
+        let venv = self.new_venv(rel);
+        self.install_into(&venv, args);
+        venv
+    }
+
     /// Runs `cmd`, logs what it did on stderr (shown when a test fails), and returns it.
     pub fn run(&self, cmd: &mut Command) -> Run {
         let out = cmd
@@ -252,7 +283,8 @@ impl TestContext {
     /// What snapshots of this context's output go through, in order: the test's own filters,
     /// the index's URL (`[INDEX]`), the scratch directory (`[TEMP]`), the checkout
     /// (`[REPO]`), any other loopback port (`127.0.0.1:[PORT]`: the gate's, a second index's),
-    /// and the Python version in venv paths (`python3.X`).
+    /// the Python version in venv paths (`python3.X`) and, without
+    /// [`TestContext::with_source_date_epoch`], a pin's date (`tofu [DATE]`).
     pub fn filters(&self) -> Vec<(String, String)> {
         let mut filters = self
             .filters
@@ -272,6 +304,10 @@ impl TestContext {
         filters.push((escape(env!("CARGO_MANIFEST_DIR")), "[REPO]".into()));
         filters.push((r"127\.0\.0\.1:\d+".into(), "127.0.0.1:[PORT]".into()));
         filters.push((r"python3\.\d+".into(), "python3.X".into()));
+        if self.epoch.is_none() {
+            // A pin's date is today's.
+            filters.push((r"tofu \d{4}-\d{2}-\d{2}".into(), "tofu [DATE]".into()));
+        }
         filters
     }
 
