@@ -2,88 +2,45 @@
 //! pass-through commands are pip's to the byte, install verifies, loops are refused, pip's
 //! configuration reaches resolution, and credentials never show.
 
-use crate::support;
-use std::path::{Path, PathBuf};
+use crate::support::context::TestContext;
+use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::dists::{self, Dist};
-use crate::support::index::{Lie, TestIndex};
-use crate::support::pki::TestPki;
-use crate::support::venv::Venv;
-use assert_cmd::cargo::CommandCargoExt;
+use crate::support::dists;
+use crate::support::index::Lie;
+use crate::support::venv::PipVersion;
 
 const REPO: &str = "acme/widgets";
 
-struct Ctx {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    index: TestIndex,
-    venv: Venv,
+/// `pyprov shim install VENV/bin`, so `bin/pip` and `bin/pip3` are pyprov.
+fn shim(ctx: &TestContext) {
+    let out = ctx.run(ctx.pyprov().args(["shim", "install"]).arg(ctx.venv().bin()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
-impl Ctx {
-    fn new() -> Ctx {
-        let (dir, pki, root) = support::sandbox();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        let venv = Venv::create(&dir.path().join("venv"));
-        Ctx {
-            index: TestIndex::new(),
-            dir,
-            pki,
-            root,
-            venv,
-        }
-    }
+/// Runs `program args` with the venv activated and pyprov's settings in the environment.
+fn run(ctx: &TestContext, program: &Path, args: &[&str]) -> Output {
+    let mut cmd = ctx.command(program);
+    ctx.venv().activate(&mut cmd);
+    cmd.env("PYPROV_TRUSTED_ROOT", ctx.trusted_root())
+        .args(args);
+    output(&mut cmd)
+}
 
-    fn publish(&self, dist: &Dist) {
-        self.index.publish(&self.pki, dist, REPO);
-    }
+/// The shimmed `VENV/bin/pip`, activated, with pyprov's settings and the cache `[TEMP]/cache`.
+fn shim_pip(ctx: &TestContext, cache: &str) -> Command {
+    let mut cmd = ctx.command(ctx.venv().bin().join("pip"));
+    ctx.venv().activate(&mut cmd);
+    cmd.env("PYPROV_TRUSTED_ROOT", ctx.trusted_root())
+        .env("PYPROV_CACHE_DIR", ctx.path(cache));
+    cmd
+}
 
-    /// `pyprov shim install VENV/bin`, so `bin/pip` and `bin/pip3` are pyprov.
-    fn shim(&self) {
-        let out = Command::cargo_bin("pyprov")
-            .unwrap()
-            .args(["shim", "install"])
-            .arg(self.venv.bin())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Runs `program args` with the venv activated and pyprov's settings in the environment.
-    fn run(&self, program: &Path, args: &[&str]) -> Output {
-        let mut cmd = Command::new(program);
-        self.venv.activate(&mut cmd);
-        cmd.env_remove("CI")
-            .env("PYPROV_TRUSTED_ROOT", &self.root)
-            .env("PYPROV_CACHE_DIR", self.dir.path().join("cache"))
-            .env("NO_COLOR", "1")
-            .current_dir(self.dir.path())
-            .args(args);
-        output(&mut cmd)
-    }
-
-    /// The shimmed `VENV/bin/pip`, activated, with pyprov's settings and cache `cache`.
-    fn shim_pip(&self, cache: &str) -> Command {
-        let mut cmd = Command::new(self.venv.bin().join("pip"));
-        self.venv.activate(&mut cmd);
-        cmd.env_remove("CI")
-            .env("PYPROV_TRUSTED_ROOT", &self.root)
-            .env("PYPROV_CACHE_DIR", self.dir.path().join(cache));
-        cmd
-    }
-
-    /// The real pip, as `python -m pip`.
-    fn real(&self, args: &[&str]) -> Output {
-        let mut a = vec!["-m", "pip"];
-        a.extend_from_slice(args);
-        self.run(&self.venv.python(), &a)
-    }
+/// The real pip, as `python -m pip`.
+fn real(ctx: &TestContext, args: &[&str]) -> Output {
+    let mut a = vec!["-m", "pip"];
+    a.extend_from_slice(args);
+    run(ctx, &ctx.venv().python(), &a)
 }
 
 /// Runs `cmd`, retrying while the executable is busy: a copied binary can be briefly held open
@@ -106,18 +63,18 @@ fn output(cmd: &mut Command) -> Output {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn pass_through_commands_are_pips_own_under_every_name() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let wheel = dists::wheel("alpha", "1.0", &[], &[]);
-    let path = wheel.write_to(ctx.dir.path());
-    let out = ctx.real(&["install", "--no-index", path.to_str().unwrap()]);
+    let path = wheel.write_to(ctx.temp());
+    let out = real(&ctx, &["install", "--no-index", path.to_str().unwrap()]);
     assert!(out.status.success());
     // A copy named pip3.11 as well as the links.
-    ctx.shim();
-    let me = assert_cmd::cargo::cargo_bin("pyprov");
-    let copy = ctx.venv.bin().join("pip3.99");
+    shim(&ctx);
+    let me = crate::support::context::pyprov_bin();
+    let copy = ctx.venv().bin().join("pip3.99");
     std::fs::copy(&me, &copy).unwrap();
     for name in ["pip", "pip3", "pip3.99"] {
-        let alias = ctx.venv.bin().join(name);
+        let alias = ctx.venv().bin().join(name);
         for args in [
             vec!["--version"],
             vec!["list"],
@@ -128,23 +85,20 @@ fn pass_through_commands_are_pips_own_under_every_name() {
             vec!["uninstall", "-y", "no-such-package"],
             vec!["-v", "list", "--format", "json"],
         ] {
-            let want = ctx.real(&args);
-            let got = ctx.run(&alias, &args);
+            let want = real(&ctx, &args);
+            let got = run(&ctx, &alias, &args);
             assert_eq!(got.status.code(), want.status.code(), "{name} {args:?}");
             assert_eq!(got.stdout, want.stdout, "{name} {args:?} stdout");
             assert_eq!(got.stderr, want.stderr, "{name} {args:?} stderr");
         }
     }
     // `pyprov pip` is the same drop-in under any name.
-    let got = Command::cargo_bin("pyprov")
-        .unwrap()
-        .args(["pip", "list"])
-        .env("VIRTUAL_ENV", ctx.venv.root())
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .output()
-        .unwrap();
-    assert_eq!(got.stdout, ctx.real(&["list"]).stdout);
+    let got = output(
+        ctx.pyprov()
+            .args(["pip", "list"])
+            .env("VIRTUAL_ENV", ctx.venv().root()),
+    );
+    assert_eq!(got.stdout, real(&ctx, &["list"]).stdout);
 }
 
 #[test]
@@ -153,31 +107,35 @@ fn pass_through_commands_are_pips_own_under_every_name() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn install_through_the_alias_verifies() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
     let beta = dists::wheel("beta", "2.0", &[], &[]);
-    ctx.publish(&alpha);
-    ctx.publish(&beta);
-    ctx.shim();
-    let pip = ctx.venv.bin().join("pip");
-    let out = ctx.run(&pip, &["install", "-i", &ctx.index.url(), "alpha"]);
+    ctx.publish(&alpha, REPO);
+    ctx.publish(&beta, REPO);
+    shim(&ctx);
+    let pip = ctx.venv().bin().join("pip");
+    let out = run(&ctx, &pip, &["install", "-i", &ctx.index().url(), "alpha"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains(&format!("github:{REPO}/release.yml")), "{err}");
-    assert!(ctx.venv.has_package("alpha") && ctx.venv.has_package("beta"));
+    snapshot!(ctx, "install_through_the_alias", err);
+    assert!(ctx.venv().has_package("alpha") && ctx.venv().has_package("beta"));
 
     // A tampered file is refused and nothing changes.
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
-    ctx.publish(&gamma);
-    ctx.index.lie(
+    ctx.publish(&gamma, REPO);
+    ctx.index().lie(
         &gamma.filename,
         Lie::TamperedBytes(b"PK\x03\x04 evil".to_vec()),
     );
-    let before = ctx.venv.freeze();
-    let out = ctx.run(&pip, &["install", "-i", &ctx.index.url(), "gamma"]);
+    let before = ctx.venv().freeze();
+    let out = run(&ctx, &pip, &["install", "-i", &ctx.index().url(), "gamma"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("provenance-invalid"));
-    assert_eq!(ctx.venv.freeze(), before);
+    snapshot!(
+        ctx,
+        "tampered_through_the_alias",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ctx.venv().freeze(), before);
 }
 
 #[test]
@@ -186,14 +144,13 @@ fn install_through_the_alias_verifies() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn pip_configuration_reaches_resolution() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
-    ctx.shim();
+    ctx.publish(&alpha, REPO);
+    shim(&ctx);
     // Through PIP_INDEX_URL.
-    let out = ctx
-        .shim_pip("cache")
-        .env("PIP_INDEX_URL", ctx.index.url())
+    let out = shim_pip(&ctx, "cache")
+        .env("PIP_INDEX_URL", ctx.index().url())
         .args(["install", "alpha"])
         .output()
         .unwrap();
@@ -203,19 +160,18 @@ fn pip_configuration_reaches_resolution() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(ctx.venv.has_package("alpha"));
-    let out = ctx.real(&["uninstall", "-y", "alpha"]);
+    assert!(ctx.venv().has_package("alpha"));
+    let out = real(&ctx, &["uninstall", "-y", "alpha"]);
     assert!(out.status.success());
 
     // Through a pip.conf file, read by the real pip.
-    let conf = ctx.dir.path().join("pip.conf");
+    let conf = ctx.temp().join("pip.conf");
     std::fs::write(
         &conf,
-        format!("[global]\nindex-url = {}\n", ctx.index.url()),
+        format!("[global]\nindex-url = {}\n", ctx.index().url()),
     )
     .unwrap();
-    let out = ctx
-        .shim_pip("cache2")
+    let out = shim_pip(&ctx, "cache2")
         .env("PIP_CONFIG_FILE", &conf)
         .args(["install", "alpha"])
         .output()
@@ -226,8 +182,8 @@ fn pip_configuration_reaches_resolution() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(ctx.venv.has_package("alpha"));
-    assert!(!ctx.index.file_requests().is_empty());
+    assert!(ctx.venv().has_package("alpha"));
+    assert!(!ctx.index().file_requests().is_empty());
 }
 
 #[test]
@@ -236,16 +192,15 @@ fn pip_configuration_reaches_resolution() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn credentials_from_pip_configuration_never_show() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
-    ctx.shim();
+    ctx.publish(&alpha, REPO);
+    shim(&ctx);
     let url = ctx
-        .index
+        .index()
         .url()
         .replace("http://", "http://deploy:hunter2-secret@");
-    let out = ctx
-        .shim_pip("cache")
+    let out = shim_pip(&ctx, "cache")
         .env("PIP_INDEX_URL", &url)
         .args(["install", "-v", "alpha"])
         .output()
@@ -262,8 +217,7 @@ fn credentials_from_pip_configuration_never_show() {
     // And a failure message with the URL in it (for a package not installed yet: alpha is
     // already satisfied, and pip, like pyprov, would not ask the index about it).
     let dead = "http://deploy:hunter2-secret@127.0.0.1:9/simple/";
-    let out = ctx
-        .shim_pip("cache")
+    let out = shim_pip(&ctx, "cache")
         .env("PIP_INDEX_URL", dead)
         .args(["install", "beta"])
         .output()
@@ -280,31 +234,36 @@ fn credentials_from_pip_configuration_never_show() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_link_loop_is_refused() {
-    let ctx = Ctx::new();
-    ctx.shim();
-    let pip = ctx.venv.bin().join("pip");
+    let ctx = TestContext::new();
+    shim(&ctx);
+    let pip = ctx.venv().bin().join("pip");
     // The "real" pip is pyprov again.
-    let other = ctx.dir.path().join("elsewhere");
+    let other = ctx.temp().join("elsewhere");
     std::fs::create_dir(&other).unwrap();
     std::os::unix::fs::symlink(&pip, other.join("pip")).unwrap();
     let mut cmd = Command::new(&pip);
-    ctx.venv.activate(&mut cmd);
+    ctx.venv().activate(&mut cmd);
     let out = cmd
         .env("PYPROV_REAL_PIP", other.join("pip"))
         .arg("list")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("loop"));
+    snapshot!(ctx, "link_loop", String::from_utf8_lossy(&out.stderr));
     // A loop the checks cannot see (pyprov reached again through the real pip) stops too.
     let mut cmd = Command::new(&pip);
-    ctx.venv.activate(&mut cmd);
+    ctx.venv().activate(&mut cmd);
     let out = cmd
         .env("PYPROV_ALIAS_ACTIVE", "1")
         .arg("list")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    snapshot!(
+        ctx,
+        "alias_reached_again",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -313,37 +272,35 @@ fn a_link_loop_is_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn shim_remove_restores_the_real_pip() {
-    let ctx = Ctx::new();
-    let original = std::fs::read(ctx.venv.bin().join("pip")).unwrap();
-    ctx.shim();
-    assert!(std::fs::symlink_metadata(ctx.venv.bin().join("pip"))
+    let ctx = TestContext::new();
+    let original = std::fs::read(ctx.venv().bin().join("pip")).unwrap();
+    shim(&ctx);
+    assert!(std::fs::symlink_metadata(ctx.venv().bin().join("pip"))
         .unwrap()
         .file_type()
         .is_symlink());
-    let out = Command::cargo_bin("pyprov")
-        .unwrap()
-        .args(["shim", "remove"])
-        .arg(ctx.venv.bin())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(std::fs::read(ctx.venv.bin().join("pip")).unwrap(), original);
-    let out = ctx.run(&ctx.venv.bin().join("pip"), &["--version"]);
+    let out = ctx.run(ctx.pyprov().args(["shim", "remove"]).arg(ctx.venv().bin()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(ctx.venv().bin().join("pip")).unwrap(),
+        original
+    );
+    let out = run(&ctx, &ctx.venv().bin().join("pip"), &["--version"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("pip "));
 }
 
 /// A signed `gamma` whose file is replaced by another valid wheel (advertised with its own
 /// sha256, so only the attestation tells): the real pip would install it.
-fn publish_tampered_gamma(ctx: &Ctx) {
+fn publish_tampered_gamma(ctx: &TestContext) {
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
-    ctx.publish(&gamma);
+    ctx.publish(&gamma, REPO);
     let evil = dists::wheel(
         "gamma",
         "1.0",
         &[],
         &[("gamma/evil.py", b"print('evil')\n")],
     );
-    ctx.index
+    ctx.index()
         .lie(&gamma.filename, Lie::TamperedBytes(evil.bytes.clone()));
 }
 
@@ -353,14 +310,14 @@ fn publish_tampered_gamma(ctx: &Ctx) {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn general_options_before_the_command_do_not_hide_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     publish_tampered_gamma(&ctx);
-    ctx.shim();
-    let log = ctx.dir.path().join("pip.log");
+    shim(&ctx);
+    let log = ctx.temp().join("pip.log");
     let log = log.to_str().unwrap();
-    let cache = ctx.dir.path().join("pipcache");
+    let cache = ctx.temp().join("pipcache");
     let cache = cache.to_str().unwrap();
-    let before = ctx.venv.freeze();
+    let before = ctx.venv().freeze();
     for args in [
         vec!["--default-timeout", "60", "install", "gamma"],
         vec!["--default-t", "60", "install", "gamma"],
@@ -376,16 +333,17 @@ fn general_options_before_the_command_do_not_hide_install() {
         vec!["--log", "-h", "install", "gamma"],
     ] {
         let out = output(
-            ctx.shim_pip("cache")
-                .env("PIP_INDEX_URL", ctx.index.url())
+            shim_pip(&ctx, "cache")
+                .env("PIP_INDEX_URL", ctx.index().url())
                 .env("NO_COLOR", "1")
-                .current_dir(ctx.dir.path())
+                .current_dir(ctx.temp())
                 .args(&args),
         );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        // The refusal's code, whatever pip's options around it.
         assert!(err.contains("provenance-invalid"), "{args:?}: {err}");
-        assert_eq!(ctx.venv.freeze(), before, "{args:?}");
+        assert_eq!(ctx.venv().freeze(), before, "{args:?}");
     }
 }
 
@@ -395,17 +353,17 @@ fn general_options_before_the_command_do_not_hide_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn download_without_a_directory_is_vetted_into_the_working_directory() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
+    ctx.publish(&alpha, REPO);
     publish_tampered_gamma(&ctx);
-    ctx.shim();
-    let here = ctx.dir.path().join("here");
+    shim(&ctx);
+    let here = ctx.temp().join("here");
     std::fs::create_dir(&here).unwrap();
     let pip = |args: &[&str]| {
         output(
-            ctx.shim_pip("cache")
-                .env("PIP_INDEX_URL", ctx.index.url())
+            shim_pip(&ctx, "cache")
+                .env("PIP_INDEX_URL", ctx.index().url())
                 .env("NO_COLOR", "1")
                 .current_dir(&here)
                 .args(args),
@@ -414,7 +372,7 @@ fn download_without_a_directory_is_vetted_into_the_working_directory() {
     let out = pip(&["download", "gamma"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("provenance-invalid"), "{err}");
+    snapshot!(ctx, "download_refused", err);
     assert_eq!(std::fs::read_dir(&here).unwrap().count(), 0);
     let out = pip(&["--default-timeout", "60", "download", "alpha"]);
     assert_eq!(
@@ -435,18 +393,11 @@ fn download_without_a_directory_is_vetted_into_the_working_directory() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn commands_that_fetch_outside_the_gate_are_refused() {
-    let (dir, _pki, root) = support::sandbox();
-    let venv = Venv::create_with(&dir.path().join("venv"), support::venv::PipVersion::Newest);
-    let index = TestIndex::new();
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let index = ctx.index();
     index.add("alpha", dists::wheel("alpha", "1.0", &[], &[]));
-    let out = Command::cargo_bin("pyprov")
-        .unwrap()
-        .args(["shim", "install"])
-        .arg(venv.bin())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let real = format!("{} -m pip", venv.python().display());
+    shim(&ctx);
+    let real = format!("{} -m pip", ctx.venv().python().display());
     let wheel = format!(
         "error: pip wheel would fetch and build distributions pyprov has not verified, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then build wheels from those alone with `{real} wheel --no-index --find-links DIR REQUIREMENTS`\n"
     );
@@ -497,16 +448,12 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
         ),
     ];
     for (args, env, want) in cases {
-        let mut cmd = Command::new(venv.bin().join("pip"));
-        venv.activate(&mut cmd);
-        cmd.env("PIP_INDEX_URL", index.url())
-            .env("PYPROV_TRUSTED_ROOT", &root)
-            .env("PYPROV_CACHE_DIR", dir.path().join("cache"))
-            .env("NO_COLOR", "1")
-            .current_dir(dir.path())
-            .envs(env)
-            .args(&args);
-        let out = output(&mut cmd);
+        let out = output(
+            shim_pip(&ctx, "cache")
+                .env("PIP_INDEX_URL", index.url())
+                .envs(env)
+                .args(&args),
+        );
         assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{args:?}");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
@@ -520,9 +467,9 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn commands_that_fetch_nothing_still_pass_through() {
-    let ctx = Ctx::new();
-    ctx.shim();
-    let pip = ctx.venv.bin().join("pip");
+    let ctx = TestContext::new();
+    shim(&ctx);
+    let pip = ctx.venv().bin().join("pip");
     for args in [
         vec!["help"],
         vec!["help", "install"],
@@ -532,8 +479,8 @@ fn commands_that_fetch_nothing_still_pass_through() {
         vec!["-V", "install", "alpha"],
         vec!["--version"],
     ] {
-        let want = ctx.real(&args);
-        let got = ctx.run(&pip, &args);
+        let want = real(&ctx, &args);
+        let got = run(&ctx, &pip, &args);
         assert_eq!(got.status.code(), want.status.code(), "{args:?}");
         assert_eq!(got.stdout, want.stdout, "{args:?} stdout");
         assert_eq!(got.stderr, want.stderr, "{args:?} stderr");

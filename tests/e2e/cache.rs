@@ -3,91 +3,53 @@
 //! each is said on stderr, removed, and the right bytes are fetched again. End to end: the
 //! loopback index, real pip in real venvs.
 
-use crate::support;
+use crate::support::context::{Run, TestContext};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::support::dists::{self, Dist};
-use crate::support::index::TestIndex;
-use crate::support::pki::TestPki;
 use crate::support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
-struct Ctx {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    index: TestIndex,
-    cache: PathBuf,
+/// `pyprov SUB ARGS` against `venv` (the context's index and cache).
+fn run(ctx: &TestContext, sub: &str, venv: &Venv, args: &[&str]) -> Run {
+    // A later --python wins over the context's.
+    ctx.run(
+        ctx.pyprov_pip(sub)
+            .args(args)
+            .arg("--python")
+            .arg(venv.python()),
+    )
 }
 
-impl Ctx {
-    fn new() -> Ctx {
-        let (dir, pki, root, _work) = support::project_sandbox();
-        Ctx {
-            cache: dir.path().join("cache"),
-            index: TestIndex::new(),
-            dir,
-            pki,
-            root,
-        }
-    }
-
-    fn publish(&self, dist: &Dist) {
-        self.index.publish(&self.pki, dist, REPO);
-    }
-
-    fn run(&self, sub: &str, venv: &Venv, args: &[&str]) -> Output {
-        let out = support::pyprov(
-            sub,
-            &self.dir.path().join("project"),
-            &self.cache,
-            &venv.python(),
-            &self.root,
-            &self.index.url(),
-        )
-        .args(args)
-        .output()
-        .unwrap();
-        eprintln!(
-            "--- pyprov {sub} {args:?}: {:?}\n{}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// `pyprov install ARGS` into a fresh venv `name`, asserting success; the venv and the
-    /// warnings pyprov printed.
-    fn install_fresh(&self, name: &str, args: &[&str]) -> (Venv, Vec<String>) {
-        let venv = Venv::create(&self.dir.path().join(name));
-        let out = self.run("install", &venv, args);
-        assert_eq!(out.status.code(), Some(0));
-        (venv, warnings(&out))
-    }
-
-    /// Where the cache keeps `dist`'s bytes.
-    fn blob(&self, dist: &Dist) -> PathBuf {
-        let sha = dist.sha256();
-        self.cache
-            .join("files/sha256")
-            .join(sha.get(..2).unwrap())
-            .join(sha)
-    }
-
-    fn file_fetches(&self) -> usize {
-        self.index
-            .file_requests()
-            .iter()
-            .filter(|r| r.status == 200)
-            .count()
-    }
+/// `pyprov install ARGS` into a fresh venv `name`, asserting success; the venv and the
+/// warnings pyprov printed.
+fn install_fresh(ctx: &TestContext, name: &str, args: &[&str]) -> (Venv, Vec<String>) {
+    let venv = ctx.new_venv(name);
+    let out = run(ctx, "install", &venv, args);
+    assert_eq!(out.code, 0);
+    (venv, warnings(&out))
 }
 
-fn warnings(out: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&out.stderr)
+/// Where the cache keeps `dist`'s bytes.
+fn blob(ctx: &TestContext, dist: &Dist) -> PathBuf {
+    let sha = dist.sha256();
+    ctx.cache
+        .join("files/sha256")
+        .join(sha.get(..2).unwrap())
+        .join(sha)
+}
+
+fn file_fetches(ctx: &TestContext) -> usize {
+    ctx.index()
+        .file_requests()
+        .iter()
+        .filter(|r| r.status == 200)
+        .count()
+}
+
+fn warnings(out: &Run) -> Vec<String> {
+    out.stderr
         .lines()
         .filter(|l| l.starts_with("warning: "))
         .map(str::to_string)
@@ -114,30 +76,36 @@ fn plant(blob: &Path, bytes: &[u8]) {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_planted_blob_is_not_copied_out_by_download() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
-    let venv = Venv::create(&ctx.dir.path().join("venv"));
-    let first = ctx.dir.path().join("first");
-    let out = ctx.run("download", &venv, &["-d", first.to_str().unwrap(), "alpha"]);
-    assert_eq!(out.status.code(), Some(0));
+    ctx.publish(&alpha, REPO);
+    let venv = ctx.new_venv("venv");
+    let first = ctx.path("first");
+    let out = run(
+        &ctx,
+        "download",
+        &venv,
+        &["-d", first.to_str().unwrap(), "alpha"],
+    );
+    assert_eq!(out.code, 0);
 
     let evil = dists::wheel("alpha", "1.0", &[], &[("evil.py", b"print('pwned')\n")]);
-    plant(&ctx.blob(&alpha), &evil.bytes);
-    let second = ctx.dir.path().join("second");
-    let out = ctx.run(
+    plant(&blob(&ctx, &alpha), &evil.bytes);
+    let second = ctx.path("second");
+    let out = run(
+        &ctx,
         "download",
         &venv,
         &["-d", second.to_str().unwrap(), "alpha"],
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, 0);
     assert_eq!(
         warnings(&out),
-        [planted_warning(&ctx.blob(&alpha), &evil.bytes)]
+        [planted_warning(&blob(&ctx, &alpha), &evil.bytes)]
     );
     assert!(std::fs::read(second.join(&alpha.filename)).unwrap() == alpha.bytes);
-    assert_eq!(ctx.file_fetches(), 2, "fetched again");
-    assert!(std::fs::read(ctx.blob(&alpha)).unwrap() == alpha.bytes);
+    assert_eq!(file_fetches(&ctx), 2, "fetched again");
+    assert!(std::fs::read(blob(&ctx, &alpha)).unwrap() == alpha.bytes);
 }
 
 #[test]
@@ -146,20 +114,20 @@ fn a_planted_blob_is_not_copied_out_by_download() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_planted_blob_is_not_installed_from_a_reused_resolution() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
     let beta = dists::wheel("beta", "2.0", &[], &[]);
-    ctx.publish(&alpha);
-    ctx.publish(&beta);
-    let (first, _) = ctx.install_fresh("venv1", &["alpha"]);
+    ctx.publish(&alpha, REPO);
+    ctx.publish(&beta, REPO);
+    let (first, _) = install_fresh(&ctx, "venv1", &["alpha"]);
 
     let evil = dists::wheel("beta", "2.0", &[], &[("evil.py", b"print('pwned')\n")]);
-    plant(&ctx.blob(&beta), &evil.bytes);
-    ctx.index.clear_log();
-    let (second, warned) = ctx.install_fresh("venv2", &["alpha"]);
-    assert_eq!(warned, [planted_warning(&ctx.blob(&beta), &evil.bytes)]);
+    plant(&blob(&ctx, &beta), &evil.bytes);
+    ctx.index().clear_log();
+    let (second, warned) = install_fresh(&ctx, "venv2", &["alpha"]);
+    assert_eq!(warned, [planted_warning(&blob(&ctx, &beta), &evil.bytes)]);
     assert!(
-        ctx.index.metadata_requests().is_empty(),
+        ctx.index().metadata_requests().is_empty(),
         "the resolution was reused"
     );
     assert_eq!(second.freeze(), first.freeze());
@@ -172,15 +140,15 @@ fn a_planted_blob_is_not_installed_from_a_reused_resolution() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_planted_build_dependency_is_not_run_when_a_resolution_is_reused() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let backend = dists::backend_wheel();
-    ctx.publish(&backend);
+    ctx.publish(&backend, REPO);
     let gamma = dists::sdist("gamma", "1.0", &[], None);
-    ctx.publish(&gamma);
-    let (first, _) = ctx.install_fresh("venv1", &["gamma"]);
+    ctx.publish(&gamma, REPO);
+    let (first, _) = install_fresh(&ctx, "venv1", &["gamma"]);
 
     // A backend that says it ran, under the real backend's hash.
-    let marker = ctx.dir.path().join("evil-ran");
+    let marker = ctx.path("evil-ran");
     let source = format!(
         "open({:?}, 'w').write('evil')\n",
         marker.display().to_string()
@@ -191,25 +159,25 @@ fn a_planted_build_dependency_is_not_run_when_a_resolution_is_reused() {
         &[],
         &[("pyprov_test_backend.py", source.as_bytes())],
     );
-    plant(&ctx.blob(&backend), &evil.bytes);
-    ctx.index.clear_log();
-    let second = Venv::create(&ctx.dir.path().join("venv2"));
-    let out = ctx.run("install", &second, &["gamma"]);
+    plant(&blob(&ctx, &backend), &evil.bytes);
+    ctx.index().clear_log();
+    let second = ctx.new_venv("venv2");
+    let out = run(&ctx, "install", &second, &["gamma"]);
     assert!(!marker.exists(), "the planted build backend ran");
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, 0);
     assert_eq!(
         warnings(&out),
-        [planted_warning(&ctx.blob(&backend), &evil.bytes)]
+        [planted_warning(&blob(&ctx, &backend), &evil.bytes)]
     );
     assert!(
-        ctx.index.metadata_requests().is_empty()
+        ctx.index().metadata_requests().is_empty()
             && ctx
-                .index
+                .index()
                 .file_requests()
                 .iter()
                 .all(|r| r.last_segment() == backend.filename),
         "the resolution was reused: {:?}",
-        ctx.index.requests()
+        ctx.index().requests()
     );
     assert_eq!(second.freeze(), first.freeze());
 }
@@ -220,17 +188,17 @@ fn a_planted_build_dependency_is_not_run_when_a_resolution_is_reused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_symlinked_entry_is_refused() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
-    let (first, _) = ctx.install_fresh("venv1", &["alpha"]);
+    ctx.publish(&alpha, REPO);
+    let (first, _) = install_fresh(&ctx, "venv1", &["alpha"]);
 
     // The right bytes, but through a link: whoever controls the target controls the bytes.
-    let blob = ctx.blob(&alpha);
-    let target = ctx.dir.path().join("elsewhere.whl");
+    let blob = blob(&ctx, &alpha);
+    let target = ctx.path("elsewhere.whl");
     std::fs::rename(&blob, &target).unwrap();
     std::os::unix::fs::symlink(&target, &blob).unwrap();
-    let (second, warned) = ctx.install_fresh("venv2", &["alpha"]);
+    let (second, warned) = install_fresh(&ctx, "venv2", &["alpha"]);
     assert_eq!(
         warned,
         [format!(
@@ -238,7 +206,7 @@ fn a_symlinked_entry_is_refused() {
             blob.display()
         )]
     );
-    assert_eq!(ctx.file_fetches(), 2, "fetched again");
+    assert_eq!(file_fetches(&ctx), 2, "fetched again");
     assert!(!std::fs::symlink_metadata(&blob).unwrap().is_symlink());
     assert!(
         std::fs::read(&target).unwrap() == alpha.bytes,
@@ -253,18 +221,18 @@ fn a_symlinked_entry_is_refused() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_foreign_owned_entry_is_refused() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
-    ctx.publish(&alpha);
-    let (first, _) = ctx.install_fresh("venv1", &["alpha"]);
+    ctx.publish(&alpha, REPO);
+    let (first, _) = install_fresh(&ctx, "venv1", &["alpha"]);
 
-    let blob = ctx.blob(&alpha);
+    let blob = blob(&ctx, &alpha);
     let ours = std::fs::metadata(&blob)
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
         .unwrap();
     assert_eq!(ours, 0, "the tests run as root, so they can chown");
     std::os::unix::fs::chown(&blob, Some(12345), None).unwrap();
-    let (second, warned) = ctx.install_fresh("venv2", &["alpha"]);
+    let (second, warned) = install_fresh(&ctx, "venv2", &["alpha"]);
     assert_eq!(
         warned,
         [format!(
@@ -272,7 +240,7 @@ fn a_foreign_owned_entry_is_refused() {
             blob.display()
         )]
     );
-    assert_eq!(ctx.file_fetches(), 2, "fetched again");
+    assert_eq!(file_fetches(&ctx), 2, "fetched again");
     assert_eq!(
         std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&blob).unwrap()),
         0

@@ -3,15 +3,11 @@
 //! cannot prove, and a trust-on-first-use pin that another process won. Real pip in a real
 //! virtualenv, a real index on 127.0.0.1, files signed by the throwaway Sigstore.
 
-use crate::support;
-use std::path::PathBuf;
-use std::process::Command;
+use crate::support::context::{Run, TestContext};
 use std::time::{Duration, Instant};
 
 use crate::support::dists::{self, Dist};
-use crate::support::index::TestIndex;
-use crate::support::pki::{self, Identity, TestPki};
-use crate::support::venv::Venv;
+use crate::support::pki::{self, Identity};
 use serde_json::Value;
 
 const REPO: &str = "acme/widgets";
@@ -19,90 +15,30 @@ const REPO: &str = "acme/widgets";
 const HOSTILE: &str = "v1\x1b]8;;evil\x1b\\ok\x1b]8;;\x1b\\\x1b[2J\r\u{202e}lmx";
 const HOSTILE_SHOWN: &str = "v1\\x1b]8;;evil\\x1b\\ok\\x1b]8;;\\x1b\\\\x1b[2J\\r\\u{202e}lmx";
 
-struct Ctx {
-    _dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    index: TestIndex,
-    venv: Venv,
-    cache: PathBuf,
-    work: PathBuf,
-}
-
-impl Ctx {
-    fn new() -> Ctx {
-        let (dir, pki, root, work) = support::project_sandbox();
-        let venv = Venv::create(&dir.path().join("venv"));
-        Ctx {
-            cache: dir.path().join("cache"),
-            index: TestIndex::new(),
-            _dir: dir,
-            pki,
-            root,
-            venv,
-            work,
-        }
-    }
-
-    /// Serves `dist` signed by `identity`, under the GitHub publisher REPO/release.yml.
-    fn publish(&self, dist: &Dist, identity: Identity) {
-        let prov = dists::provenance_with(
-            &self.pki,
-            dist,
-            identity,
-            pki::github_publisher(REPO, "release.yml", None),
-        );
-        self.index
-            .add_with_provenance(&dist.name, dist.clone(), Some(prov));
-    }
-
-    fn trust_file(&self, text: &str) {
-        std::fs::write(self.work.join("pyprov.toml"), text).unwrap();
-    }
-
-    fn read_trust_file(&self) -> String {
-        std::fs::read_to_string(self.work.join("pyprov.toml")).unwrap()
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = support::pyprov(
-            "install",
-            &self.work,
-            &self.cache,
-            &self.venv.python(),
-            &self.root,
-            &self.index.url(),
-        );
-        cmd.env_remove("PYPROV_TRUST_FILE").args(args);
-        cmd
-    }
-
-    /// (exit status, stderr) of a text run.
-    fn install_text(&self, args: &[&str]) -> (i32, String) {
-        let out = self.command(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        (out.status.code().unwrap_or(-1), err)
-    }
-
-    fn install_json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--format", "json"];
-        all.extend_from_slice(args);
-        let out = self.command(&all).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            report(&out.stdout, &out.stderr),
-        )
-    }
+/// Serves `dist` signed by `identity`, under the GitHub publisher REPO/release.yml.
+fn publish(ctx: &TestContext, dist: &Dist, identity: Identity) {
+    let prov = dists::provenance_with(
+        ctx.pki(),
+        dist,
+        identity,
+        pki::github_publisher(REPO, "release.yml", None),
+    );
+    ctx.index()
+        .add_with_provenance(&dist.name, dist.clone(), Some(prov));
 }
 
 /// The report: the last JSON object on stdout (pip's own output shares it).
-fn report(stdout: &[u8], stderr: &[u8]) -> Value {
-    let text = String::from_utf8_lossy(stdout);
-    text.rfind("\n{")
-        .map(|i| &text[i + 1..])
-        .or_else(|| text.starts_with('{').then_some(&text[..]))
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_else(|| panic!("no report:\n{text}\n{}", String::from_utf8_lossy(stderr)))
+fn report(run: &Run) -> Value {
+    match run.report() {
+        Value::Null => panic!("no report:\n{}\n{}", run.stdout, run.stderr),
+        json => json,
+    }
+}
+
+/// `pyprov install --format json ARGS`: (exit status, the report).
+fn install_json(ctx: &TestContext, args: &[&str]) -> (i32, Value) {
+    let run = ctx.install_json(args);
+    (run.code, report(&run))
 }
 
 fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
@@ -131,44 +67,31 @@ fn release_at(git_ref: &str) -> Identity {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn an_unproven_environment_and_hostile_certificate_text_show_in_the_install_table() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let dist = widget();
-    ctx.publish(&dist, release_at(&format!("refs/tags/{HOSTILE}")));
+    publish(&ctx, &dist, release_at(&format!("refs/tags/{HOSTILE}")));
     ctx.trust_file(&format!(
         "[packages]\nwidget = {{ publisher = \"github:{REPO}/release.yml\", environment = \"pypi\" }}\n"
     ));
-    let (code, err) = ctx.install_text(&["widget"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(ctx.venv.has_package("widget"));
+    let out = ctx.install(&["widget"]);
+    let err = &out.stderr;
+    assert_eq!(out.code, 0, "{err}");
+    assert!(ctx.venv().has_package("widget"));
     assert!(
         !err.contains('\x1b') && !err.contains('\r') && !err.contains('\u{202e}'),
         "{err:?}"
     );
-    let file = ctx.work.join("pyprov.toml").display().to_string();
-    let lines: Vec<&str> = err.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("widget "))
-        .unwrap_or_else(|| panic!("{err}"));
-    assert_eq!(
-        lines[at],
-        format!(
-            "widget   1.0      {}  warn     github:{REPO}/release.yml at refs/tags/{HOSTILE_SHOWN}",
-            dist.filename
-        )
+    // The certificate's ref as HOSTILE_SHOWN, the warning and its fix, the trust file named.
+    assert!(err.contains(HOSTILE_SHOWN), "{err}");
+    snapshot!(
+        ctx,
+        "hostile_and_unproven_in_the_table",
+        out.snapshot_stderr()
     );
-    assert_eq!(
-        lines[at + 1],
-        format!("    built by github:{REPO}/release.yml at refs/tags/{HOSTILE_SHOWN} (4f0c3d8b2a9e), which {file}:2 allows, but the certificate records no deployment environment, so environment pypi is not proven [environment-unproven]")
-    );
-    assert_eq!(
-        lines[at + 2],
-        format!("    fix: to refuse such files, set require-environment-proof = true in the [policy] of {file} (or on the entry at {file}:2)")
-    );
-    assert!(err.contains(&format!("trust file: {file}\n")), "{err}");
+    let file = ctx.work_path("pyprov.toml").display().to_string();
 
     // JSON: the same warning, the exact certificate text.
-    let (code, json) = ctx.install_json(&["--force-reinstall", "widget"]);
+    let (code, json) = install_json(&ctx, &["--force-reinstall", "widget"]);
     assert_eq!(code, 0, "{json:#}");
     let r = row(&json, &dist.filename);
     assert_eq!(
@@ -185,13 +108,13 @@ fn an_unproven_environment_and_hostile_certificate_text_show_in_the_install_tabl
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn require_environment_proof_refuses_the_install() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let dist = widget();
-    ctx.publish(&dist, release_at("refs/tags/v1.0"));
+    publish(&ctx, &dist, release_at("refs/tags/v1.0"));
     ctx.trust_file(&format!(
         "[policy]\nrequire-environment-proof = true\n\n[packages]\nwidget = {{ publisher = \"github:{REPO}/release.yml\", environment = \"pypi\" }}\n"
     ));
-    let (code, json) = ctx.install_json(&["widget"]);
+    let (code, json) = install_json(&ctx, &["widget"]);
     assert_eq!(code, 1, "{json:#}");
     let r = row(&json, &dist.filename);
     assert_eq!(
@@ -199,7 +122,7 @@ fn require_environment_proof_refuses_the_install() {
         (&"deny".into(), &"environment-unproven".into())
     );
     assert_eq!(json["installed"], false);
-    assert!(!ctx.venv.has_package("widget"));
+    assert!(!ctx.venv().has_package("widget"));
 }
 
 #[test]
@@ -208,13 +131,14 @@ fn require_environment_proof_refuses_the_install() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_pin_another_process_wrote_first_is_what_the_report_names_and_judges_by() {
-    let ctx = Ctx::new();
+    let ctx = TestContext::new();
     let dist = widget();
-    ctx.publish(&dist, release_at("refs/tags/v1.0"));
+    publish(&ctx, &dist, release_at("refs/tags/v1.0"));
     ctx.trust_file("[policy]\ntofu = true\n");
     // Slow enough that the other pin lands while this install runs.
-    ctx.index.set_latency(Duration::from_millis(300));
-    let mut cmd = ctx.command(&["--format", "json", "widget"]);
+    ctx.index().set_latency(Duration::from_millis(300));
+    let mut cmd = ctx.pyprov_pip("install");
+    cmd.args(["--format", "json", "widget"]);
     let child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -222,18 +146,18 @@ fn a_pin_another_process_wrote_first_is_what_the_report_names_and_judges_by() {
         .unwrap();
     // pyprov reads the trust file before it asks the index anything.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while ctx.index.requests().is_empty() {
+    while ctx.index().requests().is_empty() {
         assert!(Instant::now() < deadline, "pyprov never asked the index");
         std::thread::sleep(Duration::from_millis(5));
     }
     let other = "[policy]\ntofu = true\n\n[packages]\nwidget = { publisher = \"github:mallory/widgets/release.yml\", pinned = \"tofu 2025-06-01\" }\n";
     ctx.trust_file(other);
     let out = child.wait_with_output().unwrap();
-    let json = report(&out.stdout, &out.stderr);
+    let json = report(&Run::from(out));
 
     // The file keeps the other process's pin, and the report says so and judges by it.
     assert_eq!(ctx.read_trust_file(), other);
-    let file = ctx.work.join("pyprov.toml").display().to_string();
+    let file = ctx.work_path("pyprov.toml").display().to_string();
     let r = row(&json, &dist.filename);
     assert_eq!(
         (&r["verdict"], &r["code"]),
