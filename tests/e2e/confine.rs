@@ -19,39 +19,41 @@
     clippy::cloned_ref_to_slice_refs
 )]
 
-use crate::support;
+use crate::support::context::TestContext;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::dists::{self, Dist};
 use crate::support::index::{Format, TestIndex};
-use crate::support::pki::TestPki;
+
 use crate::support::venv::{PipVersion, Venv};
 use serde_json::Value;
 
 const REPO: &str = "acme/widgets";
 const DENY: &str = "[policy]\nunattested = \"deny\"\n";
 
+/// The context of one scenario: a [`TestContext`] with the pip under test (whose index serves
+/// the test build backend, and whose trust file denies unattested files), plus the evil index
+/// and what every refusal must leave.
 struct Ctx {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    index: TestIndex,
+    ctx: TestContext,
     evil: TestIndex,
-    pip: PipVersion,
-    venv: Venv,
     /// `venv.freeze()` when the context was made: what every refusal must leave.
     frozen: String,
     /// The venv's site-packages listing then: compared after each refusal (a freeze, which
     /// runs pip, is compared once at the end of a scenario, to keep the file fast).
     listing: Vec<String>,
-    cache: PathBuf,
-    work: PathBuf,
-    /// HOME for every pyprov run: no user configuration but the test's.
-    home: PathBuf,
     /// Written by payload's build backend when any of its code runs.
     marker: PathBuf,
     payload: Dist,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = TestContext;
+
+    fn deref(&self) -> &TestContext {
+        &self.ctx
+    }
 }
 
 /// What one pyprov run answered.
@@ -66,42 +68,24 @@ type Env<'a> = &'a [(&'a str, Option<&'a str>)];
 
 impl Ctx {
     fn new(pip: PipVersion) -> Ctx {
-        let (dir, pki, root, work) = support::project_sandbox();
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let venv = Venv::create_with(&dir.path().join("venv"), pip);
-        let marker = dir.path().join("marker");
+        let ctx = TestContext::with_pip(pip);
+        let venv = ctx.venv();
+        let marker = ctx.path("marker");
         let evil = TestIndex::new();
+        ctx.add_literal_filter(&evil.base_url(), "[EVIL]");
         let payload = dists::sdist("payload", "1.0", &[], Some(&marker));
         evil.add("payload", payload.clone());
-        let ctx = Ctx {
-            cache: dir.path().join("cache"),
-            index: TestIndex::new(),
-            frozen: venv.freeze(),
-            listing: listing(&venv),
-            dir,
-            pki,
-            root,
-            evil,
-            pip,
-            venv,
-            work,
-            home,
-            marker,
-            payload,
-        };
         // Built with pip's build isolation from the good index, for local projects.
         ctx.publish(&dists::backend_wheel(), "acme/backend");
         ctx.trust_file(DENY);
-        ctx
-    }
-
-    fn publish(&self, dist: &Dist, repo: &str) {
-        self.index.publish(&self.pki, dist, repo);
-    }
-
-    fn trust_file(&self, text: &str) {
-        std::fs::write(self.work.join("pyprov.toml"), text).unwrap();
+        Ctx {
+            frozen: venv.freeze(),
+            listing: listing(venv),
+            ctx,
+            evil,
+            marker,
+            payload,
+        }
     }
 
     fn evil_index(&self) -> String {
@@ -114,18 +98,8 @@ impl Ctx {
     }
 
     fn command(&self, sub: &str, args: &[&str], env: Env<'_>) -> Command {
-        let mut cmd = support::pyprov(
-            sub,
-            &self.work,
-            &self.cache,
-            &self.venv.python(),
-            &self.root,
-            &self.index.url(),
-        );
-        cmd.env_remove("XDG_CONFIG_HOME")
-            .env("HOME", &self.home)
-            .args(["--format", "json"])
-            .args(args);
+        let mut cmd = self.pyprov_pip(sub);
+        cmd.args(["--format", "json"]).args(args);
         for (k, v) in env {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -165,7 +139,7 @@ impl Ctx {
 
     /// A fresh venv with this context's pip, for a run that is meant to install something.
     fn fresh_venv(&self, name: &str) -> Venv {
-        Venv::create_with(&self.dir.path().join(name), self.pip)
+        self.new_venv(name)
     }
 
     /// Whatever happened, no request from pip itself reached the evil server, and none of
@@ -207,7 +181,7 @@ impl Ctx {
         assert_eq!(r["verdict"], "deny", "[{pip:?}] {what}");
         assert_ne!(out.json["installed"], true, "[{pip:?}] {what}");
         assert_eq!(
-            listing(&self.venv),
+            listing(&self.venv()),
             self.listing,
             "[{pip:?}] {what}: a refusal installed something"
         );
@@ -216,7 +190,7 @@ impl Ctx {
 
     /// The end of a scenario whose refusals all used the context's venv.
     fn assert_venv_untouched(&self) {
-        assert_eq!(self.venv.freeze(), self.frozen, "[{:?}]", self.pip);
+        assert_eq!(self.venv().freeze(), self.frozen, "[{:?}]", self.pip);
     }
 
     /// The evil payload refused as an unattested file pyprov fetched and vetted itself.
@@ -263,7 +237,7 @@ fn config_sources(pip: PipVersion) {
     let evil = ctx.evil_index();
     let links = format!("{}payload/", evil);
 
-    let conf = ctx.dir.path().join("evil.conf");
+    let conf = ctx.temp().join("evil.conf");
     std::fs::write(&conf, format!("[global]\nextra-index-url = {evil}\n")).unwrap();
     let out = ctx.install(
         &["payload"],
@@ -282,7 +256,7 @@ fn config_sources(pip: PipVersion) {
     ctx.assert_payload_refused("find-links in the user's pip.conf", &out);
     std::fs::remove_file(user.join("pip.conf")).unwrap();
 
-    let site = ctx.venv.root().join("pip.conf");
+    let site = ctx.venv().root().join("pip.conf");
     // index-url, which the command line's -i would override: the site config's own words.
     std::fs::write(&site, format!("[global]\nextra-index-url = {evil}\n")).unwrap();
     let out = ctx.install(&["payload"], &[("PIP_CONFIG_FILE", None)]);
@@ -331,12 +305,12 @@ fn option_spellings(pip: PipVersion) {
         ctx.assert_payload_refused(what, &out);
     }
 
-    let reqs = ctx.dir.path().join("requirements.txt");
+    let reqs = ctx.temp().join("requirements.txt");
     std::fs::write(&reqs, format!("--extra-index {evil}\npayload\n")).unwrap();
     let out = ctx.install(&["-r", reqs.to_str().unwrap()], &[]);
     ctx.assert_payload_refused("--extra-index in a requirements file", &out);
 
-    let cons = ctx.dir.path().join("constraints.txt");
+    let cons = ctx.temp().join("constraints.txt");
     std::fs::write(&cons, format!("--extra-index {evil}\n")).unwrap();
     let out = ctx.install(&["-c", cons.to_str().unwrap(), "payload"], &[]);
     ctx.assert_payload_refused("--extra-index in a constraints file", &out);
@@ -458,12 +432,12 @@ fn direct_urls(pip: PipVersion) {
         "outside-gate",
     );
 
-    let proj = ctx.dir.path().join("localdeps");
+    let proj = ctx.temp().join("localdeps");
     local_project(&proj, &[&dep], &[]);
     let out = ctx.install(&[proj.to_str().unwrap()], &[]);
     ctx.assert_payload_refused("http direct URL in a local project's dependencies", &out);
 
-    let proj = ctx.dir.path().join("localbuild");
+    let proj = ctx.temp().join("localbuild");
     local_project(&proj, &[], &[&dep]);
     let out = ctx.install(&[proj.to_str().unwrap()], &[]);
     ctx.assert_payload_refused(
@@ -471,7 +445,7 @@ fn direct_urls(pip: PipVersion) {
         &out,
     );
 
-    let cons = ctx.dir.path().join("constraints.txt");
+    let cons = ctx.temp().join("constraints.txt");
     std::fs::write(&cons, format!("{dep}\n")).unwrap();
     let out = ctx.install(&["-c", cons.to_str().unwrap(), "payload"], &[]);
     // Decided up front, by policy, without fetching it.
@@ -513,7 +487,7 @@ fn metadata_lies(pip: PipVersion) {
         ),
     ];
     for (i, (what, metadata)) in lies.into_iter().enumerate() {
-        ctx.index
+        ctx.index()
             .set_metadata_override(&liar.filename, Some(metadata));
         let venv = ctx.fresh_venv(&format!("lies{i}"));
         let before = venv.freeze();
@@ -559,7 +533,7 @@ fn file_names(pip: PipVersion) {
     // pip would read it as foo 99.0.post1; its name says project foo-99-0, version 1.
     let mut odd = dists::sdist("foo", "99.0", &[], Some(&ctx.marker));
     odd.filename = "foo-99.0-1.tar.gz".into();
-    ctx.index.add("foo", odd);
+    ctx.index().add("foo", odd);
     let venv = ctx.fresh_venv("names");
     let before = venv.freeze();
     let python = venv.python();
@@ -576,27 +550,27 @@ fn file_names(pip: PipVersion) {
 
     let stray = "evil-1.0-py3-none-any.whl";
     let evilwheel = dists::wheel("evil", "1.0", &[], &[]);
-    let prov = dists::provenance_for(&ctx.pki, &evilwheel, REPO, "release.yml");
-    ctx.index
+    let prov = dists::provenance_for(ctx.pki(), &evilwheel, REPO, "release.yml");
+    ctx.index()
         .add_with_provenance("foo", evilwheel.clone(), Some(prov));
-    ctx.index
+    ctx.index()
         .set_listed_name(&evilwheel.filename, Some("../../evil-1.0-py3-none-any.whl"));
     let foo2 = dists::wheel("foo", "2.0", &[], &[]);
-    let prov = dists::provenance_for(&ctx.pki, &foo2, REPO, "release.yml");
-    ctx.index
+    let prov = dists::provenance_for(ctx.pki(), &foo2, REPO, "release.yml");
+    ctx.index()
         .add_with_provenance("foo", foo2.clone(), Some(prov));
-    ctx.index
+    ctx.index()
         .set_listed_name(&foo2.filename, Some("../../foo-2.0-py3-none-any.whl"));
     let tmp = std::env::temp_dir().join("x");
     let before_strays = strays(stray, &[&tmp]);
     for format in [Format::JsonOnly, Format::HtmlOnly] {
-        ctx.index.set_format(format);
+        ctx.index().set_format(format);
         let venv = ctx.fresh_venv(&format!("traversal-{format:?}"));
         let python = venv.python();
         let out = ctx.install(&["foo", "--python", python.to_str().unwrap()], &[]);
         assert_eq!(out.code, 0, "{format:?}: {:#}\n{}", out.json, out.stderr);
         assert_eq!(venv.packages().get("foo").map(String::as_str), Some("1.0"));
-        let dest = ctx.dir.path().join(format!("dl-{format:?}/a/b"));
+        let dest = ctx.temp().join(format!("dl-{format:?}/a/b"));
         std::fs::create_dir_all(&dest).unwrap();
         let out = ctx.run("download", &["foo", "-d", dest.to_str().unwrap()], &[]);
         assert_eq!(out.code, 0, "{format:?}: {:#}\n{}", out.json, out.stderr);

@@ -18,14 +18,12 @@
 //! dependency), so a failure is a difference between pip and pyprov, not a case that tests
 //! nothing.
 
-use crate::support;
+use crate::support::context::TestContext;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::support::dists::{self, Dist};
-use crate::support::index::TestIndex;
-use crate::support::pki::TestPki;
 use crate::support::venv::{PipVersion, Venv};
 
 const REPO: &str = "acme/widgets";
@@ -66,16 +64,10 @@ enum Location {
     Prefix,
 }
 
-/// One case's two venvs, index, and the paths both runs share.
+/// One case: a [`TestContext`] (its index, and the project, home and cache both runs share)
+/// with two venvs made from the same template with the same pip.
 struct Pair {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    root: PathBuf,
-    work: PathBuf,
-    cache: PathBuf,
-    home: PathBuf,
-    index: TestIndex,
-    pip: PipVersion,
+    ctx: TestContext,
     /// Plain pip's venv.
     a: Venv,
     /// pyprov's venv.
@@ -84,26 +76,25 @@ struct Pair {
     scratch: PathBuf,
 }
 
+impl std::ops::Deref for Pair {
+    type Target = TestContext;
+
+    fn deref(&self) -> &TestContext {
+        &self.ctx
+    }
+}
+
 impl Pair {
     fn new(pip: PipVersion) -> Pair {
-        let (dir, pki, root, work) = support::project_sandbox();
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
+        let ctx = TestContext::with_pip(pip);
         let (a, b) = std::thread::scope(|s| {
-            let b = s.spawn(|| Venv::create_with(&dir.path().join("venv-pyprov"), pip));
-            let a = Venv::create_with(&dir.path().join("venv-pip"), pip);
+            let b = s.spawn(|| ctx.new_venv("venv-pyprov"));
+            let a = ctx.new_venv("venv-pip");
             (a, b.join().unwrap())
         });
         Pair {
-            cache: dir.path().join("cache"),
-            scratch: dir.path().join("install-dir"),
-            index: TestIndex::new(),
-            dir,
-            pki,
-            root,
-            work,
-            home,
-            pip,
+            scratch: ctx.path("install-dir"),
+            ctx,
             a,
             b,
         }
@@ -111,7 +102,7 @@ impl Pair {
 
     fn publish(&self, dists: &[&Dist]) {
         for d in dists {
-            self.index.publish(&self.pki, d, REPO);
+            self.ctx.publish(d, REPO);
         }
     }
 
@@ -128,7 +119,7 @@ impl Pair {
             .env_remove("XDG_CONFIG_HOME")
             .arg("install");
         if index {
-            cmd.args(["-i", &self.index.url()]);
+            cmd.args(["-i", &self.index().url()]);
         }
         cmd.args(args).envs(env.iter().copied());
         if !index && !env.iter().any(|(k, _)| *k == "PIP_CONFIG_FILE") {
@@ -161,35 +152,16 @@ impl Pair {
     /// `pyprov install ARGS` with `env` set, and `-i INDEX` unless the index comes from pip's
     /// configuration.
     fn pyprov_env(&self, args: &[&str], env: &[(&str, &str)], index: bool) -> Output {
-        let mut cmd: Command = if index {
-            support::pyprov(
-                "install",
-                &self.work,
-                &self.cache,
-                &self.b.python(),
-                &self.root,
-                &self.index.url(),
-            )
-        } else {
-            use assert_cmd::cargo::CommandCargoExt;
-            let mut cmd = Command::cargo_bin("pyprov").unwrap();
-            Venv::clean_env(&mut cmd);
-            cmd.env_remove("CI")
-                .env_remove("PYPROV_LOCKED")
-                .env("PYPROV_CACHE_DIR", &self.cache)
-                .env("NO_COLOR", "1")
-                .current_dir(&self.work)
-                .arg("install")
-                .arg("--python")
-                .arg(self.b.python())
-                .arg("--trusted-root")
-                .arg(&self.root);
-            cmd
-        };
-        cmd.env("HOME", &self.home)
-            .env_remove("XDG_CONFIG_HOME")
-            .args(args)
-            .envs(env.iter().copied());
+        let mut cmd = self.ctx.pyprov();
+        cmd.arg("install")
+            .arg("--python")
+            .arg(self.b.python())
+            .arg("--trusted-root")
+            .arg(self.trusted_root());
+        if index {
+            cmd.args(["-i", &self.index().url()]);
+        }
+        cmd.args(args).envs(env.iter().copied());
         if !index && !env.iter().any(|(k, _)| *k == "PIP_CONFIG_FILE") {
             cmd.env_remove("PIP_CONFIG_FILE");
         }
@@ -849,8 +821,8 @@ fn hook_counts(marker: &Path) -> BTreeMap<String, usize> {
 /// pyprov must build each sdist's wheel as often as pip does (once).
 fn sdists(pip: PipVersion) {
     let p = Pair::new(pip);
-    let app_marker = p.dir.path().join("app-hooks");
-    let dep_marker = p.dir.path().join("dep-hooks");
+    let app_marker = p.temp().join("app-hooks");
+    let dep_marker = p.temp().join("dep-hooks");
     p.publish(&[
         &dists::backend_wheel(),
         &dists::sdist_with_deps("app", "1.0", &["dep>=1.0"], &[], Some(&app_marker)),
@@ -908,7 +880,7 @@ fn direct_url(pip: PipVersion) {
     let p = Pair::new(pip);
     let app = wheel("app", "1.0", &["dep>=1.0"]);
     p.publish(&[&app, &wheel("dep", "1.0", &[])]);
-    let url = p.index.file_url(&app.filename);
+    let url = p.index().file_url(&app.filename);
     let spec = format!("app @ {url}");
     let run = p.run(&[&spec]);
     run.expect_pip_freeze(pip, &["dep==1.0"]);
@@ -943,9 +915,9 @@ fn configured_index(pip: PipVersion) {
         p.publish(&[&wheel(name, "1.0", &["dep>=1.0"])]);
     }
     p.publish(&[&wheel("dep", "1.0", &[])]);
-    let conf = format!("[global]\nindex-url = {}\n", p.index.url());
+    let conf = format!("[global]\nindex-url = {}\n", p.index().url());
 
-    let file = p.dir.path().join("pip-config-file.conf");
+    let file = p.temp().join("pip-config-file.conf");
     std::fs::write(&file, &conf).unwrap();
     let run = p.run_env(
         &["from-config-file"],
@@ -973,7 +945,7 @@ fn configured_index(pip: PipVersion) {
         std::fs::remove_file(venv.root().join("pip.conf")).unwrap();
     }
 
-    let url = p.index.url();
+    let url = p.index().url();
     let run = p.run_env(&["from-env"], &[("PIP_INDEX_URL", &url)], false);
     run.expect_pip_freeze(pip, &["from-env==1.0"]);
     run.assert_same("PIP_INDEX_URL", pip);
@@ -984,7 +956,7 @@ both_pips!(configured_index);
 /// sdist (pyprov's gate builds it once, and installs that wheel though `--no-binary` names it).
 fn no_binary(pip: PipVersion) {
     let p = Pair::new(pip);
-    let marker = p.dir.path().join("app-hooks");
+    let marker = p.temp().join("app-hooks");
     p.publish(&[
         &dists::backend_wheel(),
         &wheel("app", "1.0", &["dep>=1.0"]),
@@ -1012,7 +984,7 @@ both_pips!(no_binary);
 /// app 2.0; the gate tries, falls back to its metadata hook, and the resolution is pip's.
 fn backtracks_past_an_sdist_that_does_not_build(pip: PipVersion) {
     let p = Pair::new(pip);
-    let marker = p.dir.path().join("app2-hooks");
+    let marker = p.temp().join("app2-hooks");
     p.publish(&[
         &dists::backend_wheel(),
         &wheel("app", "1.0", &[]),
