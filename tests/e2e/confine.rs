@@ -181,7 +181,7 @@ impl Ctx {
         assert_eq!(r["verdict"], "deny", "[{pip:?}] {what}");
         assert_ne!(out.json["installed"], true, "[{pip:?}] {what}");
         assert_eq!(
-            listing(&self.venv()),
+            listing(self.venv()),
             self.listing,
             "[{pip:?}] {what}: a refusal installed something"
         );

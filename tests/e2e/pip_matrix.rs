@@ -2,48 +2,28 @@
 //! and the newest, each in a real venv (tests/support/venv.rs `Venv::create_with`, from the
 //! wheels `.ci/run` downloads), installing a signed wheel through pyprov.
 
-use crate::support;
 use std::process::Command;
 
+use crate::support::context::TestContext;
 use crate::support::dists;
-use crate::support::index::TestIndex;
-use crate::support::venv::{PipVersion, Venv};
-use assert_cmd::cargo::CommandCargoExt;
+use crate::support::venv::PipVersion;
 
 fn signed_install_works_with(pip: PipVersion, expected: &str) {
-    let (dir, pki, root) = support::sandbox();
-    let index = TestIndex::new();
+    let ctx = TestContext::with_pip(pip);
     let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
     let beta = dists::wheel("beta", "2.0", &[], &[]);
     for d in [&alpha, &beta] {
-        let prov = dists::provenance_for(&pki, d, "acme/widgets", "release.yml");
-        index.add_with_provenance(&d.name, d.clone(), Some(prov));
+        ctx.publish(d, "acme/widgets");
     }
-    let venv = Venv::create_with(&dir.path().join("venv"), pip);
+    let venv = ctx.venv();
     assert_eq!(venv.pip_version(), expected);
     let before = venv.packages();
 
-    let mut cmd = Command::cargo_bin("pyprov").unwrap();
-    Venv::clean_env(&mut cmd);
-    let out = cmd
-        .env_remove("CI")
-        .env_remove("PYPROV_LOCKED")
-        .env("PYPROV_CACHE_DIR", dir.path().join("cache"))
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .args(["install", "--format", "json", "--python"])
-        .arg(venv.python())
-        .arg("--trusted-root")
-        .arg(&root)
-        .args(["-i", &index.url(), "alpha"])
-        .output()
-        .unwrap();
+    let out = ctx.install_json(&["alpha"]);
     assert_eq!(
-        out.status.code(),
-        Some(0),
+        out.code, 0,
         "pip {expected}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        out.stdout, out.stderr
     );
     let mut after = before;
     after.insert("alpha".into(), "1.0".into());
@@ -75,8 +55,8 @@ fn newest_pip_installs_a_signed_wheel() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn bundled_pip_is_the_base_interpreters() {
-    let dir = tempfile::tempdir().unwrap();
-    let venv = Venv::create_with(&dir.path().join("venv"), PipVersion::Bundled);
+    let ctx = TestContext::new();
+    let venv = ctx.venv();
     let base = Command::new(std::env::var("PYPROV_TEST_PYTHON").unwrap_or("python3".into()))
         .args(["-c", "import ensurepip; print(ensurepip.version())"])
         .output()

@@ -1,14 +1,10 @@
 //! The README's Docker and CI recipes, run word for word in a fresh virtualenv and a fresh
 //! working directory against a local index, so the documentation cannot drift from what works.
 
-use crate::support;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
+use crate::support::context::{Run, TestContext};
 use crate::support::dists;
-use crate::support::index::TestIndex;
-use crate::support::pki::TestPki;
-use crate::support::venv::Venv;
 
 const REPO: &str = "acme/widgets";
 
@@ -27,71 +23,42 @@ fn block(lang: &str) -> Vec<String> {
     body[..end].lines().map(str::to_string).collect()
 }
 
-struct World {
-    dir: tempfile::TempDir,
-    pki: TestPki,
-    index: TestIndex,
-    root: PathBuf,
-    work: PathBuf,
+/// A project (`requirements.txt` naming alpha, a trust file pinning alpha and beta) and an
+/// index serving alpha and its dependency beta, signed by the throwaway Sigstore.
+fn world() -> TestContext {
+    let ctx = TestContext::new();
+    for d in [
+        dists::wheel("alpha", "1.0", &["beta"], &[]),
+        dists::wheel("beta", "2.0", &[], &[]),
+    ] {
+        ctx.publish(&d, REPO);
+    }
+    ctx.write("requirements.txt", "alpha\n");
+    ctx.trust_file(&format!(
+        "[policy]\nunattested = \"deny\"\n\n[packages]\nalpha = {{ publisher = \"github:{REPO}/release.yml\" }}\nbeta = {{ publisher = \"github:{REPO}/release.yml\" }}\n"
+    ));
+    ctx
 }
 
-impl World {
-    fn new() -> World {
-        let (dir, pki, root) = support::sandbox();
-        let work = dir.path().join("app");
-        std::fs::create_dir_all(work.join(".git")).unwrap();
-        let index = TestIndex::new();
-        let alpha = dists::wheel("alpha", "1.0", &["beta"], &[]);
-        let beta = dists::wheel("beta", "2.0", &[], &[]);
-        for d in [&alpha, &beta] {
-            let p = dists::provenance_for(&pki, d, REPO, "release.yml");
-            index.add_with_provenance(&d.name, d.clone(), Some(p));
-        }
-        std::fs::write(work.join("requirements.txt"), "alpha\n").unwrap();
-        std::fs::write(
-            work.join("pyprov.toml"),
-            format!(
-                "[policy]\nunattested = \"deny\"\n\n[packages]\nalpha = {{ publisher = \"github:{REPO}/release.yml\" }}\nbeta = {{ publisher = \"github:{REPO}/release.yml\" }}\n"
-            ),
-        )
-        .unwrap();
-        World {
-            dir,
-            pki,
-            index,
-            root,
-            work,
-        }
+/// Runs one documented command line with bash in the project, as a Dockerfile RUN or a CI step
+/// would: pyprov on `PATH`, the index in `PIP_INDEX_URL`, the test Sigstore's root in
+/// `PYPROV_TRUSTED_ROOT`.
+fn run(ctx: &TestContext, line: &str, env: &[(&str, String)]) -> Run {
+    let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = ctx.command("bash");
+    cmd.env("PATH", path)
+        .env("PIP_INDEX_URL", ctx.index().url())
+        .env("PYPROV_TRUSTED_ROOT", ctx.trusted_root())
+        .args(["-c", line]);
+    for (k, v) in env {
+        cmd.env(k, v);
     }
-
-    /// Runs one documented command line with bash, as a Dockerfile RUN or a CI step would.
-    fn run(&self, line: &str, env: &[(&str, String)]) -> Output {
-        let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
-        let mut cmd = Command::new("bash");
-        Venv::clean_env(&mut cmd);
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        cmd.env("PATH", path)
-            .env_remove("CI")
-            .env("PIP_INDEX_URL", self.index.url())
-            .env("PYPROV_TRUSTED_ROOT", &self.root)
-            .env("PYPROV_CACHE_DIR", self.dir.path().join("cache"))
-            .current_dir(&self.work)
-            .args(["-c", line]);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
-        eprintln!(
-            "$ {line}\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
+    ctx.run(&mut cmd)
 }
 
 fn installed(venv: &Path, name: &str) -> bool {
@@ -119,8 +86,8 @@ fn installed(venv: &Path, name: &str) -> bool {
 )]
 fn docker_recipe() {
     let lines = block("dockerfile");
-    let world = World::new();
-    let venv = world.dir.path().join("opt-venv");
+    let world = world();
+    let venv = world.path("opt-venv");
     let runs: Vec<String> = lines
         .iter()
         .skip_while(|l| !l.starts_with("FROM python"))
@@ -150,20 +117,16 @@ fn docker_recipe() {
         ("PYPROV_LOCKED", "1".to_string()),
     ];
     for line in &runs {
-        let out = world.run(line, &env);
-        assert_eq!(out.status.code(), Some(0), "{line}");
+        let out = run(&world, line, &env);
+        assert_eq!(out.code, 0, "{line}");
     }
     assert!(installed(&venv, "alpha") && installed(&venv, "beta"));
     // After the shim, a later `pip install` in the image is verified too.
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
-    let p = dists::provenance_for(&world.pki, &gamma, "evil/gamma", "release.yml");
-    world.index.add_with_provenance("gamma", gamma, Some(p));
-    let out = world.run("pip install gamma", &env);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a package with no entry, locked"
-    );
+    let p = dists::provenance_for(world.pki(), &gamma, "evil/gamma", "release.yml");
+    world.index().add_with_provenance("gamma", gamma, Some(p));
+    let out = run(&world, "pip install gamma", &env);
+    assert_eq!(out.code, 1, "a package with no entry, locked");
     assert!(!installed(&venv, "gamma"));
 }
 
@@ -174,7 +137,7 @@ fn docker_recipe() {
 )]
 fn ci_recipe() {
     let lines = block("yaml");
-    let world = World::new();
+    let world = world();
     let steps: Vec<String> = lines
         .iter()
         .filter_map(|l| l.trim().strip_prefix("- run: "))
@@ -191,26 +154,26 @@ fn ci_recipe() {
     );
     let ci = [("CI", "true".to_string())];
     for step in &steps {
-        let out = world.run(step, &ci);
-        assert_eq!(out.status.code(), Some(0), "{step}");
+        let out = run(&world, step, &ci);
+        assert_eq!(out.code, 0, "{step}");
     }
-    let venv = world.work.join(".venv");
+    let venv = world.work_path(".venv");
     assert!(installed(&venv, "alpha") && installed(&venv, "beta"));
 
     // In CI pyprov is locked: a package with no entry fails the job, and nothing is written.
     std::fs::write(
-        world.work.join("pyprov.toml"),
+        world.work_path("pyprov.toml"),
         "[policy]\ntofu = true\nunattested = \"deny\"\n",
     )
     .unwrap();
     std::fs::remove_dir_all(&venv).unwrap();
-    let out = world.run(&steps[0], &ci);
-    assert_eq!(out.status.code(), Some(0));
-    let out = world.run(&steps[1], &ci);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown-package"));
+    let out = run(&world, &steps[0], &ci);
+    assert_eq!(out.code, 0);
+    let out = run(&world, &steps[1], &ci);
+    assert_eq!(out.code, 1);
+    snapshot!(world, "ci_locked_unknown_package", out.stderr);
     assert_eq!(
-        std::fs::read_to_string(world.work.join("pyprov.toml")).unwrap(),
+        std::fs::read_to_string(world.work_path("pyprov.toml")).unwrap(),
         "[policy]\ntofu = true\nunattested = \"deny\"\n"
     );
 }
@@ -230,30 +193,26 @@ fn first_command_installs_a_verified_release() {
     let rest = first
         .strip_prefix("cargo install --locked --path . && ")
         .expect("the first command installs pyprov with cargo, then runs it");
-    let dir = tempfile::tempdir().unwrap();
-    let venv = dir.path().join("demo");
+    let ctx = TestContext::new();
+    let venv = ctx.path("demo");
     let line = rest.replace("/tmp/pyprov-demo", &venv.display().to_string());
     let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
-    let mut cmd = Command::new("bash");
-    Venv::clean_env(&mut cmd);
-    let out = cmd
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env_remove("CI")
-        .env("PYPROV_CACHE_DIR", dir.path().join("cache"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["-c", &line])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("rfc8785") && err.contains("allow"), "{err}");
+    let out = ctx.run(
+        ctx.command("bash")
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["-c", &line]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // rfc8785 allowed, signed on Sigstore's staging instance.
+    snapshot!(ctx, "first_command", out.stderr);
     assert!(installed(&venv, "rfc8785"));
 }
 
