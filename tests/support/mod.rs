@@ -1,16 +1,25 @@
 //! Shared helpers for integration tests.
 
 /// `both_pips!(case)`: the function `case(PipVersion)` as two tests, `case::oldest` (pip
-/// 22.2.2) and `case::newest` (pip 26.3). The test file imports `PipVersion`.
+/// 22.2.2) and `case::newest` (pip 26.3), in the slow tier (feature `real-pip`). The test file
+/// imports `PipVersion`.
 #[allow(unused_macros)]
 macro_rules! both_pips {
     ($name:ident) => {
         mod $name {
             #[test]
+            #[cfg_attr(
+                not(feature = "real-pip"),
+                ignore = "slow: real pip; cargo test --features real-pip"
+            )]
             fn oldest() {
                 super::$name(super::PipVersion::Oldest)
             }
             #[test]
+            #[cfg_attr(
+                not(feature = "real-pip"),
+                ignore = "slow: real pip; cargo test --features real-pip"
+            )]
             fn newest() {
                 super::$name(super::PipVersion::Newest)
             }
@@ -18,14 +27,24 @@ macro_rules! both_pips {
     };
 }
 
+/// `snapshot!(ctx, "name", text)`: `text` as the snapshot `name` (in `snapshots/` beside the
+/// test file), through the filters of `ctx`, a [`context::TestContext`].
+#[allow(unused_macros)]
+macro_rules! snapshot {
+    ($ctx:expr, $name:expr, $value:expr) => {
+        $ctx.snapshot_settings()
+            .bind(|| insta::assert_snapshot!($name, $value))
+    };
+}
+
+pub mod context;
 pub mod dists;
 pub mod index;
 pub mod pki;
 pub mod venv;
 
-#[allow(dead_code)] // each test binary compiles this module; not all of them sign
-/// A scratch directory holding a fresh throwaway Sigstore's `trusted_root.json`: what every
-/// test that signs anything starts from.
+#[allow(dead_code)] // the benchmarks' (tests use context::TestContext)
+/// A scratch directory holding a fresh throwaway Sigstore's `trusted_root.json`.
 pub fn sandbox() -> (tempfile::TempDir, pki::TestPki, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pki = pki::TestPki::new();
@@ -34,7 +53,7 @@ pub fn sandbox() -> (tempfile::TempDir, pki::TestPki, std::path::PathBuf) {
     (dir, pki, root)
 }
 
-#[allow(dead_code)]
+#[allow(dead_code)] // the benchmarks' (tests use context::TestContext)
 /// [`sandbox`] plus `project/`, the working directory pyprov runs in, with a `.git` boundary
 /// so trust-file discovery stays inside the test.
 pub fn project_sandbox() -> (
@@ -47,35 +66,6 @@ pub fn project_sandbox() -> (
     let work = dir.path().join("project");
     std::fs::create_dir_all(work.join(".git")).expect("project/.git");
     (dir, pki, root, work)
-}
-
-#[allow(dead_code)]
-/// `pyprov SUB` as the end-to-end tests run it: the machine's pip settings cleaned away
-/// ([`venv::Venv::clean_env`]), not locked, no colour, this cache, in `work`, with the test
-/// trusted root, `--python` and the test index. Add the rest.
-pub fn pyprov(
-    sub: &str,
-    work: &std::path::Path,
-    cache: &std::path::Path,
-    python: &std::path::Path,
-    root: &std::path::Path,
-    index_url: &str,
-) -> std::process::Command {
-    use assert_cmd::cargo::CommandCargoExt;
-    let mut cmd = std::process::Command::cargo_bin("pyprov").expect("the pyprov binary");
-    venv::Venv::clean_env(&mut cmd);
-    cmd.env_remove("CI")
-        .env_remove("PYPROV_LOCKED")
-        .env("PYPROV_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .current_dir(work)
-        .arg(sub)
-        .arg("--python")
-        .arg(python)
-        .arg("--trusted-root")
-        .arg(root)
-        .args(["-i", index_url]);
-    cmd
 }
 
 #[allow(dead_code)]
