@@ -16,13 +16,37 @@ use crate::index;
 use crate::output::term;
 use crate::trust::policy::{Decision, Verdict};
 
+/// A row's verdict: a policy verdict, or `local` for the user's own files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RowVerdict {
+    Allow,
+    Warn,
+    Deny,
+    Local,
+}
+
+impl RowVerdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            RowVerdict::Allow => "allow",
+            RowVerdict::Warn => "warn",
+            RowVerdict::Deny => "deny",
+            RowVerdict::Local => "local",
+        }
+    }
+}
+
+/// One file of the report. `file`, `package`, `version`, `sha256` and `decision` mean what
+/// they mean in `verify`'s report (docs/json.md); `verdict`, `code`, `message` and `fix` repeat
+/// the decision's, flat, as the report has always had them.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Row {
     pub package: String,
     pub version: Option<String>,
     pub file: String,
     pub sha256: Option<String>,
-    pub verdict: &'static str,
+    pub verdict: RowVerdict,
     pub code: String,
     pub publisher: Option<String>,
     pub git_ref: Option<String>,
@@ -34,6 +58,8 @@ pub(crate) struct Row {
     /// The evidence behind a verified verdict (shown with -v).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::verify::Verified>,
+    /// The policy's decision (none for the user's own files).
+    pub decision: Option<Decision>,
 }
 
 impl Row {
@@ -60,6 +86,7 @@ impl Row {
             provenance: Some(v.provenance.clone()),
             from_cache: v.from_cache,
             evidence: v.verified.clone(),
+            decision: Some(v.decision.clone()),
         }
     }
 
@@ -82,12 +109,13 @@ impl Row {
             code: d.code.as_str().to_string(),
             publisher: None,
             git_ref: None,
-            message: d.message,
-            fix: Some(d.fix).filter(|f| !f.is_empty()),
+            message: d.message.clone(),
+            fix: Some(d.fix.clone()).filter(|f| !f.is_empty()),
             source: index::redact_text(source),
             provenance: None,
             from_cache: false,
             evidence: None,
+            decision: Some(d),
         }
     }
 
@@ -97,7 +125,7 @@ impl Row {
             version: None,
             file: String::new(),
             sha256: None,
-            verdict: "local",
+            verdict: RowVerdict::Local,
             code: "local-source".into(),
             publisher: None,
             git_ref: None,
@@ -111,19 +139,20 @@ impl Row {
             provenance: None,
             from_cache: false,
             evidence: None,
+            decision: None,
         }
     }
 
     fn denied(&self) -> bool {
-        self.verdict == "deny"
+        self.verdict == RowVerdict::Deny
     }
 }
 
-fn verdict(d: &Decision) -> &'static str {
+fn verdict(d: &Decision) -> RowVerdict {
     match d.verdict {
-        Verdict::Allow => "allow",
-        Verdict::Warn => "warn",
-        Verdict::Deny => "deny",
+        Verdict::Allow => RowVerdict::Allow,
+        Verdict::Warn => RowVerdict::Warn,
+        Verdict::Deny => RowVerdict::Deny,
     }
 }
 
@@ -168,7 +197,7 @@ impl RunReport {
     /// Text: the verdict table, before pip installs anything. JSON waits for [`Self::finish`].
     pub(crate) fn show_verdicts(&mut self) {
         // -q hides the table when every file was allowed; -qq unless something was refused.
-        let all_allowed = self.rows.iter().all(|r| r.verdict == "allow");
+        let all_allowed = self.rows.iter().all(|r| r.verdict == RowVerdict::Allow);
         let quiet = match verbosity() {
             v if v <= -2 => !self.any_denied(),
             -1 => all_allowed,
@@ -290,10 +319,10 @@ impl RunReport {
         widths: &[usize; 3],
     ) -> String {
         let v = match r.verdict {
-            "allow" => style("allow").for_stderr().green().to_string(),
-            "deny" => style("DENY").for_stderr().red().bold().to_string(),
-            "warn" => style("warn").for_stderr().yellow().to_string(),
-            other => other.to_string(),
+            RowVerdict::Allow => style("allow").for_stderr().green().to_string(),
+            RowVerdict::Deny => style("DENY").for_stderr().red().bold().to_string(),
+            RowVerdict::Warn => style("warn").for_stderr().yellow().to_string(),
+            RowVerdict::Local => "local".to_string(),
         };
         let publisher = match (&r.publisher, &r.git_ref) {
             (Some(p), Some(g)) => format!("{p} at {g}"),
@@ -301,7 +330,7 @@ impl RunReport {
             _ => "-".into(),
         };
         // Pad before styling: escape codes would break the alignment.
-        let pad = " ".repeat(7usize.saturating_sub(r.verdict.len().min(7)));
+        let pad = " ".repeat(7usize.saturating_sub(r.verdict.as_str().len().min(7)));
         let mut out = format!(
             "{package:w0$}  {version:w1$}  {file:w2$}  {v}{pad}  {}\n",
             term(&publisher),
@@ -312,7 +341,7 @@ impl RunReport {
         if self.verbose {
             out.push_str(&evidence_lines(r));
         }
-        if r.verdict != "allow" {
+        if r.verdict != RowVerdict::Allow {
             out.push_str(&format!("    {} [{}]\n", term(&r.message), r.code));
             if let Some(f) = &r.fix {
                 out.push_str(&format!("    fix: {}\n", term(f)));
