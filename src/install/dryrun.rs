@@ -22,7 +22,7 @@ use super::{build, reuse, Ctx, InstallError, Mode};
 use crate::exit;
 use crate::index;
 use crate::trust::policy;
-use crate::verify::distname::normalize_project_name;
+use crate::vocab::PackageName;
 
 /// Runs pip's dry run and plans the install of what it resolved.
 pub(crate) async fn resolve(
@@ -196,10 +196,10 @@ fn satisfied(stdout: &[u8], install: &[ReportItem]) -> Vec<(String, String)> {
     pip::already_satisfied(&String::from_utf8_lossy(stdout))
         .into_iter()
         .filter(|(name, _)| {
-            let name = normalize_project_name(name);
+            let name = PackageName::normalize(name);
             !install
                 .iter()
-                .any(|i| normalize_project_name(&i.metadata.name) == name)
+                .any(|i| PackageName::normalize(&i.metadata.name) == name)
         })
         .collect()
 }

@@ -206,7 +206,7 @@ pub(crate) fn pins(reqs: &Requirements, env: &MarkerEnvironment) -> Option<Vec<P
             return None;
         }
         out.push(Pin {
-            name: name.clone(),
+            name: name.to_string(),
             version: version.clone(),
             hashes,
         });

@@ -34,7 +34,8 @@ use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
 use super::sources::{self, Origin};
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::trust::policy;
-use crate::verify::distname::{self, normalize_project_name};
+use crate::verify::distname;
+use crate::vocab::PackageName;
 
 type Body = BoxBody<Bytes, std::io::Error>;
 type WheelCheck = Arc<tokio::sync::OnceCell<Arc<Result<Vec<u8>, String>>>>;
@@ -333,7 +334,7 @@ async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
         .map(|p| p.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && !p.contains('/'))
     {
-        return project_page(state, &normalize_project_name(project)).await;
+        return project_page(state, PackageName::normalize(project).as_str()).await;
     }
     if let Some(rest) = path.strip_prefix("/files/") {
         let Some((idx, name)) = rest.split_once('/') else {
@@ -574,7 +575,7 @@ pub(crate) fn checked_metadata(path: &std::path::Path, filename: &str) -> Result
         (n, _) => return Err(format!("the wheel has {n} .dist-info directories, not one")),
     };
     let dir_project = dir.split_once('-').map_or(dir.as_str(), |(n, _)| n);
-    if normalize_project_name(dir_project) != project {
+    if PackageName::normalize(dir_project) != project.as_str() {
         return Err(format!(
             "its .dist-info directory {dir:?} is not {project}'s"
         ));

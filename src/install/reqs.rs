@@ -10,20 +10,26 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::pipopts::{self, traits, Parsed};
-use crate::verify::distname::normalize_project_name;
+use crate::vocab::PackageName;
 
 /// What a requirement points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReqKind {
     /// A project from an index, with its version when pinned with `==`.
     Named {
-        name: String,
+        name: PackageName,
         pinned: Option<String>,
     },
     /// An archive URL: pip fetches it itself, so pyprov cannot put its index in between.
-    DirectUrl { name: Option<String>, url: String },
+    DirectUrl {
+        name: Option<PackageName>,
+        url: String,
+    },
     /// A VCS checkout (`git+https://…`).
-    Vcs { name: Option<String>, url: String },
+    Vcs {
+        name: Option<PackageName>,
+        url: String,
+    },
     /// A local directory or archive: the user's own code on disk.
     LocalPath { path: String },
 }
@@ -147,7 +153,7 @@ fn classify_url(t: &str, lower: &str) -> Option<ReqKind> {
     if !(url.contains("://") || url.starts_with("file:")) {
         return None;
     }
-    let name = Some(normalize_project_name(name));
+    let name = Some(PackageName::normalize(name));
     let lower = url.to_ascii_lowercase();
     Some(if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         ReqKind::Vcs {
@@ -170,7 +176,7 @@ fn classify_url(t: &str, lower: &str) -> Option<ReqKind> {
 fn classify_named(t: &str) -> ReqKind {
     let Some(req) = parse_pep508(t) else {
         return ReqKind::Named {
-            name: normalize_project_name(
+            name: PackageName::normalize(
                 t.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                     .next()
                     .unwrap_or(t),
@@ -193,7 +199,7 @@ fn classify_named(t: &str) -> ReqKind {
         _ => None,
     };
     ReqKind::Named {
-        name: normalize_project_name(req.name.as_ref()),
+        name: PackageName::normalize(req.name.as_ref()),
         pinned,
     }
 }
@@ -225,9 +231,9 @@ pub fn parse_pep508(text: &str) -> Option<pep508_rs::Requirement<pep508_rs::Verb
     pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(text).ok()
 }
 
-fn egg_name(url: &str) -> Option<String> {
+fn egg_name(url: &str) -> Option<PackageName> {
     url.split_once("#egg=")
-        .map(|(_, e)| normalize_project_name(e.split('&').next().unwrap_or(e)))
+        .map(|(_, e)| PackageName::normalize(e.split('&').next().unwrap_or(e)))
 }
 
 /// What Python's `str.splitlines` breaks a line at: pip splits a requirements file with it, so
@@ -658,14 +664,14 @@ mod tests {
         assert_eq!(
             classify("Requests==2.32.3"),
             ReqKind::Named {
-                name: "requests".into(),
+                name: PackageName::normalize("requests"),
                 pinned: Some("2.32.3".into())
             }
         );
         assert_eq!(
             classify("requests>=2; python_version > '3'"),
             ReqKind::Named {
-                name: "requests".into(),
+                name: PackageName::normalize("requests"),
                 pinned: None
             }
         );

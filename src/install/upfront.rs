@@ -11,6 +11,7 @@ use super::reqs::{ReqKind, ReqLine};
 use super::settings::Settings;
 use crate::index::{self, Link, ProvenanceHint};
 use crate::trust::policy;
+use crate::vocab::PackageName;
 
 /// Each direct URL pyprov handed pip, as the user wrote it and as the gate's URL for it.
 #[derive(Debug, Default)]
@@ -45,7 +46,7 @@ pub(crate) fn decide(
             ReqKind::Vcs { name, url } => (name.clone(), url.clone(), true),
             _ => continue,
         };
-        let package = name.unwrap_or_else(|| "<unknown>".into());
+        let package = name.map_or_else(|| "<unknown>".into(), PackageName::into_string);
         let decided = if vcs {
             Decided::Refused(refuse_vcs(line, &url))
         } else {

@@ -1,5 +1,5 @@
 //! The decision table, case by case, on hand-made verification outcomes. The same table runs
-//! through the CLI on real and signed files in tests/trust.rs.
+//! through the CLI on real and signed files in tests/cli/trust.rs.
 
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@
 //! a file could pass under one project's rules and install as another's.
 //!
 //! So [`parse`] follows `packaging.utils.parse_wheel_filename` and `parse_sdist_filename`
-//! (packaging 26.4; `tests/distnames.rs` checks it against the real thing): same accept/reject,
+//! (packaging 26.4; `tests/cli/distnames.rs` checks it against the real thing): same accept/reject,
 //! same canonical name, version, build tag and tag set. It is narrower in exactly three ways,
 //! each because a listed file name is also a name pyprov writes to disk and shows to users:
 //! - the name must be a [plain file name](is_plain_file_name);
