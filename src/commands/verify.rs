@@ -76,7 +76,14 @@ fn run_with_policy(args: &VerifyArgs, engine: Engine) -> Result<u8, CliError> {
         let mut judged = [judge.judge(&name, &sha256, &evidence)];
         // A pin that cannot be written fails the command: `verify` promised to pin.
         for settled in judge.settle(&mut judged) {
+            let raced = settled.raced();
             settled.outcome?;
+            if raced {
+                // Another process pinned it first: the report shows the file verified against
+                // that pin (its environment check, the engine's own reason), as the decision is.
+                let [first] = &mut judged;
+                first.observed = judge.judge(&name, &sha256, &evidence).observed;
+            }
         }
         let [judgement] = judged;
         let mut report = FileReport::new(
