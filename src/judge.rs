@@ -253,17 +253,20 @@ impl Judge {
         let Some(path) = self.policy.source.clone() else {
             return Vec::new();
         };
-        let mut settled: Vec<Settled> = Vec::new();
-        for i in 0..judgements.len() {
-            let Some(pin) = judgements.get(i).and_then(|j| j.decision.pin.clone()) else {
-                continue;
-            };
-            let Some(package) = judgements.get(i).and_then(|j| j.package.clone()) else {
-                continue;
-            };
-            if self.policy.locked || settled.iter().any(|s| s.package == package) {
-                continue;
+        if self.policy.locked {
+            return Vec::new();
+        }
+        // The first pin each package asks for, in order.
+        let mut asked: Vec<(PackageName, policy::Pin)> = Vec::new();
+        for j in judgements.iter() {
+            if let (Some(package), Some(pin)) = (&j.package, &j.decision.pin) {
+                if !asked.iter().any(|(p, _)| p == package) {
+                    asked.push((package.clone(), pin.clone()));
+                }
             }
+        }
+        let mut settled: Vec<Settled> = Vec::new();
+        for (package, pin) in asked {
             let outcome = self.write_pin(&path, &package, &pin);
             let changed = match &outcome {
                 Ok(o) => self.judge_against(judgements, &package, o),

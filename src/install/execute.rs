@@ -365,7 +365,14 @@ fn verbosity(cmd: &mut std::process::Command, v: i32) {
 }
 
 async fn run_pip(mut cmd: std::process::Command) -> Result<u8, InstallError> {
-    let status = tokio::task::spawn_blocking(move || cmd.status())
+    wait_for_pip(move || cmd.status()).await
+}
+
+/// Runs `pip` (a blocking start-and-wait) off the runtime; pip's status becomes pyprov's.
+async fn wait_for_pip(
+    pip: impl FnOnce() -> std::io::Result<std::process::ExitStatus> + Send + 'static,
+) -> Result<u8, InstallError> {
+    let status = tokio::task::spawn_blocking(pip)
         .await
         .map_err(InstallError::Join)?
         .map_err(|source| InstallError::RunPip {
@@ -446,7 +453,7 @@ impl Prestarted {
         let Some(mut child) = self.child.take() else {
             return Err(InstallError::PipGone);
         };
-        let status = tokio::task::spawn_blocking(move || {
+        wait_for_pip(move || {
             use std::io::Write;
             if let Some(mut stdin) = child.stdin.take() {
                 // pip may have exited already (its status says why); a broken pipe is not ours.
@@ -455,12 +462,6 @@ impl Prestarted {
             child.wait()
         })
         .await
-        .map_err(InstallError::Join)?
-        .map_err(|source| InstallError::RunPip {
-            program: "pip".into(),
-            source,
-        })?;
-        Ok(status.code().map_or(exit::FAILED, |c| c as u8))
     }
 }
 

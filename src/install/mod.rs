@@ -260,11 +260,14 @@ fn pin_publishers(gate: &Gate, all: &[Arc<Vetted>], run: &mut RunReport) -> bool
     let Some(path) = gate.policy().source.clone() else {
         return true;
     };
+    let asked: Vec<&Arc<Vetted>> = all.iter().filter(|v| v.decision.pin.is_some()).collect();
+    if asked.is_empty() {
+        return true;
+    }
     if let Err(e) = TrustFile::load(&path) {
         run.note(&format!("warning: nothing was pinned: {e}"));
         return true;
     }
-    let asked: Vec<&Arc<Vetted>> = all.iter().filter(|v| v.decision.pin.is_some()).collect();
     let mut judgements: Vec<Judgement> = asked
         .iter()
         .map(|v| Judgement {
