@@ -10,10 +10,11 @@
 //!
 //! The base interpreter is `$PYPROV_TEST_PYTHON`, else `python3` on `PATH`.
 //!
-//! [`Venv::create_with`] picks pip: the base interpreter's bundled one, or the oldest pyprov
-//! supports (`MIN_PIP` in src/install/pip.rs) or the newest, installed into a template of their
-//! own (built once, the same way) from the wheels `.ci/run` downloads into
-//! `$PYPROV_TEST_ASSETS` (default `target/ci-assets`), offline.
+//! [`Venv::create_with`] picks pip: the base interpreter's bundled one, or one of the
+//! [`PipVersion::MATRIX`] (the oldest pyprov supports, `MIN_PIP` in src/install/pip.rs, 23.2,
+//! 24.x, 25.x and the newest), installed into a template of its own (built once, the same way)
+//! from the wheels `.ci/run` downloads into `$PYPROV_TEST_ASSETS` (default `target/ci-assets`),
+//! offline.
 //!
 //! pip must never see this machine's own configuration: it sets `PIP_FIND_LINKS` and friends
 //! globally and has an `/etc/pip.conf`. Every command built here goes through
@@ -44,20 +45,47 @@ pub struct Venv {
 pub enum PipVersion {
     /// The base interpreter's bundled pip (23.2.1 with CPython 3.11 here).
     Bundled,
-    /// The oldest pip pyprov supports: `MIN_PIP` = 22.2 in src/install/pip.rs.
+    /// The oldest pip pyprov supports: `MIN_PIP` = 22.2 in src/install/pip.rs (22.2.2).
     Oldest,
-    /// The newest pip tested.
+    /// The newest pip tested (26.3).
     Newest,
+    /// pip 23.2.1.
+    Pip23_2,
+    /// pip 24.3.1.
+    Pip24_3,
+    /// pip 25.3.
+    Pip25_3,
 }
 
 impl PipVersion {
-    pub const ALL: [PipVersion; 3] = [PipVersion::Bundled, PipVersion::Oldest, PipVersion::Newest];
+    pub const ALL: [PipVersion; 6] = [
+        PipVersion::Bundled,
+        PipVersion::Oldest,
+        PipVersion::Newest,
+        PipVersion::Pip23_2,
+        PipVersion::Pip24_3,
+        PipVersion::Pip25_3,
+    ];
+
+    /// The pip-version matrix, oldest first: the oldest supported pip (22.2.2), one of each
+    /// major version after it, and the newest (26.3). Each is installed from its wheel, so the
+    /// matrix does not depend on the base interpreter's bundled pip.
+    pub const MATRIX: [PipVersion; 5] = [
+        PipVersion::Oldest,
+        PipVersion::Pip23_2,
+        PipVersion::Pip24_3,
+        PipVersion::Pip25_3,
+        PipVersion::Newest,
+    ];
 
     /// The version a venv made with it reports, when it is fixed here (not for `Bundled`).
     pub fn version(self) -> Option<&'static str> {
         match self {
             PipVersion::Bundled => None,
             PipVersion::Oldest => Some("22.2.2"),
+            PipVersion::Pip23_2 => Some("23.2.1"),
+            PipVersion::Pip24_3 => Some("24.3.1"),
+            PipVersion::Pip25_3 => Some("25.3"),
             PipVersion::Newest => Some("26.3"),
         }
     }
@@ -93,7 +121,8 @@ struct Template {
 }
 
 /// One template per [`PipVersion`], by [`PipVersion::index`].
-static TEMPLATES: [OnceLock<Template>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+static TEMPLATES: [OnceLock<Template>; PipVersion::ALL.len()] =
+    [const { OnceLock::new() }; PipVersion::ALL.len()];
 
 fn base_python() -> String {
     std::env::var("PYPROV_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string())
