@@ -84,8 +84,9 @@ impl Effective {
                         .collect(),
                 ),
             };
-            if option.dest == "format_control" {
-                // Both options write one setting, in order: keep the earlier ones.
+            if matches!(option.dest, "format_control" | "release_control") {
+                // Two options write one setting (--no-binary and --only-binary, --all-releases
+                // and --only-final), in order: keep the earlier ones.
                 if let (Some(Value::Append(list)), Value::Append(more)) =
                     (self.slot(option.dest), &v)
                 {

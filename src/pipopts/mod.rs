@@ -213,8 +213,10 @@ pub static OPTIONS: &[PipOption] = &[
     opt!(["no-deps", "no-dependencies"], None, Flag(true), "ignore_dependencies", Pyprov, IDWL),
     opt!(["only-deps", "only-dependencies"], None, Flag(true), "only_dependencies", ResolveOnly, IDWL),
     opt!(["pre"], None, Flag(true), "pre", ResolveOnly, IDWL | REQFILE),
-    opt!(["all-releases"], None, Append, "release_control_all", ResolveOnly, IDWL),
-    opt!(["only-final"], None, Append, "release_control_final", ResolveOnly, IDWL),
+    // --all-releases and --only-final act on one setting in the order given (pip 26's
+    // `release_control`), as --no-binary and --only-binary do below.
+    opt!(["all-releases"], None, Append, "release_control", ResolveOnly, IDWL | REQFILE),
+    opt!(["only-final"], None, Append, "release_control", ResolveOnly, IDWL | REQFILE),
     opt!(["uploaded-prior-to"], None, Store, "uploaded_prior_to", ResolveOnly, IDWL),
     opt!(["refresh-package"], None, Append, "refresh_package", Dropped, IDWL),
     opt!(["dry-run"], None, Flag(true), "dry_run", Pyprov, INSTALL),
@@ -252,7 +254,7 @@ pub static OPTIONS: &[PipOption] = &[
     opt!(["only-binary"], None, Append, "format_control", Both, IDWL | REQFILE; FILE_CHOICE),
     opt!(["prefer-binary"], None, Flag(true), "prefer_binary", Both, IDWL | REQFILE; FILE_CHOICE),
     opt!(["require-hashes"], None, Flag(true), "require_hashes", Pyprov, IDWL | REQFILE),
-    opt!(["no-require-hashes"], None, Flag(true), "no_require_hashes", ResolveOnly, IDWL),
+    opt!(["no-require-hashes"], None, Flag(true), "no_require_hashes", ResolveOnly, IDWL | REQFILE),
     opt!(["progress-bar"], None, Store, "progress_bar", InstallOnly, IDWL; COSMETIC),
     opt!(["root-user-action"], None, Store, "root_user_action", InstallOnly, INSTALL),
     opt!(["report"], None, Store, "json_report_file", Pyprov, INSTALL),

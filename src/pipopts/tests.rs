@@ -155,6 +155,44 @@ fn config_then_command_line() {
     );
 }
 
+/// `--all-releases` and `--only-final` write one setting (pip 26's `release_control`), each
+/// value in the order given, from the configuration as from the command line; so do
+/// `--no-binary` and `--only-binary`.
+#[test]
+fn release_control_keeps_its_order() {
+    let mut e = Effective::default();
+    e.apply_config(
+        &[
+            ("only-final".into(), ":all:".into()),
+            ("all-releases".into(), "six".into()),
+        ],
+        Command::Install,
+    )
+    .unwrap();
+    let parsed = parse(
+        &words("--only-final six --all-releases=:all:"),
+        Command::Install,
+    )
+    .unwrap();
+    e.apply_args(parsed).unwrap();
+    assert_eq!(
+        e.words(&[Role::ResolveOnly]),
+        [
+            "--only-final=:all:",
+            "--all-releases=six",
+            "--only-final=six",
+            "--all-releases=:all:"
+        ]
+    );
+    // pip 26 reads them on a line of a requirements file too.
+    let p = parse(
+        &words("--all-rel :all: --no-require"),
+        Command::RequirementsFile,
+    )
+    .unwrap();
+    assert_eq!(names(&p), ["--all-releases=:all:", "--no-require-hashes"]);
+}
+
 #[test]
 fn unsupported_inputs_are_refused() {
     let mut e = Effective::default();
