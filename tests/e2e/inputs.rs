@@ -66,6 +66,11 @@ impl Pair {
 
     /// `pip install [-i INDEX] ARGS` in plain pip's venv, in the project, with `env`.
     fn plain_pip(&self, args: &[&str], env: &[(&str, &str)], index: bool) -> Run {
+        let mut cmd = self.plain_pip_cmd(args, env, index);
+        self.ctx.run(&mut cmd)
+    }
+
+    fn plain_pip_cmd(&self, args: &[&str], env: &[(&str, &str)], index: bool) -> Command {
         let mut cmd = self.pip.pip_command();
         cmd.current_dir(&self.ctx.work)
             .env("HOME", &self.ctx.home)
@@ -75,7 +80,7 @@ impl Pair {
             cmd.args(["-i", &self.ctx.index().url()]);
         }
         cmd.args(args).envs(env.iter().copied());
-        self.ctx.run(&mut cmd)
+        cmd
     }
 
     /// `pyprov install [-i INDEX] ARGS` into pyprov's venv, with `env`.
@@ -369,33 +374,36 @@ fn build_constraint_needs_pip_25_3() {
     snapshot!(ctx, "build_constraint_old_pip", run.snapshot_stderr());
 }
 
-#[test]
-#[cfg_attr(
-    not(feature = "real-pip"),
-    ignore = "slow: real pip; cargo test --features real-pip"
-)]
-fn pip_conf_with_extra_indexes_on_continuation_lines() {
+/// Three loopback indexes, the first as `index-url` and the others as `extra-index-url` on
+/// continuation lines of a pip.conf that `place` puts where pip reads it (returning the
+/// variables to set or, `None`, to remove); `one` needs `two` (on the second index), which
+/// needs `three` (on the third).
+fn three_indexes(place: impl Fn(&Pair, &str) -> Vec<(String, Option<String>)>) {
     let p = Pair::new();
     let second = TestIndex::new();
     let third = TestIndex::new();
     p.publish(&[&wheel("one", "1.0", &["two"])]);
     second.publish(p.ctx.pki(), &wheel("two", "1.0", &["three"]), REPO);
     third.publish(p.ctx.pki(), &wheel("three", "1.0", &[]), REPO);
-    let conf = p.ctx.path("pip.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "[global]\nindex-url = {}\nextra-index-url =\n    {}\n    {}\n",
-            p.ctx.index().url(),
-            second.url(),
-            third.url()
-        ),
-    )
-    .unwrap();
-    let conf = conf.to_str().unwrap().to_string();
-    let env = [("PIP_CONFIG_FILE", conf.as_str())];
-    // pyprov first, alone: each index must have been asked by pyprov's gate, not by pip.
-    let ours = p.ctx.run(&mut p.pyprov_cmd(&["one"], &env, false));
+    let conf = format!(
+        "[global]\nindex-url = {}\nextra-index-url =\n    {}\n    {}\n",
+        p.ctx.index().url(),
+        second.url(),
+        third.url()
+    );
+    let env = place(&p, &conf);
+    let apply = |cmd: &mut Command| {
+        for (k, v) in &env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+    };
+    // pyprov first, alone: each index must have served a file to pyprov's gate.
+    let mut ours = p.pyprov_cmd(&["one"], &[], false);
+    apply(&mut ours);
+    let ours = p.ctx.run(&mut ours);
     assert_eq!(ours.code, 0, "{}", ours.stderr);
     for (name, index) in [
         ("first", p.ctx.index()),
@@ -407,9 +415,51 @@ fn pip_conf_with_extra_indexes_on_continuation_lines() {
             "the {name} index served no file"
         );
     }
-    let pip = p.plain_pip(&["one"], &env, false);
+    let mut pip = p.plain_pip_cmd(&["one"], &[], false);
+    apply(&mut pip);
+    let pip = p.ctx.run(&mut pip);
     assert_eq!(pip.code, 0, "harness: {}", pip.stderr);
     let (a, b) = (installed(&p.pip), installed(&p.pyprov));
     assert_eq!(a, b, "pyprov installed otherwise than pip");
     has(&a, &["one==1.0", "two==1.0", "three==1.0"]);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn pip_config_file_with_extra_indexes_on_continuation_lines() {
+    three_indexes(|p, conf| {
+        let path = p.ctx.path("pip.conf");
+        std::fs::write(&path, conf).unwrap();
+        vec![("PIP_CONFIG_FILE".into(), Some(path.display().to_string()))]
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn user_pip_conf_with_extra_indexes_on_continuation_lines() {
+    three_indexes(|p, conf| {
+        let dir = p.ctx.home.join(".config/pip");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pip.conf"), conf).unwrap();
+        vec![("PIP_CONFIG_FILE".into(), None)]
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn install_section_with_extra_indexes_on_continuation_lines() {
+    three_indexes(|p, conf| {
+        let path = p.ctx.path("pip.conf");
+        std::fs::write(&path, conf.replace("[global]", "[install]")).unwrap();
+        vec![("PIP_CONFIG_FILE".into(), Some(path.display().to_string()))]
+    });
 }
