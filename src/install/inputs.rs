@@ -413,7 +413,7 @@ impl Resolver {
                 Member::Include(raw) => {
                     let include = normalize_group(&raw);
                     let ancestors = self.ancestors_of(group);
-                    if ancestors.iter().any(|a| *a == include) {
+                    if ancestors.contains(&include) {
                         let reason = if raw == group {
                             format!("{group} includes itself")
                         } else {
