@@ -106,9 +106,21 @@ pub(crate) fn gather(
         &pip_args.editables,
         out_dir,
     )?;
+    let asked = !groups.is_empty() || !pip_args.scripts.is_empty();
     for r in extra {
         reqs::push_requirement(&mut reqs, &r.text, r.origin);
         pip_args.requirements.push(r.text);
+    }
+    if asked
+        && pip_args.requirements.is_empty()
+        && pip_args.editables.is_empty()
+        && reqs.requirement_files.is_empty()
+    {
+        // An empty group or a script without dependencies asks for nothing, and pip installs
+        // nothing; pip given no requirement at all would refuse instead.
+        let empty = out_dir.join("nothing.txt");
+        std::fs::write(&empty, "").map_err(InputError::Scratch)?;
+        reqs.requirement_files.push(empty);
     }
     reqs::gather_build_constraints(
         &mut reqs,

@@ -221,6 +221,7 @@ Test_Tools = ["pytest-ish>=1", {include-group = "lint"}]
 lint = ["ruff-ish==1.0"]
 cyclic = [{include-group = "loop"}]
 loop = [{include-group = "cyclic"}]
+empty = []
 "#;
 
 #[test]
@@ -251,6 +252,10 @@ fn group_installs_what_pip_does() {
         &["--group=sub/pyproject.toml:extra"],
     );
     has(&got, &["helper==1.0"]);
+    // An empty group asks for nothing: pip installs nothing and succeeds, and so does pyprov.
+    let before = p.pip.freeze();
+    let got = p.same("--group empty", &["--group", "empty"]);
+    assert_eq!(got.freeze, before);
 }
 
 #[test]
