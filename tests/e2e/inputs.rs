@@ -297,6 +297,24 @@ fn only_deps_installs_what_pip_does() {
     let got = p.same("--only-deps app", &["--only-deps", "app"]);
     has(&got, &["dep==1.0"]);
     assert!(!got.freeze.contains("app=="), "{}", got.freeze);
+    // The common use: the dependencies of a project of one's own, not the project.
+    p.publish(&[&dists::backend_wheel(), &wheel("other", "1.0", &[])]);
+    std::fs::create_dir_all(p.ctx.work_path("proj/proj")).unwrap();
+    p.ctx.write("proj/proj/__init__.py", "");
+    p.ctx.write(
+        "proj/pyproject.toml",
+        format!(
+            "[build-system]\nrequires = [\"{}\"]\nbuild-backend = \"pyprov_test_backend\"\n",
+            dists::BACKEND_NAME
+        ),
+    );
+    p.ctx.write(
+        "proj/pyprov_build.json",
+        r#"{"name": "proj", "escaped": "proj", "version": "0.1", "requires_dist": ["other"], "packages": ["proj"]}"#,
+    );
+    let got = p.same("--only-deps ./proj", &["--only-deps", "./proj"]);
+    has(&got, &["other==1.0"]);
+    assert!(!got.freeze.contains("proj"), "{}", got.freeze);
     p.ctx.write("r.txt", "app\n");
     p.ctx.write("pyproject.toml", PYPROJECT);
     let conflict = p.run_pyprov(&[
