@@ -313,7 +313,7 @@ fn read_groups(groups: &[GroupRef]) -> Result<Vec<Read>, InputError> {
             normalize_group(&g.name)
         );
         out.extend(reqs.into_iter().map(|text| Read {
-            text,
+            text: text.trim().to_string(),
             origin: origin.clone(),
         }));
     }

@@ -273,3 +273,117 @@ fn python_reprs() {
     assert_eq!(py_repr("it's"), "\"it's\"");
     assert_eq!(py_repr("a'\"b\\"), "'a\\'\"b\\\\'");
 }
+
+fn pip(version: (u32, u32, u32)) -> Pip {
+    Pip {
+        program: "/usr/bin/python3".into(),
+        prefix: vec!["-m".into(), "pip".into()],
+        version,
+        config: Vec::new(),
+        target: Some(r#"{"env": {"python_full_version": "3.12.1"}, "tags": []}"#.into()),
+        installed: String::new(),
+        interpreter: "/usr/bin/python3".into(),
+        vcs_stubs: None,
+    }
+}
+
+/// Groups and a script become requirements pyprov decides like the command line's; build
+/// constraints become sanitized copies in every pip run; none of the three options is among the
+/// words pip gets.
+#[test]
+fn gather_hands_pip_requirements_not_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("pyproject.toml"),
+        "[dependency-groups]\ndev = [\" pytest>=8 \", \"tool @ https://example.invalid/tool-1.0.tar.gz\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("tool.py"),
+        "# /// script\n# requires-python = \">=3.12\"\n# dependencies = [\"six==1.0\"]\n# ///\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("bc.txt"),
+        "--index-url http://elsewhere.invalid/simple/\nsetuptools<70\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut a = PipArgs {
+        requirements: vec!["app".into()],
+        groups: vec![format!("{}:dev", d.join("pyproject.toml").display())],
+        scripts: vec![d.join("tool.py").display().to_string()],
+        build_constraints: vec![d.join("bc.txt")],
+        ..PipArgs::default()
+    };
+    let reqs = gather(&mut a, &pip((26, 3, 0)), &out).unwrap();
+    assert_eq!(
+        a.requirements,
+        [
+            "app",
+            "pytest>=8",
+            "tool @ https://example.invalid/tool-1.0.tar.gz",
+            "six==1.0"
+        ]
+    );
+    let kinds: Vec<(&str, bool)> = reqs
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.origin.as_str(),
+                matches!(l.kind, reqs::ReqKind::DirectUrl { .. }),
+            )
+        })
+        .collect();
+    assert_eq!(kinds.len(), 4);
+    assert!(
+        kinds[2]
+            .0
+            .ends_with("pyproject.toml [dependency-groups] dev")
+            && kinds[2].1
+    );
+    assert!(kinds[3].0.ends_with("tool.py (script metadata)"));
+    // The build constraints' copy, without its index (pyprov serves indexes), in every run.
+    let [copy] = reqs.build_constraint_files.as_slice() else {
+        panic!("{:?}", reqs.build_constraint_files)
+    };
+    assert_eq!(std::fs::read_to_string(copy).unwrap(), "setuptools<70\n");
+    assert_eq!(
+        reqs.index_url.as_deref(),
+        Some("http://elsewhere.invalid/simple/")
+    );
+    let word = format!("--build-constraint={}", copy.display());
+    for words in [&a.resolve, &a.install, &a.install_pinned, &a.build] {
+        assert_eq!(words, std::slice::from_ref(&word));
+    }
+    assert!(a.resolve_key[0].starts_with("--build-constraint=sha256:"));
+    // The interpreter pip runs is 3.12.1: a script for 3.13 is refused in pip's words.
+    std::fs::write(
+        d.join("tool.py"),
+        "# /// script\n# requires-python = \">=3.13\"\n# ///\n",
+    )
+    .unwrap();
+    let mut a = PipArgs {
+        scripts: vec![d.join("tool.py").display().to_string()],
+        ..PipArgs::default()
+    };
+    let err = gather(&mut a, &pip((26, 3, 0)), &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("requires a different Python: 3.12 not in '>=3.13'"),
+        "{err}"
+    );
+    // An older pip is refused --build-constraint.
+    let mut a = PipArgs {
+        build_constraints: vec![d.join("bc.txt")],
+        ..PipArgs::default()
+    };
+    assert!(matches!(
+        gather(&mut a, &pip((25, 2, 0)), &out),
+        Err(InputError::PipTooOld { .. })
+    ));
+}
