@@ -18,6 +18,21 @@ pub(crate) struct PipArgs {
     pub editables: Vec<String>,
     /// Requirement specifiers and paths/URLs given on the command line.
     pub requirements: Vec<String>,
+    /// `--requirements-from-script FILE` (pip 25.1+): read by `inputs`, never handed to pip.
+    pub scripts: Vec<String>,
+    /// `--group [PATH:]NAME` (pip 25.1+), as given: read by `inputs`, never handed to pip.
+    pub groups: Vec<String>,
+    /// `--build-constraint FILE` (pip 25.3+): read by `inputs`, which hands pip sanitized copies.
+    pub build_constraints: Vec<PathBuf>,
+    /// `--only-deps` (pip 26): its conflicts are checked by `inputs`, as pip checks them.
+    pub only_deps: bool,
+    /// `--use-deprecated=legacy-resolver`, one of `--only-deps`'s conflicts.
+    pub legacy_resolver: bool,
+    pub ignore_requires_python: bool,
+    /// `--python-version`, which pip checks a script's `requires-python` against.
+    pub python_version: Option<String>,
+    /// `--no-build-isolation`, which `--build-constraint` cannot be used with.
+    pub no_build_isolation: bool,
     pub index_url: Option<String>,
     pub extra_index_urls: Vec<String>,
     pub find_links: Vec<String>,
@@ -189,6 +204,20 @@ pub(crate) fn build(
         constraint_files: paths(e.list("constraints")),
         editables: e.list("editables"),
         requirements: e.positional.clone(),
+        scripts: e.list("requirements_from_scripts"),
+        groups: e.list("dependency_groups"),
+        build_constraints: paths(e.list("build_constraints")),
+        only_deps: e.flag("only_dependencies"),
+        legacy_resolver: e
+            .list("deprecated_features_enabled")
+            .iter()
+            .any(|f| f == "legacy-resolver"),
+        ignore_requires_python: e.flag("ignore_requires_python"),
+        python_version: e.store("python_version").map(str::to_string),
+        no_build_isolation: matches!(
+            e.get("build_isolation"),
+            Some(pipopts::Value::Flag(false, _))
+        ),
         index_url: e.store("index_url").map(str::to_string),
         extra_index_urls: e.list("extra_index_urls"),
         find_links: e.list("find_links"),

@@ -22,6 +22,7 @@ pub(crate) mod build;
 mod dryrun;
 mod execute;
 pub(crate) mod gate;
+pub mod inputs;
 pub(crate) mod locked;
 pub(crate) mod marks;
 pub(crate) mod pip;
@@ -79,6 +80,8 @@ pub enum InstallError {
     Pip(#[from] pip::PipError),
     #[error(transparent)]
     Requirements(#[from] reqs::ReqError),
+    #[error(transparent)]
+    Inputs(#[from] inputs::InputError),
     #[error(transparent)]
     Trust(#[from] trustfile::TrustFileError),
     #[error("pyprov download needs -d DIR: where to put the vetted files")]

@@ -56,6 +56,8 @@ pub struct Requirements {
     pub requirement_files: Vec<PathBuf>,
     /// Sanitized copies standing in for the user's `-c` files, in order.
     pub constraint_files: Vec<PathBuf>,
+    /// Sanitized copies standing in for the user's `--build-constraint` files, in order.
+    pub build_constraint_files: Vec<PathBuf>,
     /// Direct URLs, VCS links and local paths named in constraints files: pip would fetch or
     /// build them like requirements, so they are decided like requirements.
     pub constraint_urls: Vec<ReqLine>,
@@ -541,6 +543,54 @@ impl Reader<'_> {
         }
         self.reqs.lines.push(line);
     }
+}
+
+/// A requirement pyprov read from somewhere else than a requirements file or the command line
+/// (a script's inline metadata, a dependency group), named by `origin` in messages: it is
+/// classified and decided like one given on the command line.
+pub fn push_requirement(reqs: &mut Requirements, text: &str, origin: String) {
+    let mut r = Reader {
+        out_dir: Path::new(""),
+        seen: HashSet::new(),
+        counter: 0,
+        reqs: std::mem::take(reqs),
+    };
+    r.push_line(text, Vec::new(), false, origin, false);
+    *reqs = r.reqs;
+}
+
+/// Reads `--build-constraint` files as constraints files are read (a direct URL in one is
+/// decided like a requirement), writing their sanitized copies into `out_dir`.
+pub fn gather_build_constraints(
+    reqs: &mut Requirements,
+    files: &[PathBuf],
+    out_dir: &Path,
+) -> Result<(), ReqError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(out_dir).map_err(|source| ReqError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let mut r = Reader {
+        out_dir,
+        seen: HashSet::new(),
+        counter: 0,
+        reqs: std::mem::take(reqs),
+    };
+    let mut result = Ok(());
+    for f in files {
+        match r.read(f, true) {
+            Ok(copy) => r.reqs.build_constraint_files.push(copy),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    *reqs = r.reqs;
+    result
 }
 
 /// pip expands `${VAR}` after it removed comments and split lines, and would expand the

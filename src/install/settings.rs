@@ -10,6 +10,7 @@ use url::Url;
 
 use super::args::{self, PipArgs};
 use super::gate::Gate;
+use super::inputs;
 use super::pip::{self, Pip};
 use super::reqs::{self, Requirements};
 use super::sources::{self, Sources};
@@ -62,13 +63,7 @@ impl Settings {
             return Err(InstallError::ReportAndJson);
         }
         let work = scratch(&mut pip)?;
-        let reqs = reqs::gather(
-            &pip_args.requirement_files,
-            &pip_args.constraint_files,
-            &pip_args.requirements,
-            &pip_args.editables,
-            &work.path().join("requirements"),
-        )?;
+        let reqs = inputs::gather(&mut pip_args, &pip, &work.path().join("requirements"))?;
         let sources = sources::gather(&pip_args, &reqs)?;
         let cwd = std::env::current_dir().map_err(InstallError::WorkingDirectory)?;
         let trust = TrustFile::discover(&cwd, own.trust.trust_file.as_deref())?;

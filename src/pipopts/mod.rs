@@ -136,9 +136,6 @@ impl PipOption {
 
 const QUERIES_INDEX: &str = "it queries a package index outside pyprov's gate";
 
-const UNSUPPORTED_INPUT: &str =
-    "pyprov does not read this input yet, and pip would read requirements pyprov has not vetted";
-
 macro_rules! opt {
     ([$($long:literal),+], $short:expr, $kind:expr, $dest:literal, $role:expr, $cmds:expr) => {
         opt!([$($long),+], $short, $kind, $dest, $role, $cmds; 0)
@@ -200,9 +197,9 @@ pub static OPTIONS: &[PipOption] = &[
     opt!(["requirement"], Some('r'), Append, "requirements", Input, IDWL | REQFILE),
     opt!(["constraint"], Some('c'), Append, "constraints", Input, IDWL | REQFILE),
     opt!(["editable"], Some('e'), Append, "editables", Input, IWL | REQFILE),
-    opt!(["build-constraint"], None, Append, "build_constraints", Unsupported(UNSUPPORTED_INPUT), IDWL),
-    opt!(["requirements-from-script"], None, Append, "requirements_from_scripts", Unsupported(UNSUPPORTED_INPUT), IDWL),
-    opt!(["group"], None, Append, "dependency_groups", Unsupported(UNSUPPORTED_INPUT), IDWL),
+    opt!(["build-constraint"], None, Append, "build_constraints", Input, IDWL),
+    opt!(["requirements-from-script"], None, Append, "requirements_from_scripts", Input, IDWL),
+    opt!(["group"], None, Append, "dependency_groups", Input, IDWL),
     opt!(["hash"], None, Append, "hashes", Input, REQFILE; PER_REQUIREMENT),
     // Sources.
     opt!(["index-url", "pypi-url"], Some('i'), Store, "index_url", Source, IDWL | REQFILE | LIST),

@@ -193,17 +193,31 @@ fn release_control_keeps_its_order() {
     assert_eq!(names(&p), ["--all-releases=:all:", "--no-require-hashes"]);
 }
 
+/// pip 26's inputs take a value, written with a space or with `=`, and are pyprov's to read:
+/// none of them reaches pip's words.
 #[test]
-fn unsupported_inputs_are_refused() {
-    let mut e = Effective::default();
-    let err = e
-        .apply_args(parse(&words("--group dev"), Command::Install).unwrap())
-        .unwrap_err();
-    assert!(matches!(err, OptError::Unsupported { .. }));
-    let mut e = Effective::default();
-    e.apply_config(&[("group".into(), "dev".into())], Command::Install)
-        .unwrap();
-    assert!(e.check_supported().is_err());
+fn pip_26_inputs_take_a_value() {
+    for (name, dest) in [
+        ("--group", "dependency_groups"),
+        ("--requirements-from-script", "requirements_from_scripts"),
+        ("--build-constraint", "build_constraints"),
+    ] {
+        for spelled in [format!("{name} v x"), format!("{name}=v x")] {
+            let mut e = Effective::default();
+            e.apply_args(parse(&words(&spelled), Command::Install).unwrap())
+                .unwrap();
+            e.check_supported().unwrap();
+            assert_eq!(e.list(dest), ["v"], "{spelled}");
+            assert_eq!(e.positional, ["x"], "{spelled}");
+            assert!(e.words(&[Role::Both, Role::ResolveOnly]).is_empty());
+        }
+        let option = OPTIONS.iter().find(|o| o.dest == dest).unwrap();
+        assert!(option.takes_value() && option.role == Role::Input, "{name}");
+        assert!(matches!(
+            parse(&words(name), Command::Install),
+            Err(OptError::MissingValue(_))
+        ));
+    }
 }
 
 /// The options each trait marks: what pyprov's code once listed by name, in four places.

@@ -14,6 +14,7 @@ mod cache;
 mod confine;
 mod differential;
 mod index_selftest;
+mod inputs;
 mod install;
 mod pip_matrix;
 mod pip_options;

@@ -1,0 +1,779 @@
+//! pip 25/26's other inputs, read by pyprov so that pip never reads a requirement pyprov has not
+//! vetted: `--requirements-from-script` (PEP 723 inline metadata), `--group [PATH:]NAME` (PEP 735
+//! dependency groups), `--build-constraint` (read like `-c`, handed to pip as sanitized copies),
+//! and `--only-deps`'s conflicts, each refused in pip's words.
+//!
+//! A script's dependencies and a group's requirements join the command line's requirements
+//! (`PipArgs::requirements`): they are classified and decided up front like those, and pip
+//! receives them as requirements, never as `--group`/`--requirements-from-script` (under the
+//! install step's `--require-hashes` pip would read the group again, unpinned).
+
+#![deny(clippy::indexing_slicing)]
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use toml_edit::{DocumentMut, Item, Value};
+
+use super::args::PipArgs;
+use super::pip::Pip;
+use super::reqs::{self, ReqError, Requirements};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Requirements(#[from] ReqError),
+    #[error("{0}")]
+    OnlyDeps(String),
+    #[error("--requirements-from-script can only be given once")]
+    ScriptTwice,
+    #[error("cannot read script {path}: {source}")]
+    ScriptRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// pip's `PEP723Exception` messages.
+    #[error("{0}")]
+    Pep723(String),
+    #[error("{script}: {message}")]
+    ScriptMetadata { script: String, message: String },
+    #[error(
+        "Script {} requires a different Python: {python} not in {}\n  fix: run it with an interpreter the script supports (--python), or pass --ignore-requires-python",
+        py_repr(script),
+        py_repr(requires)
+    )]
+    RequiresPython {
+        script: String,
+        python: String,
+        requires: String,
+    },
+    #[error("--group error: group paths use local 'pyproject.toml' or 'pylock.toml' files")]
+    GroupPath,
+    #[error("--group {value}: pyprov does not read dependency groups out of a lock file\n  fix: install the lock with `-r {path}` (its default groups), or name the group of a pyproject.toml")]
+    GroupFromLock { value: String, path: String },
+    /// pip's `InstallationError` messages for dependency groups.
+    #[error("{0}")]
+    Group(String),
+    #[error("{option} needs pip {since} or newer; this pip is {version}\n  fix: upgrade pip in that environment, or leave {option} out")]
+    PipTooOld {
+        option: &'static str,
+        since: &'static str,
+        version: String,
+    },
+    #[error("--build-constraint cannot be used with --no-build-isolation.")]
+    BuildConstraintWithoutIsolation,
+    #[error("{0}")]
+    Scratch(#[source] std::io::Error),
+}
+
+/// One requirement read out of a script or a group, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    pub text: String,
+    pub origin: String,
+}
+
+/// Reads every input of the run: the requirements and constraints files and the command line
+/// (`reqs::gather`), then the dependency groups and the script, whose requirements join the
+/// command line's, then the build constraints, whose sanitized copies pip gets in every run.
+pub(crate) fn gather(
+    pip_args: &mut PipArgs,
+    pip: &Pip,
+    out_dir: &Path,
+) -> Result<Requirements, InputError> {
+    let groups = parse_group_values(&pip_args.groups)?;
+    check_only_deps(pip_args)?;
+    check_versions(pip_args, pip.version)?;
+    if !pip_args.build_constraints.is_empty() && pip_args.no_build_isolation {
+        return Err(InputError::BuildConstraintWithoutIsolation);
+    }
+    let mut extra = read_groups(&groups)?;
+    if let Some(script) = single_script(&pip_args.scripts)? {
+        let python = python_version(pip_args.python_version.as_deref(), pip.target.as_deref());
+        extra.extend(read_script(
+            Path::new(script),
+            script,
+            python.as_ref(),
+            pip_args.ignore_requires_python,
+        )?);
+    }
+    let mut reqs = reqs::gather(
+        &pip_args.requirement_files,
+        &pip_args.constraint_files,
+        &pip_args.requirements,
+        &pip_args.editables,
+        out_dir,
+    )?;
+    let asked = !groups.is_empty() || !pip_args.scripts.is_empty();
+    for r in extra {
+        reqs::push_requirement(&mut reqs, &r.text, r.origin);
+        pip_args.requirements.push(r.text);
+    }
+    if asked
+        && pip_args.requirements.is_empty()
+        && pip_args.editables.is_empty()
+        && reqs.requirement_files.is_empty()
+    {
+        // An empty group or a script without dependencies asks for nothing, and pip installs
+        // nothing; pip given no requirement at all would refuse instead.
+        let empty = out_dir.join("nothing.txt");
+        std::fs::write(&empty, "").map_err(InputError::Scratch)?;
+        reqs.requirement_files.push(empty);
+    }
+    reqs::gather_build_constraints(
+        &mut reqs,
+        &pip_args.build_constraints,
+        &out_dir.join("build-constraints"),
+    )?;
+    for copy in &reqs.build_constraint_files {
+        let word = format!("--build-constraint={}", copy.display());
+        for words in [
+            &mut pip_args.resolve,
+            &mut pip_args.install,
+            &mut pip_args.install_pinned,
+            &mut pip_args.build,
+        ] {
+            words.push(word.clone());
+        }
+        // A stored resolution is keyed by what the copy says, not by where this run wrote it.
+        let text = std::fs::read(copy).map_err(InputError::Scratch)?;
+        pip_args.resolve_key.push(format!(
+            "--build-constraint=sha256:{}",
+            hex::encode(Sha256::digest(&text))
+        ));
+    }
+    Ok(reqs)
+}
+
+/// pip's `check_only_deps_option_does_not_conflict`, in its words.
+fn check_only_deps(a: &PipArgs) -> Result<(), InputError> {
+    if !a.only_deps {
+        return Ok(());
+    }
+    let mut conflicts: Vec<String> = Vec::new();
+    for (on, name) in [
+        (a.no_deps, "'--no-deps'"),
+        (a.legacy_resolver, "'--use-deprecated legacy-resolver'"),
+        (!a.requirement_files.is_empty(), "'--requirement'"),
+        (!a.scripts.is_empty(), "'--requirements-from-script'"),
+        (!a.groups.is_empty(), "'--group'"),
+    ] {
+        if on {
+            conflicts.push(name.to_string());
+        }
+    }
+    if conflicts.len() > 1 {
+        if let Some(last) = conflicts.last_mut() {
+            *last = format!("or {last}");
+        }
+    }
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    Err(InputError::OnlyDeps(format!(
+        "Cannot use '--only-dependencies' in combination with {}. If this is unexpected, please refer to the user guide:\n\n    https://pip.pypa.io/en/stable/user_guide/#installing-only-dependencies",
+        conflicts.join(", ")
+    )))
+}
+
+/// The pip that runs must know the option pyprov reads in its place: pyprov would otherwise
+/// install what that pip could not have been asked for.
+fn check_versions(a: &PipArgs, version: (u32, u32, u32)) -> Result<(), InputError> {
+    let shown = format!("{}.{}.{}", version.0, version.1, version.2);
+    let too_old = |option, since| InputError::PipTooOld {
+        option,
+        since,
+        version: shown.clone(),
+    };
+    let at_least = |major, minor| (version.0, version.1) >= (major, minor);
+    if !a.groups.is_empty() && !at_least(25, 1) {
+        return Err(too_old("--group", "25.1"));
+    }
+    if !a.scripts.is_empty() && !at_least(25, 1) {
+        return Err(too_old("--requirements-from-script", "25.1"));
+    }
+    if !a.build_constraints.is_empty() && !at_least(25, 3) {
+        return Err(too_old("--build-constraint", "25.3"));
+    }
+    Ok(())
+}
+
+/// One `--group` value: the pyproject.toml it names and the group's name as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRef {
+    pub path: String,
+    pub name: String,
+}
+
+/// pip's `_handle_dependency_group`: split at the rightmost `:`; a path must name a
+/// `pyproject.toml` (or a lock, which pyprov refuses with a fix).
+pub fn parse_group_values(values: &[String]) -> Result<Vec<GroupRef>, InputError> {
+    let mut out = Vec::with_capacity(values.len());
+    for value in values {
+        let (path, name) = match value.rsplit_once(':') {
+            None => ("pyproject.toml", value.as_str()),
+            Some((path, name)) => {
+                let file = Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if file != "pyproject.toml" {
+                    let without_extras = strip_extras(path);
+                    if is_pylock_name(without_extras) && !without_extras.contains("://") {
+                        return Err(InputError::GroupFromLock {
+                            value: value.clone(),
+                            path: without_extras.to_string(),
+                        });
+                    }
+                    return Err(InputError::GroupPath);
+                }
+                (path, name)
+            }
+        };
+        out.push(GroupRef {
+            path: path.to_string(),
+            name: name.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// pip's `strip_extras`: `path[extra,…]` without its extras.
+fn strip_extras(path: &str) -> &str {
+    match path.strip_suffix(']').and_then(|p| p.rfind('[')) {
+        Some(at) => path.get(..at).unwrap_or(path),
+        None => path,
+    }
+}
+
+/// PEP 751's file names: `pylock.toml` or `pylock.NAME.toml` (NAME without a dot).
+pub fn is_pylock_name(path: &str) -> bool {
+    let name = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name == "pylock.toml"
+        || name
+            .strip_prefix("pylock.")
+            .and_then(|n| n.strip_suffix(".toml"))
+            .is_some_and(|n| !n.is_empty() && !n.contains('.'))
+}
+
+/// PEP 735's name normalization (`[-_.]+` to `-`, lower case).
+pub fn normalize_group(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_run = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_run {
+                out.push('-');
+            }
+            in_run = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_run = false;
+        }
+    }
+    out
+}
+
+fn read_groups(groups: &[GroupRef]) -> Result<Vec<Read>, InputError> {
+    let mut resolvers: Vec<(String, Resolver)> = Vec::new();
+    let mut out = Vec::new();
+    for g in groups {
+        if !resolvers.iter().any(|(p, _)| *p == g.path) {
+            let text = match std::fs::read_to_string(&g.path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(InputError::Group(format!(
+                        "{} not found. Cannot resolve '--group' option.",
+                        g.path
+                    )))
+                }
+                Err(e) => return Err(InputError::Group(format!("Error reading {}: {e}", g.path))),
+            };
+            resolvers.push((g.path.clone(), Resolver::from_pyproject(&g.path, &text)?));
+        }
+        let Some((_, resolver)) = resolvers.iter_mut().find(|(p, _)| *p == g.path) else {
+            continue;
+        };
+        let reqs = resolver.resolve(&g.name).map_err(|messages| {
+            InputError::Group(format!(
+                "[dependency-groups] resolution failed for {} from {}: {}",
+                py_repr(&g.name),
+                py_repr(&g.path),
+                messages.join("; ")
+            ))
+        })?;
+        let origin = format!(
+            "{} [dependency-groups] {}",
+            g.path,
+            normalize_group(&g.name)
+        );
+        out.extend(reqs.into_iter().map(|text| Read {
+            text: text.trim().to_string(),
+            origin: origin.clone(),
+        }));
+    }
+    Ok(out)
+}
+
+/// One member of a dependency group as the TOML has it.
+#[derive(Debug, Clone)]
+enum Member {
+    Requirement(String),
+    Include(String),
+    /// Anything else, as pip shows it in its message.
+    Invalid(String),
+}
+
+/// A group's value.
+#[derive(Debug, Clone)]
+enum Group {
+    List(Vec<Member>),
+    Text,
+    NotAList,
+}
+
+/// packaging's `DependencyGroupResolver`: normalized names, includes followed, cycles found,
+/// errors collected and reported together, in its words.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    groups: Vec<(String, Group)>,
+    ancestors: Vec<(String, Vec<String>)>,
+    resolved: Vec<(String, Vec<String>)>,
+}
+
+impl Resolver {
+    /// The `[dependency-groups]` table of a pyproject.toml.
+    pub fn from_pyproject(path: &str, text: &str) -> Result<Resolver, InputError> {
+        let doc = DocumentMut::from_str(text)
+            .map_err(|e| InputError::Group(format!("Error parsing {path}: {}", e.message())))?;
+        let Some(table) = doc.get("dependency-groups") else {
+            return Err(InputError::Group(format!(
+                "[dependency-groups] table was missing from {}. Cannot resolve '--group' option.",
+                py_repr(path)
+            )));
+        };
+        let Some(table) = table.as_table_like() else {
+            return Err(InputError::Group(format!(
+                "[dependency-groups] table was malformed in {path}. Cannot resolve '--group' option."
+            )));
+        };
+        let mut r = Resolver::default();
+        let mut originals: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, item) in table.iter() {
+            let normed = normalize_group(name);
+            match originals.iter_mut().find(|(n, _)| *n == normed) {
+                Some((_, names)) => names.push(name.to_string()),
+                None => originals.push((normed.clone(), vec![name.to_string()])),
+            }
+            let group = group_of(item);
+            match r.groups.iter_mut().find(|(n, _)| *n == normed) {
+                Some((_, g)) => *g = group,
+                None => r.groups.push((normed, group)),
+            }
+        }
+        let duplicates: Vec<String> = originals
+            .iter()
+            .filter(|(_, names)| names.len() > 1)
+            .map(|(n, names)| {
+                format!(
+                    "Duplicate dependency group names: {n} ({})",
+                    names.join(", ")
+                )
+            })
+            .collect();
+        if !duplicates.is_empty() {
+            return Err(InputError::Group(format!(
+                "[dependency-groups] data was invalid in {path}: {}",
+                duplicates.join("; ")
+            )));
+        }
+        Ok(r)
+    }
+
+    /// The requirements of group `name`, includes resolved; or every error found.
+    pub fn resolve(&mut self, name: &str) -> Result<Vec<String>, Vec<String>> {
+        let group = normalize_group(name);
+        let mut errors = Vec::new();
+        let out = self.resolve_one(&group, &group, &mut errors);
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn resolve_one(
+        &mut self,
+        group: &str,
+        requested: &str,
+        errors: &mut Vec<String>,
+    ) -> Vec<String> {
+        if let Some((_, done)) = self.resolved.iter().find(|(g, _)| g == group) {
+            return done.clone();
+        }
+        let before = errors.len();
+        let members = self.parse(group, errors);
+        let mut out = Vec::new();
+        for m in members {
+            match m {
+                Member::Requirement(r) => out.push(r),
+                Member::Include(raw) => {
+                    let include = normalize_group(&raw);
+                    let ancestors = self.ancestors_of(group);
+                    if ancestors.contains(&include) {
+                        let reason = if raw == group {
+                            format!("{group} includes itself")
+                        } else {
+                            format!("{raw} -> {group}, {group} -> {raw}")
+                        };
+                        errors.push(format!(
+                            "Cyclic dependency group include while resolving {requested}: {reason}"
+                        ));
+                    } else {
+                        let mut chain = ancestors;
+                        chain.push(group.to_string());
+                        match self.ancestors.iter_mut().find(|(g, _)| *g == include) {
+                            Some((_, a)) => *a = chain,
+                            None => self.ancestors.push((include.clone(), chain)),
+                        }
+                        out.extend(self.resolve_one(&include, requested, errors));
+                    }
+                }
+                Member::Invalid(_) => {}
+            }
+        }
+        if errors.len() > before {
+            return Vec::new();
+        }
+        self.resolved.push((group.to_string(), out.clone()));
+        out
+    }
+
+    fn ancestors_of(&self, group: &str) -> Vec<String> {
+        self.ancestors
+            .iter()
+            .find(|(g, _)| g == group)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    }
+
+    fn parse(&self, group: &str, errors: &mut Vec<String>) -> Vec<Member> {
+        let Some((_, value)) = self.groups.iter().find(|(g, _)| g == group) else {
+            errors.push(format!("Dependency group '{group}' not found"));
+            return Vec::new();
+        };
+        let members = match value {
+            Group::Text => {
+                errors.push(format!(
+                    "Dependency group {} contained a string rather than a list.",
+                    py_repr(group)
+                ));
+                return Vec::new();
+            }
+            Group::NotAList => {
+                errors.push(format!(
+                    "Dependency group {} is not a sequence type.",
+                    py_repr(group)
+                ));
+                return Vec::new();
+            }
+            Group::List(members) => members,
+        };
+        let before = errors.len();
+        for m in members {
+            match m {
+                Member::Requirement(r) if reqs::parse_pep508(r).is_none() => {
+                    errors.push(format!("Invalid requirement: {}", py_repr(r)));
+                }
+                Member::Invalid(shown) => {
+                    errors.push(format!("Invalid dependency group item: {shown}"));
+                }
+                _ => {}
+            }
+        }
+        if errors.len() > before {
+            return Vec::new();
+        }
+        members.clone()
+    }
+}
+
+fn group_of(item: &Item) -> Group {
+    match item {
+        Item::Value(Value::String(_)) => Group::Text,
+        Item::Value(Value::Array(a)) => Group::List(a.iter().map(member_of).collect()),
+        Item::ArrayOfTables(a) => Group::List(
+            a.iter()
+                .map(|t| table_member(t.iter().map(|(k, v)| (k, v.as_value()))))
+                .collect(),
+        ),
+        _ => Group::NotAList,
+    }
+}
+
+fn member_of(v: &Value) -> Member {
+    match v {
+        Value::String(s) => Member::Requirement(s.value().to_string()),
+        Value::InlineTable(t) => table_member(t.iter().map(|(k, v)| (k, Some(v)))),
+        other => Member::Invalid(other.to_string().trim().to_string()),
+    }
+}
+
+fn table_member<'a>(entries: impl Iterator<Item = (&'a str, Option<&'a Value>)>) -> Member {
+    let entries: Vec<(&str, Option<&Value>)> = entries.collect();
+    let shown = format!(
+        "{{{}}}",
+        entries
+            .iter()
+            .map(|(k, v)| format!(
+                "{}: {}",
+                py_repr(k),
+                v.map(|v| match v {
+                    Value::String(s) => py_repr(s.value()),
+                    other => other.to_string().trim().to_string(),
+                })
+                .unwrap_or_default()
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match entries.as_slice() {
+        [("include-group", Some(Value::String(s)))] => Member::Include(s.value().to_string()),
+        [("include-group", _)] => Member::Invalid(format!(
+            "{shown} (Dependency group include-group value is not a string)"
+        )),
+        _ => Member::Invalid(shown),
+    }
+}
+
+/// At most one script, as pip allows.
+fn single_script(scripts: &[String]) -> Result<Option<&str>, InputError> {
+    match scripts {
+        [] => Ok(None),
+        [one] => Ok(Some(one.as_str())),
+        _ => Err(InputError::ScriptTwice),
+    }
+}
+
+/// The Python a script's `requires-python` is checked against, as pip's `TargetPython` has it:
+/// `--python-version` (padded to three parts), else the probed interpreter's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonVersion {
+    /// `major.minor.micro`, what the specifier is checked against.
+    pub full: String,
+    /// `major.minor`, what pip's message shows.
+    pub short: String,
+}
+
+fn python_version(option: Option<&str>, target: Option<&str>) -> Option<PythonVersion> {
+    let parts: Vec<u32> = match option {
+        Some(v) if !v.contains('.') && v.len() > 1 => {
+            // pip reads `38` as 3.8.
+            let (major, minor) = v.split_at(1);
+            vec![major.parse().ok()?, minor.parse().ok()?]
+        }
+        Some(v) => v
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?,
+        None => {
+            let json: serde_json::Value = serde_json::from_str(target?).ok()?;
+            let full = json.get("env")?.get("python_full_version")?.as_str()?;
+            full.split('.')
+                .take(3)
+                .map(|p| {
+                    let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().ok()
+                })
+                .collect::<Option<_>>()?
+        }
+    };
+    let mut parts = parts;
+    while parts.len() < 3 {
+        parts.push(0);
+    }
+    let show = |n: usize| {
+        parts
+            .iter()
+            .take(n)
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    Some(PythonVersion {
+        full: show(parts.len()),
+        short: show(2),
+    })
+}
+
+/// A script's dependencies (PEP 723 `# /// script`), its `requires-python` checked as pip checks
+/// it.
+pub fn read_script(
+    path: &Path,
+    shown: &str,
+    python: Option<&PythonVersion>,
+    ignore_requires_python: bool,
+) -> Result<Vec<Read>, InputError> {
+    let text = std::fs::read(path).map_err(|source| InputError::ScriptRead {
+        path: shown.to_string(),
+        source,
+    })?;
+    let text = String::from_utf8(text).map_err(|_| InputError::ScriptRead {
+        path: shown.to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
+    })?;
+    let metadata = pep723_metadata(&text, shown)?;
+    let doc = DocumentMut::from_str(&metadata)
+        .map_err(|_| InputError::Pep723(format!("Failed to parse TOML in {}", py_repr(shown))))?;
+    let invalid = |message: String| InputError::ScriptMetadata {
+        script: shown.to_string(),
+        message,
+    };
+    if let Some(item) = doc.get("requires-python") {
+        let Some(spec) = item.as_str() else {
+            return Err(invalid("requires-python is not a string".into()));
+        };
+        if !spec.is_empty() && !ignore_requires_python {
+            if let Some(python) = python {
+                let specifiers = pep440_rs::VersionSpecifiers::from_str(spec)
+                    .map_err(|e| invalid(format!("requires-python {}: {e}", py_repr(spec))))?;
+                let version = pep440_rs::Version::from_str(&python.full)
+                    .map_err(|e| invalid(format!("Python {}: {e}", python.full)))?;
+                if !specifiers.contains(&version) {
+                    return Err(InputError::RequiresPython {
+                        script: shown.to_string(),
+                        python: python.short.clone(),
+                        requires: spec.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let Some(deps) = doc.get("dependencies") else {
+        return Ok(Vec::new());
+    };
+    let Some(deps) = deps.as_array() else {
+        return Err(invalid("dependencies is not a list of requirements".into()));
+    };
+    let origin = format!("{shown} (script metadata)");
+    deps.iter()
+        .map(|d| {
+            let Some(text) = d.as_str() else {
+                return Err(invalid(format!(
+                    "dependencies holds {}, which is not a requirement",
+                    d.to_string().trim()
+                )));
+            };
+            if reqs::parse_pep508(text).is_none() {
+                return Err(invalid(format!("Invalid requirement: {}", py_repr(text))));
+            }
+            Ok(Read {
+                text: text.trim().to_string(),
+                origin: origin.clone(),
+            })
+        })
+        .collect()
+}
+
+/// pip's PEP 723 reader: the one `# /// script` block, its lines without `# ` (or `#`), as TOML
+/// text. pip's expression: `(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$`
+/// (a block ends at the last `# ///` of its run of comment lines), on the text as Python's
+/// universal newlines read it.
+pub fn pep723_metadata(text: &str, shown: &str) -> Result<String, InputError> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = text.split('\n').collect();
+    // Whether line i is followed by a newline (`$\s` in pip's expression).
+    let ended = |i: usize| i + 1 < lines.len();
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines.get(i).copied().unwrap_or("");
+        let kind = line
+            .strip_prefix("# /// ")
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let Some(kind) = kind.filter(|_| ended(i)) else {
+            i += 1;
+            continue;
+        };
+        // The run of comment lines after the opening line, each ended by a newline but for a
+        // closing `# ///` (which needs none).
+        let mut close = None;
+        let mut j = i + 1;
+        while let Some(l) = lines.get(j) {
+            let comment = *l == "#" || l.starts_with("# ");
+            if !comment {
+                break;
+            }
+            if *l == "# ///" && j > i + 1 {
+                close = Some(j);
+            }
+            if !ended(j) {
+                break;
+            }
+            j += 1;
+        }
+        match close {
+            Some(end) => {
+                let content: String = lines
+                    .get(i + 1..end)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|l| {
+                        let l = l.strip_prefix("# ").or_else(|| l.strip_prefix('#'));
+                        format!("{}\n", l.unwrap_or(""))
+                    })
+                    .collect();
+                blocks.push((kind.to_string(), content));
+                i = end + 1;
+            }
+            None => i += 1,
+        }
+    }
+    let mut scripts = blocks.into_iter().filter(|(k, _)| k == "script");
+    match (scripts.next(), scripts.next()) {
+        (Some((_, content)), None) => Ok(content),
+        (Some(_), Some(_)) => Err(InputError::Pep723(format!(
+            "Multiple 'script' blocks found in {}",
+            py_repr(shown)
+        ))),
+        (None, _) => Err(InputError::Pep723(format!(
+            "File does not contain 'script' metadata: {}",
+            py_repr(shown)
+        ))),
+    }
+}
+
+/// Python's `repr` of a string, as pip's messages show names and paths.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests;
