@@ -17,3 +17,4 @@ mod index_selftest;
 mod install;
 mod pip_matrix;
 mod terminal;
+mod uploaded;
