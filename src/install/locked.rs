@@ -58,7 +58,11 @@ pub(crate) async fn candidates(settings: &Settings, gate: &Gate) -> Option<Vec<P
 }
 
 /// The best file for `pin` among the cached files of its hashes: (sha256, file name).
+/// Not under a cooldown: a cached file's upload time is on its index's page, which must be read.
 fn cached<'a>(gate: &Gate, pin: &'a Pin, tags: &[String]) -> Option<(&'a String, String)> {
+    if gate.cooldown(&pin.name).is_some() {
+        return None;
+    }
     pin.hashes
         .iter()
         .filter_map(|h| gate.cache().name(h).map(|n| (h, n)))

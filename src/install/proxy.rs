@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::build::{Builder, Built, Wheel};
-use super::gate::{Candidate, Gate, ProvenanceSource, Vetted};
+use super::gate::{Candidate, Gate, ProvenanceSource, Vetted, Withheld};
 use super::sources::{self, Origin};
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::trust::policy;
@@ -54,6 +54,8 @@ pub(crate) struct ProxyState {
     pages: Mutex<Option<std::collections::BTreeMap<String, String>>>,
     /// Everything pip asked for around the gate, with its verdict, in order.
     outside: Mutex<Vec<Arc<Vetted>>>,
+    /// The files a cooldown kept off the pages pip read, in order, each once.
+    withheld: Mutex<Vec<Withheld>>,
     /// Each vetted wheel's metadata check, by sha256.
     checked: Mutex<std::collections::HashMap<String, WheelCheck>>,
     /// When set, sdists are offered with metadata, which the gate makes by building them.
@@ -100,6 +102,7 @@ impl Proxy {
             requested: Mutex::new(Vec::new()),
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
+            withheld: Mutex::new(Vec::new()),
             checked: Mutex::new(std::collections::HashMap::new()),
             builder: std::sync::OnceLock::new(),
             built: Mutex::new(std::collections::HashMap::new()),
@@ -222,6 +225,15 @@ impl Proxy {
     pub(crate) fn outside(&self) -> Vec<Arc<Vetted>> {
         self.state
             .outside
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The files a cooldown kept from pip, in the order pip read their pages.
+    pub(crate) fn withheld(&self) -> Vec<Withheld> {
+        self.state
+            .withheld
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -413,6 +425,19 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
     if links.is_empty() && !errors.is_empty() {
         // pip reports an unreachable index as a failed lookup; say why in the body.
         return text(StatusCode::BAD_GATEWAY, format!("{}\n", errors.join("\n")));
+    }
+    // The package's cooldown: pip never sees a file younger than it, or of unknown age.
+    let (links, withheld) = state.gate.cool(project, links);
+    if !withheld.is_empty() {
+        let mut held = state.withheld.lock().unwrap_or_else(|p| p.into_inner());
+        for w in withheld {
+            if !held
+                .iter()
+                .any(|h| h.file == w.file && h.package == w.package)
+            {
+                held.push(w);
+            }
+        }
     }
     let mut listed = Vec::with_capacity(links.len());
     {

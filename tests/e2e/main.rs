@@ -12,6 +12,7 @@ mod support;
 mod alias;
 mod cache;
 mod confine;
+mod cooldown;
 mod differential;
 mod index_selftest;
 mod install;
