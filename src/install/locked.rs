@@ -36,6 +36,15 @@ pub(crate) async fn candidates(settings: &Settings, gate: &Gate) -> Option<Vec<P
     if !reqs.lines.iter().all(|l| !l.hashes.is_empty()) {
         return None;
     }
+    // pip 26 filters pinned files by upload time too: its resolver, reading the gate's pages
+    // (which pass the index's `upload-time` through), decides as pip alone would.
+    if pip_args
+        .resolve_key
+        .iter()
+        .any(|a| a.starts_with("--uploaded-prior-to"))
+    {
+        return None;
+    }
     let target = probe(&settings.pip)?;
     let pins = pins(reqs, &target.env)?;
     let index_origin = settings

@@ -134,3 +134,47 @@ fn no_upload_time_upstream_means_none_through_the_gate() {
     assert!(said(&run.stderr), "{}", run.stderr);
     assert!(!ctx.venv().has_package("gamma"));
 }
+
+/// Hash-pinned requirements with a cutoff go through pip's resolver against the gate, so a
+/// pinned file uploaded after the cutoff is refused by pip, as without pyprov.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn hash_pinned_files_are_filtered_as_pip_filters_them() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    index_with_a_fresh_release(&ctx);
+    let pin = |name: &str, version: &str| {
+        let d = dists::wheel(
+            name,
+            version,
+            if name == "alpha" { &["beta"] } else { &[] },
+            &[],
+        );
+        format!("{name}=={version} --hash=sha256:{}\n", d.sha256())
+    };
+    let old = ctx.write("old.txt", pin("alpha", "1.0") + &pin("beta", "1.0"));
+    let fresh = ctx.write("fresh.txt", pin("alpha", "2.0") + &pin("beta", "2.0"));
+    for (reqs, ok) in [(&old, true), (&fresh, false)] {
+        let reqs = reqs.to_str().unwrap();
+        let args = ["--uploaded-prior-to", "P3D", "-r", reqs];
+        let plain = ctx.new_venv(if ok { "plain-old" } else { "plain-fresh" });
+        let url = ctx.index().url();
+        let mut full = vec!["install", "-i", &url];
+        full.extend_from_slice(&args);
+        let out = plain.run(&full);
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let venv = ctx.new_venv(if ok { "pyprov-old" } else { "pyprov-fresh" });
+        let mut cmd = ctx.pyprov_pip("install");
+        cmd.args(args).arg("--python").arg(venv.python());
+        let run = ctx.run(&mut cmd);
+        assert_eq!(run.code == 0, ok, "{}", run.stderr);
+        assert_eq!(venv.packages(), plain.packages());
+    }
+}
