@@ -113,6 +113,11 @@ fn the_report_says_what_the_cooldown_held_back() {
         .arg(venv.python());
     let json = ctx.run(&mut cmd).report();
     snapshot!(ctx, "cooldown_json", pretty(&json["cooldown"]));
+    // The same inputs again, but a cutoff moves with the clock: pip resolves anew.
+    assert!(
+        !json["notes"].to_string().contains("reused the stored resolution"),
+        "{json:#}"
+    );
 }
 
 /// A file whose index gives no upload time cannot be shown to be old enough: withheld (fail
