@@ -146,13 +146,17 @@ pub fn print_decisions(reports: &[FileReport], policy: &Policy) {
 /// One line saying which trust file (if any) the decisions came from.
 pub fn policy_line(policy: &Policy) -> String {
     let settings = format!(
-        "unattested = {}, tofu = {}{}{}",
+        "unattested = {}, tofu = {}{}{}{}",
         policy.unattested.as_str(),
         policy.tofu,
         if policy.require_environment_proof {
             ", require-environment-proof"
         } else {
             ""
+        },
+        match policy.cooldown.filter(|c| !c.is_none()) {
+            Some(c) => format!(", cooldown = {c}"),
+            None => String::new(),
         },
         if policy.locked { ", locked" } else { "" }
     );

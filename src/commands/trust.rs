@@ -120,6 +120,12 @@ fn describe_entry(e: &PackageEntry) -> String {
     if let Some(u) = e.unattested {
         parts.push(format!("unattested {}", u.as_str()));
     }
+    if let Some(c) = e.cooldown {
+        parts.push(match c.is_none() {
+            true => "no cooldown".to_string(),
+            false => format!("cooldown {c}"),
+        });
+    }
     if let Some(p) = &e.pinned {
         parts.push(format!("pinned ({p})"));
     }
@@ -143,6 +149,8 @@ struct EntryJson<'a> {
     #[serde(rename = "require-environment-proof")]
     require_environment_proof: Option<bool>,
     unattested: Option<trust::Unattested>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cooldown: Option<trust::Cooldown>,
     pinned: Option<&'a str>,
     line: usize,
 }
@@ -170,6 +178,7 @@ fn show(cwd: &Path, explicit: Option<&Path>, locked: bool, format: Format) -> Re
                                 environment: e.environment.as_deref(),
                                 require_environment_proof: e.require_environment_proof,
                                 unattested: e.unattested,
+                                cooldown: e.cooldown,
                                 pinned: e.pinned.as_deref(),
                                 line: e.line,
                             },

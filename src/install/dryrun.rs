@@ -154,9 +154,17 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
     for v in refused.iter().chain(ctx.proxy.outside().iter()) {
         run.rows.push(Row::from_vetted(v));
     }
+    run.set_cooldown(ctx.gate, ctx.proxy.withheld());
     if run.any_denied() {
         run.print();
         return exit::FAILED;
+    }
+    // What pip did not find may be what the cooldown held back: said before pip's words.
+    if let Some(lines) = run.cooldown_lines() {
+        match run.format() {
+            crate::cli::Format::Json => run.print(),
+            crate::cli::Format::Text => eprint!("{lines}"),
+        }
     }
     for (file, why) in ctx.proxy.build_failures() {
         eprintln!(

@@ -65,6 +65,7 @@ pub(crate) async fn complete(
     for v in all.iter().chain(ctx.proxy.outside().iter()) {
         run.rows.push(Row::from_vetted(v));
     }
+    run.set_cooldown(ctx.gate, ctx.proxy.withheld());
     for l in &local {
         run.rows.push(Row::local(&l.name, &l.url, l.editable));
     }

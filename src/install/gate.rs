@@ -14,8 +14,8 @@ use crate::cache::{Cache, Lookup};
 use crate::files::LocalProvenance;
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::judge::{Evidence, FileRef, Found, Judge, Source};
-use crate::trust::policy::{self, Decision, Observed};
-use crate::trust::{Policy, TrustFile};
+use crate::trust::policy::{self, Decision, Held, Observed};
+use crate::trust::{Cooldown, Policy, TrustFile};
 use crate::verify::{distname, Engine, Verified};
 use crate::vocab::Sha256;
 
@@ -52,12 +52,45 @@ impl Vetted {
     }
 }
 
+/// A file a cooldown kept from pip: not listed on the gate's page of its project.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Withheld {
+    pub package: String,
+    pub file: String,
+    /// What its index said, or `null` when it said nothing.
+    pub upload_time: Option<String>,
+    /// The package's cooldown, and the cutoff it gave in this run.
+    pub cooldown: Cooldown,
+    pub cutoff: String,
+    /// `too-new` or `no-upload-time`.
+    pub reason: Held,
+}
+
+impl Withheld {
+    /// Why, in a sentence.
+    pub(crate) fn message(&self) -> String {
+        match (self.reason, &self.upload_time) {
+            (Held::TooNew, Some(t)) => format!(
+                "{} was uploaded at {t}, after the cutoff {} of {}'s cooldown of {}",
+                self.file, self.cutoff, self.package, self.cooldown
+            ),
+            _ => format!(
+                "{}: its index gives no upload time, so it cannot be shown to be older than {}'s cooldown of {} (exempt the package with `cooldown = false`, or use an index that gives upload times)",
+                self.file, self.package, self.cooldown
+            ),
+        }
+    }
+}
+
 pub(crate) struct Gate {
     client: Client,
     judge: Judge,
     cache: Cache,
     provenance_index: Option<Url>,
     done: Mutex<HashMap<String, Arc<OnceCell<Arc<Vetted>>>>>,
+    /// The run's start: every cooldown cutoff of the run is counted back from it, so every page
+    /// pip reads is cut at the same instant.
+    now: jiff::Timestamp,
 }
 
 impl Gate {
@@ -75,7 +108,61 @@ impl Gate {
             cache,
             provenance_index,
             done: Mutex::new(HashMap::new()),
+            now: jiff::Timestamp::now(),
         }
+    }
+
+    /// The cooldown a package's files are held to in this run, with its cutoff; `None` when
+    /// none applies (the policy has none and its entry none, or its entry exempts it).
+    pub(crate) fn cooldown(&self, project: &str) -> Option<(Cooldown, jiff::Timestamp)> {
+        let c = self
+            .judge
+            .policy()
+            .cooldown_for(self.judge.entry(project))?;
+        Some((c, c.cutoff(self.now)))
+    }
+
+    /// Whether a cooldown applies to any package: the policy's, or one an entry sets.
+    pub(crate) fn any_cooldown(&self) -> bool {
+        let policy = self.judge.policy();
+        policy.cooldown_for(None).is_some()
+            || self
+                .judge
+                .trust()
+                .is_some_and(|t| t.entries().any(|e| policy.cooldown_for(Some(e)).is_some()))
+    }
+
+    /// The policy's own cooldown and its cutoff, for the report.
+    pub(crate) fn policy_cooldown(&self) -> Option<(Cooldown, jiff::Timestamp)> {
+        let c = self.judge.policy().cooldown_for(None)?;
+        Some((c, c.cutoff(self.now)))
+    }
+
+    /// Splits a project's files into those pip may see and those its cooldown withholds.
+    pub(crate) fn cool<T>(
+        &self,
+        project: &str,
+        files: Vec<(Link, T)>,
+    ) -> (Vec<(Link, T)>, Vec<Withheld>) {
+        let Some((cooldown, cutoff)) = self.cooldown(project) else {
+            return (files, Vec::new());
+        };
+        let mut kept = Vec::with_capacity(files.len());
+        let mut withheld = Vec::new();
+        for (link, extra) in files {
+            match policy::cooldown_holds(link.upload_time, cutoff) {
+                None => kept.push((link, extra)),
+                Some(reason) => withheld.push(Withheld {
+                    package: project.to_string(),
+                    file: link.filename.clone(),
+                    upload_time: link.upload_time.map(index::page::format_upload_time),
+                    cooldown,
+                    cutoff: index::page::format_upload_time(cutoff),
+                    reason,
+                }),
+            }
+        }
+        (kept, withheld)
     }
 
     pub(crate) fn cache(&self) -> &Cache {
@@ -125,6 +212,23 @@ impl Gate {
         };
         if parsed.is_none() {
             return v;
+        }
+        // A file known to be younger than its package's cooldown (named by a hash-pinned
+        // requirement: pip's pages never list one) is refused before a byte is fetched.
+        if let (Some(uploaded), Some((cooldown, cutoff))) =
+            (c.link.upload_time, self.cooldown(&project))
+        {
+            if policy::cooldown_holds(Some(uploaded), cutoff).is_some() {
+                v.decision = policy::too_new(
+                    &filename,
+                    &project,
+                    uploaded,
+                    cooldown,
+                    cutoff,
+                    self.judge.policy(),
+                );
+                return v;
+            }
         }
         let fetched = match self.fetch(c, version.as_deref().unwrap_or("")).await {
             Ok(f) => f,

@@ -36,6 +36,15 @@ pub(crate) async fn candidates(settings: &Settings, gate: &Gate) -> Option<Vec<P
     if !reqs.lines.iter().all(|l| !l.hashes.is_empty()) {
         return None;
     }
+    // pip 26 filters pinned files by upload time too: its resolver, reading the gate's pages
+    // (which pass the index's `upload-time` through), decides as pip alone would.
+    if pip_args
+        .resolve_key
+        .iter()
+        .any(|a| a.starts_with("--uploaded-prior-to"))
+    {
+        return None;
+    }
     let target = probe(&settings.pip)?;
     let pins = pins(reqs, &target.env)?;
     let index_origin = settings
@@ -58,7 +67,11 @@ pub(crate) async fn candidates(settings: &Settings, gate: &Gate) -> Option<Vec<P
 }
 
 /// The best file for `pin` among the cached files of its hashes: (sha256, file name).
+/// Not under a cooldown: a cached file's upload time is on its index's page, which must be read.
 fn cached<'a>(gate: &Gate, pin: &'a Pin, tags: &[String]) -> Option<(&'a String, String)> {
+    if gate.cooldown(&pin.name).is_some() {
+        return None;
+    }
     pin.hashes
         .iter()
         .filter_map(|h| gate.cache().name(h).map(|n| (h, n)))
@@ -78,6 +91,8 @@ fn from_cache(pin: &Pin, sha256: &str, filename: String, origin: &Origin) -> Opt
         yanked: None,
         metadata: None,
         provenance: ProvenanceHint::NotAdvertised,
+        upload_time: None,
+        size: None,
     };
     let candidate = Candidate {
         link,
@@ -270,6 +285,8 @@ mod tests {
             yanked: None,
             metadata: None,
             provenance: crate::index::ProvenanceHint::NotAdvertised,
+            upload_time: None,
+            size: None,
         }
     }
 

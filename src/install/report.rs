@@ -10,7 +10,7 @@ use console::style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::gate::{ProvenanceSource, Vetted};
+use super::gate::{Gate, ProvenanceSource, Vetted, Withheld};
 use crate::cli::Format;
 use crate::index;
 use crate::output::term;
@@ -156,8 +156,48 @@ fn verdict(d: &Decision) -> RowVerdict {
     }
 }
 
+/// The cooldown in effect (docs/trust-file.md, Cooldowns) and the files it kept from pip.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CooldownReport {
+    /// `[policy] cooldown` (`null` when only entries set one).
+    pub policy: Option<crate::trust::Cooldown>,
+    /// What it cut at in this run: files uploaded at or after it are not offered.
+    pub cutoff: Option<String>,
+    /// Every file withheld from the pages pip read, with why.
+    pub withheld: Vec<Withheld>,
+}
+
+impl CooldownReport {
+    /// The lines of the text report.
+    fn lines(&self) -> String {
+        let head = match (&self.policy, &self.cutoff) {
+            (Some(c), Some(cut)) => {
+                format!("cooldown {c}: files uploaded at or after {cut} are not offered to pip")
+            }
+            _ => "cooldown: the trust file sets one for some packages".to_string(),
+        };
+        let mut out = match self.withheld.len() {
+            0 => format!("{head}; none of the files pip looked at was held back\n"),
+            n => format!(
+                "{head}; held back {n} file{}:\n",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        for w in &self.withheld {
+            out.push_str(&format!(
+                "    {} [{}]\n",
+                term(&w.message()),
+                w.reason.as_str()
+            ));
+        }
+        out
+    }
+}
+
 pub(crate) struct RunReport {
     pub rows: Vec<Row>,
+    /// The cooldown in effect, when one applies to any package.
+    pub cooldown: Option<CooldownReport>,
     /// With -v the table shows the evidence: certificate claims, log entry, source URL.
     pub verbose: bool,
     pub installed: bool,
@@ -174,6 +214,7 @@ impl RunReport {
     pub(crate) fn new(trust_file: Option<PathBuf>, format: Format) -> RunReport {
         RunReport {
             rows: Vec::new(),
+            cooldown: None,
             verbose: false,
             installed: false,
             satisfied: Vec::new(),
@@ -182,6 +223,32 @@ impl RunReport {
             trust_file,
             format,
         }
+    }
+
+    /// Says which cooldown applied and what it withheld (nothing, when no cooldown applies).
+    pub(crate) fn set_cooldown(&mut self, gate: &Gate, withheld: Vec<Withheld>) {
+        if !gate.any_cooldown() && withheld.is_empty() {
+            return;
+        }
+        let policy = gate.policy_cooldown();
+        self.cooldown = Some(CooldownReport {
+            policy: policy.map(|(c, _)| c),
+            cutoff: policy.map(|(_, t)| index::page::format_upload_time(t)),
+            withheld,
+        });
+    }
+
+    /// The cooldown's lines of the text report, when a cooldown held any file back: printed
+    /// before pip's own words when pip found nothing left to install.
+    pub(crate) fn cooldown_lines(&self) -> Option<String> {
+        self.cooldown
+            .as_ref()
+            .filter(|c| !c.withheld.is_empty())
+            .map(CooldownReport::lines)
+    }
+
+    pub(crate) fn format(&self) -> Format {
+        self.format
     }
 
     pub(crate) fn any_denied(&self) -> bool {
@@ -233,6 +300,8 @@ impl RunReport {
                     files: &'a [Row],
                     already_satisfied: Vec<Satisfied<'a>>,
                     notes: &'a [String],
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    cooldown: Option<&'a CooldownReport>,
                 }
                 #[derive(Serialize)]
                 struct Satisfied<'a> {
@@ -249,6 +318,7 @@ impl RunReport {
                         .map(|(package, version)| Satisfied { package, version })
                         .collect(),
                     notes: &self.notes,
+                    cooldown: self.cooldown.as_ref(),
                 };
                 match serde_json::to_string_pretty(&out) {
                     Ok(text) => {
@@ -375,6 +445,9 @@ impl RunReport {
                 "already satisfied, kept as installed (not reinstalled, so not verified): {}\n",
                 kept.join(", ")
             ));
+        }
+        if let Some(c) = &self.cooldown {
+            out.push_str(&c.lines());
         }
         for n in &self.notes {
             out.push_str(&format!("{}\n", term(n)));

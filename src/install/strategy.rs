@@ -40,7 +40,19 @@ impl Strategy {
         if let Some(chosen) = locked::candidates(ctx.settings, ctx.gate).await {
             return Strategy::Locked(chosen);
         }
-        let store = reuse::store_path(ctx.settings);
+        // A cooldown and `--uploaded-prior-to` cut pages by the clock: unchanged pages resolve
+        // to newer files as days pass, so such a resolution is neither stored nor reused.
+        let by_the_clock = ctx.gate.any_cooldown()
+            || ctx
+                .settings
+                .pip_args
+                .resolve_key
+                .iter()
+                .any(|a| a.starts_with("--uploaded-prior-to"));
+        let store = match by_the_clock {
+            true => None,
+            false => reuse::store_path(ctx.settings),
+        };
         if let Some(path) = &store {
             let s = ctx.settings;
             if let Some(r) = reuse::reusable(path, &s.client, &s.sources.origins).await {

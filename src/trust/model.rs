@@ -37,6 +37,106 @@ impl Unattested {
     }
 }
 
+/// A cooldown: how long a file must have been on its index before the gate offers it
+/// (`[policy] cooldown`, or a package's own). Whole hours; zero is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cooldown {
+    hours: u64,
+}
+
+impl Cooldown {
+    /// The longest cooldown accepted: ten years (a longer one is a typo, and would overflow
+    /// the cutoff's arithmetic long before it meant anything).
+    pub const MAX_HOURS: u64 = 10 * 366 * 24;
+
+    pub const NONE: Cooldown = Cooldown { hours: 0 };
+
+    pub fn from_hours(hours: u64) -> Option<Cooldown> {
+        (hours <= Cooldown::MAX_HOURS).then_some(Cooldown { hours })
+    }
+
+    pub fn hours(self) -> u64 {
+        self.hours
+    }
+
+    pub fn is_none(self) -> bool {
+        self.hours == 0
+    }
+
+    /// The instant before which a file must have been uploaded, seen from `now`.
+    pub fn cutoff(self, now: jiff::Timestamp) -> jiff::Timestamp {
+        let hours = i64::try_from(self.hours).unwrap_or(i64::MAX);
+        now.checked_sub(jiff::SignedDuration::from_hours(hours))
+            .unwrap_or(jiff::Timestamp::MIN)
+    }
+
+    /// `7 days`, `1 day`, `36 hours`, `1 hour`, `P7D`, `PT36H`, `P1DT12H` (ISO 8601:
+    /// days and hours only), `0 days`. Leading and trailing spaces are ignored, case is not.
+    pub fn parse(text: &str) -> Option<Cooldown> {
+        let t = text.trim();
+        if let Some(iso) = t.strip_prefix('P') {
+            return Cooldown::parse_iso(iso);
+        }
+        let (number, unit) = t.split_once(' ')?;
+        let n = digits(number)?;
+        let per = match unit.trim_start() {
+            "day" | "days" => 24,
+            "hour" | "hours" => 1,
+            _ => return None,
+        };
+        Cooldown::from_hours(n.checked_mul(per)?)
+    }
+
+    /// The part after `P`: `nD`, `TnH`, `nDTnH`.
+    fn parse_iso(iso: &str) -> Option<Cooldown> {
+        let (days, time) = match iso.split_once('T') {
+            Some((d, t)) => (d, Some(t)),
+            None => (iso, None),
+        };
+        let days = match days {
+            "" => None,
+            d => Some(digits(d.strip_suffix('D')?)?),
+        };
+        let hours = match time {
+            None => None,
+            Some(h) => Some(digits(h.strip_suffix('H')?)?),
+        };
+        if days.is_none() && hours.is_none() {
+            return None;
+        }
+        let total = days
+            .unwrap_or(0)
+            .checked_mul(24)?
+            .checked_add(hours.unwrap_or(0))?;
+        Cooldown::from_hours(total)
+    }
+}
+
+/// A run of ASCII digits (at most 9: ten years of hours fit), as a number.
+fn digits(s: &str) -> Option<u64> {
+    (!s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+impl std::fmt::Display for Cooldown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let h = self.hours;
+        match (h % 24, h / 24) {
+            (0, 1) => write!(f, "1 day"),
+            (0, d) => write!(f, "{d} days"),
+            _ if h == 1 => write!(f, "1 hour"),
+            _ => write!(f, "{h} hours"),
+        }
+    }
+}
+
+impl Serialize for Cooldown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The effective policy: the file's `[policy]` table, or the defaults when there is no file,
 /// plus the run's `--locked` setting (which is not part of the file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,6 +159,9 @@ pub struct Policy {
     /// Where to look provenance up when the index strips it (`--provenance-index` wins).
     #[serde(rename = "provenance-index", skip_serializing_if = "Option::is_none")]
     pub provenance_index: Option<String>,
+    /// Files uploaded less than this long ago are not offered to pip (`None`: no cooldown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<Cooldown>,
 }
 
 impl Policy {
@@ -73,6 +176,7 @@ impl Policy {
             locked: false,
             source: None,
             provenance_index: None,
+            cooldown: None,
         }
     }
 }
@@ -90,6 +194,8 @@ pub struct PackageEntry {
     /// Overrides `[policy] require-environment-proof` for this package (needs `environment`).
     pub require_environment_proof: Option<bool>,
     pub unattested: Option<Unattested>,
+    /// Overrides `[policy] cooldown` for this package; [`Cooldown::NONE`] exempts it.
+    pub cooldown: Option<Cooldown>,
     /// How the entry was learned, e.g. `tofu 2025-06-01`; `None` for entries people wrote.
     pub pinned: Option<String>,
     /// 1-based line of the entry's key, for messages that point at it.
@@ -106,6 +212,7 @@ impl PackageEntry {
             environment: None,
             require_environment_proof: None,
             unattested: None,
+            cooldown: None,
             pinned: None,
             line,
         }
@@ -115,6 +222,17 @@ impl PackageEntry {
     /// no provenance is an attestation downgrade.
     pub fn is_pinned(&self) -> bool {
         !self.publishers.is_empty()
+    }
+}
+
+impl Policy {
+    /// The cooldown for a package: its entry's, else the policy's; `None` when none applies
+    /// (no cooldown, or a zero one, which is how an entry exempts its package).
+    pub fn cooldown_for(&self, entry: Option<&PackageEntry>) -> Option<Cooldown> {
+        entry
+            .and_then(|e| e.cooldown)
+            .or(self.cooldown)
+            .filter(|c| !c.is_none())
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
 use super::error::{invalid_name_message, TrustFileError};
-use super::model::{Contents, PackageEntry, Policy, Unattested};
+use super::model::{Contents, Cooldown, PackageEntry, Policy, Unattested};
 use crate::verify::PublisherSpec;
 use crate::vocab::PackageName;
 
@@ -96,10 +96,11 @@ fn policy_setting(
                 })?;
             policy.provenance_index = Some(url.to_string());
         }
+        "cooldown" => policy.cooldown = Some(cooldown(src, value, "[policy]")?),
         other => {
             return Err(src.error(
                 table_key_span(table, other),
-                format!("unknown policy setting `{other}`: [policy] has `unattested`, `tofu`, `require-environment-proof` and `provenance-index`"),
+                format!("unknown policy setting `{other}`: [policy] has `unattested`, `tofu`, `require-environment-proof`, `provenance-index` and `cooldown`"),
             ))
         }
     }
@@ -197,6 +198,9 @@ fn entry_setting(
             )?)
         }
         "unattested" => entry.unattested = Some(unattested(src, value)?),
+        "cooldown" => {
+            entry.cooldown = Some(cooldown(src, value, &format!("the entry for `{}`", entry.key))?)
+        }
         "pinned" => {
             let marker = value.as_str().ok_or_else(|| {
                 src.error(
@@ -209,7 +213,7 @@ fn entry_setting(
         other => {
             return Err(src.error(
                 table_key_span(table, other),
-                format!("unknown key `{other}` in the entry for `{}`: entries have publisher, environment, require-environment-proof, unattested and pinned", entry.key),
+                format!("unknown key `{other}` in the entry for `{}`: entries have publisher, environment, require-environment-proof, unattested, cooldown and pinned", entry.key),
             ))
         }
     }
@@ -264,6 +268,22 @@ fn unattested(src: &Source<'_>, item: &Item) -> Result<Unattested, TrustFileErro
         src.error(
             item.span(),
             "`unattested` is \"deny\", \"warn\" or \"allow\"",
+        )
+    })
+}
+
+/// `cooldown = "7 days"` (days or hours, or ISO 8601 `P7D`, `PT12H`), or `false` for none.
+fn cooldown(src: &Source<'_>, item: &Item, place: &str) -> Result<Cooldown, TrustFileError> {
+    if item.as_bool() == Some(false) {
+        return Ok(Cooldown::NONE);
+    }
+    item.as_str().and_then(Cooldown::parse).ok_or_else(|| {
+        src.error(
+            item.span(),
+            format!(
+                "`cooldown` in {place} is a duration in days or hours, e.g. \"7 days\", \"36 hours\" or \"P7D\" (at most {} days), or false for none",
+                Cooldown::MAX_HOURS / 24
+            ),
         )
     })
 }

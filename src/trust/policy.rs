@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{PackageEntry, Policy, Unattested};
+use super::{Cooldown, PackageEntry, Policy, Unattested};
 use crate::verify::{
     Artifact, Document, Engine, Expectation, Failure, PublisherSpec, Reason, Verified,
 };
@@ -65,6 +65,8 @@ pub enum Code {
     /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
     /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
     OutsideGate,
+    /// A hash-pinned requirement names a file uploaded after its package's cooldown cutoff.
+    TooNew,
 }
 
 impl Code {
@@ -84,11 +86,12 @@ impl Code {
             Code::NotADistribution => "not-a-distribution",
             Code::FetchFailed => "fetch-failed",
             Code::OutsideGate => "outside-gate",
+            Code::TooNew => "too-new",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -103,6 +106,7 @@ impl Code {
         Code::NotADistribution,
         Code::FetchFailed,
         Code::OutsideGate,
+        Code::TooNew,
     ];
 }
 
@@ -287,6 +291,68 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
         Code::OutsideGate,
         format!("{what}: {why}"),
         "name the file up front (a requirement `NAME @ URL`, or `-f` with a directory or page that lists it) so pyprov fetches and decides it, or build a wheel and install it from a local path".into(),
+    )
+}
+
+/// Why a cooldown keeps a file from pip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Held {
+    /// Uploaded at or after the cutoff.
+    TooNew,
+    /// The index gives no upload time, so the file cannot be shown to be old enough.
+    NoUploadTime,
+}
+
+impl Held {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Held::TooNew => "too-new",
+            Held::NoUploadTime => "no-upload-time",
+        }
+    }
+}
+
+/// Whether a cooldown whose cutoff is `cutoff` keeps a file uploaded at `uploaded` from pip:
+/// only a file uploaded strictly before the cutoff passes (as pip's `--uploaded-prior-to`
+/// compares), and one with no known upload time never does (fail closed).
+pub fn cooldown_holds(uploaded: Option<jiff::Timestamp>, cutoff: jiff::Timestamp) -> Option<Held> {
+    match uploaded {
+        None => Some(Held::NoUploadTime),
+        Some(t) if t >= cutoff => Some(Held::TooNew),
+        Some(_) => None,
+    }
+}
+
+/// The decision for a file a hash-pinned requirement names that was uploaded after its
+/// package's cooldown cutoff: denied, naming the file, its upload time and the cutoff.
+pub fn too_new(
+    file_name: &str,
+    package: &str,
+    uploaded: jiff::Timestamp,
+    cooldown: Cooldown,
+    cutoff: jiff::Timestamp,
+    policy: &Policy,
+) -> Decision {
+    let round = |t: jiff::Timestamp| t.round(jiff::Unit::Second).unwrap_or(t);
+    // The cutoff is `now - cooldown`: the file passes once now is past `uploaded + cooldown`.
+    let hours = i64::try_from(cooldown.hours()).unwrap_or(i64::MAX);
+    let eligible = uploaded
+        .checked_add(jiff::SignedDuration::from_hours(hours))
+        .unwrap_or(jiff::Timestamp::MAX);
+    Decision::new(
+        Verdict::Deny,
+        Code::TooNew,
+        format!(
+            "{file_name} was uploaded at {}, after the cutoff {} of {package}'s cooldown of {cooldown}",
+            round(uploaded),
+            round(cutoff)
+        ),
+        format!(
+            "wait until {} and run again, pin an older release of {package}, or exempt it with `cooldown = false` in its entry of {}",
+            round(eligible),
+            trust_file_name(policy)
+        ),
     )
 }
 

@@ -767,3 +767,104 @@ fn a_store_edits_and_takes_in_the_file_as_it_now_is() {
     let err = store.edit(&Edit::Remove { package: "../x" }).unwrap_err();
     assert!(matches!(err, TrustFileError::InvalidName(_)), "{err}");
 }
+
+#[test]
+fn cooldown_durations() {
+    let h = |s: &str| Cooldown::parse(s).map(Cooldown::hours);
+    assert_eq!(h("7 days"), Some(168));
+    assert_eq!(h("1 day"), Some(24));
+    assert_eq!(h(" 36 hours "), Some(36));
+    assert_eq!(h("1 hour"), Some(1));
+    assert_eq!(h("0 days"), Some(0));
+    assert_eq!(h("P7D"), Some(168));
+    assert_eq!(h("PT12H"), Some(12));
+    assert_eq!(h("P1DT12H"), Some(36));
+    assert_eq!(h("P0D"), Some(0));
+    for bad in [
+        "",
+        "7",
+        "7d",
+        "7 weeks",
+        "-1 days",
+        "+1 days",
+        "1.5 days",
+        "P",
+        "PT",
+        "P7",
+        "P1W",
+        "PT30M",
+        "P1DT",
+        "p7d",
+        "seven days",
+        "P-1D",
+        "３ days",
+        "99999999999 days",
+        "3661 days",
+    ] {
+        assert_eq!(h(bad), None, "{bad:?}");
+    }
+    assert_eq!(h("3660 days"), Some(3660 * 24));
+    let shown = |s: &str| Cooldown::parse(s).unwrap().to_string();
+    assert_eq!(shown("P7D"), "7 days");
+    assert_eq!(shown("PT24H"), "1 day");
+    assert_eq!(shown("P1DT12H"), "36 hours");
+    assert_eq!(shown("1 hour"), "1 hour");
+    let now: jiff::Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
+    assert_eq!(
+        Cooldown::parse("P1DT12H").unwrap().cutoff(now).to_string(),
+        "2026-12-05T00:00:00Z"
+    );
+}
+
+#[test]
+fn cooldown_in_the_policy_and_per_package() {
+    let f = parse(
+        r#"[policy]
+cooldown = "7 days"
+
+[packages]
+fresh = { cooldown = false }
+zero = { cooldown = "0 days" }
+slow = { cooldown = "P14D" }
+other = { unattested = "allow" }
+"#,
+    )
+    .unwrap();
+    let p = f.policy();
+    assert_eq!(p.cooldown.map(Cooldown::hours), Some(168));
+    let for_ = |name: &str| p.cooldown_for(f.entry(name)).map(Cooldown::hours);
+    assert_eq!(for_("fresh"), None);
+    assert_eq!(for_("zero"), None);
+    assert_eq!(for_("slow"), Some(336));
+    assert_eq!(for_("other"), Some(168));
+    assert_eq!(for_("not-listed"), Some(168));
+
+    // An entry may set a cooldown the policy does not have.
+    let f = parse("[packages]\nslow = { cooldown = \"2 days\" }\n").unwrap();
+    assert_eq!(
+        f.policy()
+            .cooldown_for(f.entry("slow"))
+            .map(Cooldown::hours),
+        Some(48)
+    );
+    assert_eq!(f.policy().cooldown_for(f.entry("x")), None);
+    let f = parse("[policy]\ncooldown = false\n").unwrap();
+    assert_eq!(f.policy().cooldown_for(None), None);
+}
+
+#[test]
+fn bad_cooldowns_point_at_their_line() {
+    let (line, column, message) = parse_error("[policy]\ntofu = true\ncooldown = \"7 weeks\"\n");
+    assert_eq!((line, column), (3, 12));
+    assert!(
+        message.contains("`cooldown` in [policy] is a duration in days or hours"),
+        "{message}"
+    );
+    let (line, column, message) =
+        parse_error("[packages]\na = { unattested = \"allow\" }\nb = { cooldown = true }\n");
+    assert_eq!((line, column), (3, 18));
+    assert!(message.contains("the entry for `b`"), "{message}");
+    assert!(message.contains("or false for none"), "{message}");
+    let (line, _, _) = parse_error("[policy]\ncooldown = 7\n");
+    assert_eq!(line, 2);
+}

@@ -68,6 +68,7 @@ fn entry(name: &str, publishers: &[&str]) -> PackageEntry {
         environment: None,
         require_environment_proof: None,
         unattested: None,
+        cooldown: None,
         pinned: None,
         line: 7,
     }
@@ -81,6 +82,7 @@ fn file_policy(unattested: Unattested, tofu: bool, locked: bool) -> Policy {
         locked,
         source: Some(PathBuf::from("pyprov.toml")),
         provenance_index: None,
+        cooldown: None,
     }
 }
 
@@ -512,4 +514,41 @@ fn a_pin_another_process_wrote_first_is_what_the_file_is_judged_by() {
     let d = decide_against_pin("pkg", &pin, &policy, &same);
     assert_eq!(code_and_verdict(&d), (Code::Allowed, Verdict::Allow));
     assert!(d.pin.is_none());
+}
+
+#[test]
+fn cooldowns_hold_what_is_too_new_or_of_unknown_age() {
+    use super::{cooldown_holds, too_new, Held};
+    let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let cutoff = t("2026-11-29T12:00:00Z");
+    assert_eq!(
+        cooldown_holds(Some(t("2026-11-29T11:59:59Z")), cutoff),
+        None
+    );
+    // As pip's --uploaded-prior-to: the cutoff itself is too new.
+    assert_eq!(cooldown_holds(Some(cutoff), cutoff), Some(Held::TooNew));
+    assert_eq!(
+        cooldown_holds(Some(t("2026-12-01T00:00:00Z")), cutoff),
+        Some(Held::TooNew)
+    );
+    assert_eq!(cooldown_holds(None, cutoff), Some(Held::NoUploadTime));
+
+    let week = crate::trust::Cooldown::parse("7 days").unwrap();
+    let d = too_new(
+        "pkg-2.0-py3-none-any.whl",
+        "pkg",
+        t("2026-12-01T08:30:00.75Z"),
+        week,
+        cutoff,
+        &file_policy(Unattested::Warn, false, false),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::TooNew, Verdict::Deny));
+    assert_eq!(
+        d.message,
+        "pkg-2.0-py3-none-any.whl was uploaded at 2026-12-01T08:30:01Z, after the cutoff 2026-11-29T12:00:00Z of pkg's cooldown of 7 days"
+    );
+    assert_eq!(
+        d.fix,
+        "wait until 2026-12-08T08:30:01Z and run again, pin an older release of pkg, or exempt it with `cooldown = false` in its entry of pyprov.toml"
+    );
 }
