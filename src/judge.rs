@@ -312,6 +312,7 @@ impl Judge {
                         &shown,
                         &expected,
                         &v.identity.describe(),
+                        v.publisher.as_ref(),
                     );
                 }
             }

@@ -16,4 +16,5 @@ mod differential;
 mod index_selftest;
 mod install;
 mod pip_matrix;
+mod pylock;
 mod terminal;
