@@ -294,3 +294,127 @@ fn a_lock_for_another_environment_is_refused() {
     );
     assert!(ctx.index().file_requests().is_empty(), "nothing is fetched");
 }
+
+/// A `[[packages]]` entry whose only file is `dist` as the sdist.
+fn sdist_entry(ctx: &TestContext, dist: &Dist) -> String {
+    format!(
+        "[[packages]]\nname = \"{}\"\nversion = \"{}\"\nindex = \"{}\"\nsdist = {{ name = \"{}\", url = \"{}\", size = {}, hashes = {{ sha256 = \"{}\" }} }}\n\n",
+        dist.project(),
+        dist.version,
+        ctx.index().url(),
+        dist.filename,
+        ctx.index().file_url(&dist.filename),
+        dist.bytes.len(),
+        dist.sha256(),
+    )
+}
+
+/// An sdist the lock selects is vetted, built once through the gate (its build backend vetted
+/// too), and installed as the built wheel: the same set as plain pip's.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn an_sdist_the_lock_selects_is_built_through_the_gate() {
+    let (ctx, alpha, beta) = setup();
+    ctx.publish(&dists::backend_wheel(), "acme/backend");
+    let source = dists::sdist("srconly", "1.0", &[], None);
+    ctx.publish(&source, REPO);
+    let lock = format!(
+        "{HEAD}{}{}{}",
+        entry(&ctx, &alpha, ""),
+        entry(&ctx, &beta, ""),
+        sdist_entry(&ctx, &source),
+    );
+    ctx.write("pylock.toml", &lock);
+    let run = ctx.install_json(&["-r", "pylock.toml"]);
+    let json = run.report();
+    assert_eq!(run.code, 0, "{}\n{json:#}", run.stderr);
+    assert_eq!(row(&json, &source.filename)["verdict"], "allow", "{json:#}");
+    let backend = dists::backend_wheel();
+    assert_eq!(
+        row(&json, &backend.filename)["verdict"],
+        "allow",
+        "{json:#}"
+    );
+
+    let plain = ctx.new_venv("plain");
+    let mut cmd = plain.pip_command();
+    cmd.current_dir(&ctx.work)
+        .args(["install", "-i", &ctx.index().url(), "-r", "pylock.toml"]);
+    let out = ctx.run(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(ctx.venv().packages(), plain.packages());
+    assert!(ctx.venv().has_package("srconly"));
+}
+
+/// The lock names who attests the package, and the index serves no provenance for it: an
+/// attestation downgrade, whatever the unattested policy says.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn no_provenance_where_the_lock_names_an_identity_is_refused() {
+    let (ctx, alpha, beta) = setup();
+    ctx.index().add("beta", beta.clone());
+    let lock = format!(
+        "{HEAD}{}{}",
+        entry(&ctx, &alpha, ""),
+        entry(&ctx, &beta, &identity(REPO)),
+    );
+    let json = refused(&ctx, &lock, &beta.filename, "attestation-downgrade");
+    let message = row(&json, &beta.filename)["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains(&format!("pylock.toml expects it attested by github:{REPO}/release.yml, and it has no provenance")),
+        "{message}"
+    );
+}
+
+/// A lock pyprov writes (`pyprov::lock::to_toml_string`) is one pip 26.3 and uv install from.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_lock_pyprov_writes_is_read_by_pip_and_uv() {
+    let (ctx, alpha, beta) = setup();
+    let text = format!(
+        "{HEAD}[tool.pyprov-tests]\nkept = true\n\n{}{}",
+        entry(&ctx, &alpha, &identity(REPO)),
+        entry(&ctx, &beta, ""),
+    );
+    let lock = pyprov::lock::parse(std::path::Path::new("pylock.toml"), &text).unwrap();
+    let written = pyprov::lock::to_toml_string(&lock).unwrap();
+    ctx.write("pylock.toml", &written);
+    assert_eq!(
+        pyprov::lock::parse(std::path::Path::new("pylock.toml"), &written).unwrap(),
+        lock
+    );
+
+    let by_pip = ctx.new_venv("by-pip");
+    let mut cmd = by_pip.pip_command();
+    cmd.current_dir(&ctx.work)
+        .args(["install", "-r", "pylock.toml"]);
+    let out = ctx.run(&mut cmd);
+    assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
+    assert!(by_pip.has_package("alpha") && by_pip.has_package("beta"));
+
+    let Some(uv) = std::env::var_os("PYPROV_TEST_UV") else {
+        panic!("set PYPROV_TEST_UV to uv (target/ci-tools/venv/bin/uv)");
+    };
+    let by_uv = ctx.new_venv("by-uv");
+    let mut cmd = ctx.command(uv);
+    cmd.args(["pip", "install", "--no-config", "--cache-dir"])
+        .arg(ctx.path("uv-cache"))
+        .arg("--python")
+        .arg(by_uv.python())
+        .args(["-r", "pylock.toml"]);
+    let out = ctx.run(&mut cmd);
+    assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
+    assert_eq!(by_uv.packages(), by_pip.packages());
+}
