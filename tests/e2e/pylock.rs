@@ -420,3 +420,47 @@ fn a_lock_pyprov_writes_is_read_by_pip_and_uv() {
     assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
     assert_eq!(by_uv.packages(), by_pip.packages());
 }
+
+/// What users read when a lock cannot be used: the file, the key and the fix.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn lock_errors_name_the_file_the_key_and_the_fix() {
+    let (ctx, alpha, _) = setup();
+    ctx.add_filter(r"interpreter is 3\.\d+\.\d+", "interpreter is [PYTHON]");
+    let no_hash = entry(&ctx, &alpha, "").replace(
+        &format!("hashes = {{ sha256 = \"{}\" }}", alpha.sha256()),
+        "hashes = {}",
+    );
+    ctx.write("pylock.toml", format!("{HEAD}{no_hash}"));
+    let out = ctx.install(&["-r", "pylock.toml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "pylock_invalid_key", out.snapshot_stderr());
+
+    ctx.write(
+        "pylock.toml",
+        format!("lock-version = \"1.0\"\n\n{}", entry(&ctx, &alpha, "")),
+    );
+    let out = ctx.install(&["-r", "pylock.toml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "pylock_missing_key", out.snapshot_stderr());
+
+    ctx.write(
+        "pylock.toml",
+        format!(
+            "{HEAD}{}",
+            entry(&ctx, &alpha, "requires-python = \">=4\"\n")
+        ),
+    );
+    let out = ctx.install(&["-r", "pylock.toml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "pylock_requires_python", out.snapshot_stderr());
+
+    ctx.write("reqs.txt", "beta\n");
+    let out = ctx.install(&["-r", "pylock.toml", "-r", "reqs.txt"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "pylock_not_alone", out.snapshot_stderr());
+    assert!(ctx.index().file_requests().is_empty(), "nothing is fetched");
+}
