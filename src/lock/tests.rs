@@ -222,3 +222,20 @@ fn reads_attestation_identities_as_an_array_of_tables() {
     let again = parse(Path::new("pylock.toml"), &to_toml_string(&lock).unwrap()).unwrap();
     assert_eq!(again, lock);
 }
+
+#[test]
+fn a_lock_built_in_code_is_written_and_read_back() {
+    let mut lock = Lock::new("pyprov");
+    let mut package = Package::new(crate::vocab::PackageName::new("Foo_Bar").unwrap());
+    package.version = Some("1.0".into());
+    let mut wheel = FileEntry::at_url(
+        "https://files.example/foo_bar-1.0-py3-none-any.whl",
+        crate::vocab::Sha256::of(b"x"),
+    );
+    wheel.size = Some(1);
+    package.wheels = Some(vec![wheel]);
+    lock.packages.push(package);
+    let text = to_toml_string(&lock).unwrap();
+    assert!(text.contains("name = \"foo-bar\""), "{text}");
+    assert_eq!(parse(Path::new("pylock.toml"), &text).unwrap(), lock);
+}
