@@ -464,3 +464,30 @@ fn lock_errors_name_the_file_the_key_and_the_fix() {
     snapshot!(ctx, "pylock_not_alone", out.snapshot_stderr());
     assert!(ctx.index().file_requests().is_empty(), "nothing is fetched");
 }
+
+/// `pyprov download -r pylock.toml -d DIR`: the vetted files the lock selects, byte for byte.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn download_saves_the_vetted_files_the_lock_selects() {
+    let (ctx, alpha, beta) = setup();
+    let lock = format!(
+        "{HEAD}{}{}",
+        entry(&ctx, &alpha, &identity(REPO)),
+        entry(&ctx, &beta, "")
+    );
+    ctx.write("pylock.toml", &lock);
+    let out_dir = ctx.path("out");
+    let run = ctx.run(
+        ctx.pyprov_pip("download")
+            .args(["-r", "pylock.toml", "-d"])
+            .arg(&out_dir),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for d in [&alpha, &beta] {
+        assert_eq!(std::fs::read(out_dir.join(&d.filename)).unwrap(), d.bytes);
+    }
+    assert!(!ctx.venv().has_package("alpha"));
+}
