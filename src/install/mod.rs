@@ -21,6 +21,7 @@ pub(crate) mod args;
 pub(crate) mod build;
 mod dryrun;
 mod execute;
+pub(crate) mod fromlock;
 pub(crate) mod gate;
 pub mod inputs;
 pub(crate) mod locked;
@@ -80,6 +81,9 @@ pub enum InstallError {
     Pip(#[from] pip::PipError),
     #[error(transparent)]
     Requirements(#[from] reqs::ReqError),
+    /// `-r pylock.toml`: the lock cannot be read or installed here.
+    #[error(transparent)]
+    Lock(#[from] fromlock::FromLockError),
     #[error(transparent)]
     Inputs(#[from] inputs::InputError),
     #[error(transparent)]

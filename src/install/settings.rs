@@ -9,6 +9,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::args::{self, PipArgs};
+use super::fromlock;
 use super::gate::Gate;
 use super::inputs;
 use super::pip::{self, Pip};
@@ -33,6 +34,8 @@ pub(crate) struct Settings {
     /// The run's scratch directory: sanitized requirement copies, vetted files, built wheels.
     pub(crate) work: tempfile::TempDir,
     pub(crate) reqs: Requirements,
+    /// `-r pylock.toml`: the lock pyprov installs from, read (pip never sees it).
+    pub(crate) lock: Option<fromlock::LockRequest>,
     pub(crate) sources: Sources,
     pub(crate) policy: Policy,
     pub(crate) client: Client,
@@ -63,6 +66,7 @@ impl Settings {
             return Err(InstallError::ReportAndJson);
         }
         let work = scratch(&mut pip)?;
+        let lock = fromlock::take(&mut pip_args)?;
         let reqs = inputs::gather(&mut pip_args, &pip, &work.path().join("requirements"))?;
         let sources = sources::gather(&pip_args, &reqs)?;
         let cwd = std::env::current_dir().map_err(InstallError::WorkingDirectory)?;
@@ -92,6 +96,7 @@ impl Settings {
             pip_args,
             work,
             reqs,
+            lock,
             sources,
             policy,
             client,

@@ -62,6 +62,9 @@ pub enum Code {
     /// The file or its provenance could not be fetched (network, index errors, a hash the
     /// index advertised that the bytes do not have). Nothing unfetched is ever allowed.
     FetchFailed,
+    /// Verified, but signed by none of the publishers the lock (pylock.toml) names in the
+    /// package's `attestation-identities`.
+    LockIdentityMismatch,
     /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
     /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
     OutsideGate,
@@ -87,6 +90,7 @@ impl Code {
             Code::FetchFailed => "fetch-failed",
             Code::OutsideGate => "outside-gate",
             Code::TooNew => "too-new",
+            Code::LockIdentityMismatch => "lock-identity-mismatch",
         }
     }
 
@@ -107,6 +111,7 @@ impl Code {
         Code::FetchFailed,
         Code::OutsideGate,
         Code::TooNew,
+        Code::LockIdentityMismatch,
     ];
 }
 
@@ -353,6 +358,39 @@ pub fn too_new(
             round(eligible),
             trust_file_name(policy)
         ),
+    )
+}
+
+/// The decision for a file a lock selected whose certificate proves a signer none of the
+/// lock's `attestation-identities` names (`expected`, described): denied, whatever the trust
+/// file says, since the lock narrows who may publish and never widens it.
+///
+/// `signer` is who the certificate says signed; `publisher`, the same as a publisher SPEC when
+/// it is one.
+pub fn lock_identity_mismatch(
+    file_name: &str,
+    lock: &str,
+    expected: &str,
+    signer: &str,
+    publisher: Option<&PublisherSpec>,
+) -> Decision {
+    let moved_to = publisher.map_or_else(|| signer.to_string(), ToString::to_string);
+    Decision::new(
+        Verdict::Deny,
+        Code::LockIdentityMismatch,
+        format!("{file_name}: {lock} expects it attested by {expected}, and it was signed by {signer}"),
+        format!("do not install this file. If the package really moved to {moved_to}, check that, then lock again so that {lock} names the new publisher"),
+    )
+}
+
+/// The decision for a file a lock selected that has no provenance while the lock names who
+/// attests it: an attestation downgrade, denied whatever the unattested policy says.
+pub fn lock_unattested(file_name: &str, lock: &str, expected: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::AttestationDowngrade,
+        format!("{file_name}: {lock} expects it attested by {expected}, and it has no provenance"),
+        "do not install this file; if the index strips provenance (a mirror), pass --provenance-index with the upstream index".into(),
     )
 }
 

@@ -19,5 +19,6 @@ mod inputs;
 mod install;
 mod pip_matrix;
 mod pip_options;
+mod pylock;
 mod terminal;
 mod uploaded;
