@@ -58,6 +58,7 @@ impl Strategy {
         match self {
             Strategy::Locked(chosen) => Ok(Planned::Plan(Plan {
                 pinned: vet_set(ctx.gate, &chosen).await,
+                candidates: chosen.into_iter().map(|(_, _, c)| c).collect(),
                 marks: Vec::new(),
                 extra: Vec::new(),
                 local: Vec::new(),
@@ -86,6 +87,7 @@ async fn reused(
     run.satisfied = r.satisfied;
     Ok(Plan {
         pinned,
+        candidates: r.items.into_iter().map(|(_, _, c)| c).collect(),
         marks: r.marks,
         extra,
         local: Vec::new(),
