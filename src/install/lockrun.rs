@@ -249,6 +249,9 @@ async fn check_async(
     raw: &[String],
     read: impl FnOnce(&Path) -> Result<Vec<LockEntry>, ReadError>,
 ) -> Result<(PathBuf, Vec<(LockEntry, Checked)>), InstallError> {
+    // What the index serves now: nothing from the cache, whose provenance is what it served then.
+    let mut own = own;
+    own.no_cache = true;
     let (settings, gate) = Settings::resolve(own, None, raw, Mode::Lock)?;
     let path = settings
         .pip_args

@@ -15,5 +15,6 @@ mod confine;
 mod differential;
 mod index_selftest;
 mod install;
+mod lock;
 mod pip_matrix;
 mod terminal;

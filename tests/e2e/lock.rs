@@ -1,0 +1,157 @@
+//! `pyprov lock` end to end: a pylock.toml of verified files from the loopback index, with the
+//! publisher each certificate proved; the lock installed by plain pip 26.3 and by uv; `--check`
+//! against what the index serves later.
+
+use std::process::Command;
+
+use crate::support::context::TestContext;
+use crate::support::dists::{self, Dist};
+use crate::support::venv::{PipVersion, Venv};
+
+const REPO: &str = "acme/widgets";
+
+fn alpha_and_beta(ctx: &TestContext) -> (Dist, Dist) {
+    let alpha = dists::wheel("alpha", "1.0", &["beta>=2"], &[]);
+    let beta = dists::wheel("beta", "2.0", &[], &[]);
+    ctx.publish(&alpha, REPO);
+    ctx.publish(&beta, REPO);
+    (alpha, beta)
+}
+
+/// Snapshot settings for a lock: the context's filters, and the digests and sizes (which change
+/// with the test certificate's bytes) as placeholders.
+fn lock_settings(ctx: &TestContext) -> insta::Settings {
+    let mut settings = ctx.snapshot_settings();
+    settings.add_filter("[0-9a-f]{64}", "[SHA256]");
+    settings.add_filter(r"size = \d+", "size = [SIZE]");
+    settings
+}
+
+fn lock(ctx: &TestContext, args: &[&str]) -> crate::support::context::Run {
+    ctx.run(ctx.pyprov_pip("lock").args(args))
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn lock_records_proven_identities_and_installs_with_pip_and_uv() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    let run = lock(&ctx, &["alpha"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = ctx.read("pylock.toml");
+    lock_settings(&ctx).bind(|| insta::assert_snapshot!("lock_written", text));
+
+    // Every file as the index serves it, with the identity the test certificate carries.
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    assert_eq!(doc["created-by"].as_str(), Some("pyprov"));
+    let packages = doc["packages"].as_array_of_tables().unwrap();
+    assert_eq!(packages.len(), 2);
+    for (p, d) in packages.iter().zip([&alpha, &beta]) {
+        assert_eq!(p["name"].as_str(), Some(d.name.as_str()));
+        assert_eq!(p["index"].as_str(), Some(ctx.index().url().as_str()));
+        let ids = p["attestation-identities"].as_array().unwrap();
+        assert_eq!(ids.len(), 1, "{p:?}");
+        let id = ids.get(0).and_then(|i| i.as_inline_table()).unwrap();
+        assert_eq!(id.get("kind").and_then(|v| v.as_str()), Some("GitHub"));
+        assert_eq!(id.get("repository").and_then(|v| v.as_str()), Some(REPO));
+        assert_eq!(
+            id.get("workflow").and_then(|v| v.as_str()),
+            Some("release.yml")
+        );
+        let wheels = p["wheels"].as_array().unwrap();
+        let wheel = wheels.get(0).and_then(|w| w.as_inline_table()).unwrap();
+        let field = |k: &str| wheel.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        assert_eq!(field("name"), Some(d.filename.clone()));
+        assert_eq!(field("url"), Some(ctx.index().file_url(&d.filename)));
+        let sha = wheel
+            .get("hashes")
+            .and_then(|h| h.as_inline_table())
+            .and_then(|h| h.get("sha256"))
+            .and_then(|v| v.as_str());
+        assert_eq!(sha, Some(d.sha256().as_str()));
+        assert_eq!(
+            wheel.get("size").and_then(|v| v.as_integer()),
+            Some(i64::try_from(d.bytes.len()).unwrap())
+        );
+    }
+
+    // Plain pip 26.3 installs it (from the loopback index the lock names).
+    let lockfile = ctx.work_path("pylock.toml");
+    let by_pip = ctx.new_venv("by-pip");
+    let out = by_pip
+        .pip_command()
+        .arg("install")
+        .arg("-r")
+        .arg(&lockfile)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pip install -r pylock.toml: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(by_pip.has_package("alpha") && by_pip.has_package("beta"));
+
+    // And uv.
+    let Some(uv) = std::env::var_os("PYPROV_TEST_UV") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PYPROV_TEST_UV is unset under CI: the uv half of this test must run there"
+        );
+        eprintln!("note: PYPROV_TEST_UV is unset: uv pip install -r pylock.toml was not tried");
+        return;
+    };
+    let by_uv = ctx.new_venv("by-uv");
+    let mut cmd = Command::new(uv);
+    Venv::clean_env(&mut cmd)
+        .env("UV_CACHE_DIR", ctx.path("uv-cache"))
+        .env("UV_NO_CONFIG", "1")
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .current_dir(&ctx.work)
+        .args(["pip", "install", "--python"])
+        .arg(by_uv.python())
+        .arg("-r")
+        .arg(&lockfile);
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "uv pip install -r pylock.toml: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(by_uv.has_package("alpha") && by_uv.has_package("beta"));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (_, beta) = alpha_and_beta(&ctx);
+    let run = lock(&ctx, &["alpha"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before = ctx.read("pylock.toml");
+
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // The same bytes, now signed by someone else.
+    let other = dists::provenance_for(ctx.pki(), &beta, "mallory/widgets", "release.yml");
+    ctx.index().set_provenance(&beta.filename, Some(other));
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    ctx.snapshot_settings().bind(|| {
+        insta::assert_snapshot!("check_other_publisher", run.snapshot_stderr());
+    });
+    assert_eq!(ctx.read("pylock.toml"), before, "--check writes nothing");
+
+    // A file the index no longer serves.
+    ctx.index().remove(&beta.filename);
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no longer serves"), "{}", run.stderr);
+}
