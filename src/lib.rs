@@ -18,6 +18,7 @@ pub mod files;
 pub mod index;
 pub mod install;
 pub(crate) mod judge;
+pub mod lock;
 pub mod output;
 pub mod pipopts;
 pub mod trust;
@@ -27,7 +28,7 @@ pub mod trust;
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
     &["vocab", "pipopts", "exit"],
-    &["verify", "cli"],
+    &["verify", "cli", "lock"],
     &["trust"],
     &["judge"],
     &["output"],

@@ -1,0 +1,210 @@
+use std::path::Path;
+
+use super::*;
+
+const LOCK: &str = r#"lock-version = "1.0"
+environments = ["sys_platform == 'linux'"]
+requires-python = ">=3.9"
+extras = ["socks"]
+dependency-groups = ["dev"]
+default-groups = ["dev"]
+created-by = "uv"
+future-key = "kept"
+
+[[packages]]
+name = "attrs"
+version = "25.3.0"
+marker = "python_version >= '3.8'"
+requires-python = ">=3.8"
+dependencies = [{name = "six"}]
+index = "https://pypi.org/simple"
+sdist = {url = "https://files.example/attrs-25.3.0.tar.gz", upload-time = 2025-03-13T11:10:22.779000Z, size = 810562, hashes = {sha256 = "75d7cefc7fb576747b2c81b4442d4d4a1ce0900973527c011d1030fd3bf4af1b"}}
+wheels = [
+    {url = "https://files.example/attrs-25.3.0-py3-none-any.whl", size = 63815, hashes = {sha256 = "427318ce031701fea540783410126f03899a97ffc6f61596ad581ac2e40e3bc3", md5 = "00"}},
+]
+attestation-identities = [
+    {kind = "GitHub", repository = "python-attrs/attrs", workflow = "pypi-package.yml"},
+    {kind = "Example", anything = 3},
+]
+unknown-package-key = [1, 2.5, true]
+
+[packages.tool.pdm]
+note = "kept"
+
+[[packages]]
+name = "six"
+version = "1.17.0"
+archive = {url = "https://example/six-1.17.0.tar.gz", hashes = {sha256 = "ff70335d468e7eb6ec65b95b99d3a2836546063f63acc5171de367e834932a81"}, subdirectory = "src"}
+
+[[packages]]
+name = "local"
+directory = {path = "./local", editable = true}
+
+[[packages]]
+name = "fromgit"
+vcs = {type = "git", url = "https://example/repo.git", commit-id = "0123456789abcdef0123456789abcdef01234567"}
+
+[tool.pyprov]
+written = 2026-12-06T21:00:00Z
+nested = {deep = {deeper = 1}}
+"#;
+
+fn parsed() -> Lock {
+    parse(Path::new("pylock.toml"), LOCK).unwrap()
+}
+
+#[test]
+fn reads_every_key_of_the_specification() {
+    let lock = parsed();
+    assert_eq!(lock.lock_version, "1.0");
+    assert_eq!(lock.created_by, "uv");
+    assert_eq!(
+        lock.default_groups.as_deref(),
+        Some(&["dev".to_string()][..])
+    );
+    assert_eq!(lock.packages.len(), 4);
+    let attrs = &lock.packages[0];
+    assert_eq!(attrs.name.as_str(), "attrs");
+    let wheel = &attrs.wheels.as_ref().unwrap()[0];
+    assert_eq!(wheel.size, Some(63815));
+    assert_eq!(
+        wheel.hashes.sha256.unwrap().hex(),
+        "427318ce031701fea540783410126f03899a97ffc6f61596ad581ac2e40e3bc3"
+    );
+    assert_eq!(
+        wheel.hashes.other.get("md5").map(String::as_str),
+        Some("00")
+    );
+    assert_eq!(
+        wheel.file_name().as_deref(),
+        Some("attrs-25.3.0-py3-none-any.whl")
+    );
+    let sdist = attrs.sdist.as_ref().unwrap();
+    assert_eq!(
+        sdist.upload_time.unwrap().to_string(),
+        "2025-03-13T11:10:22.779Z"
+    );
+    let ids = attrs.attestation_identities.as_ref().unwrap();
+    assert_eq!(ids[0].kind, "GitHub");
+    assert_eq!(ids[0].get_str("repository"), Some("python-attrs/attrs"));
+    assert_eq!(ids[1].kind, "Example");
+    assert_eq!(ids[1].fields.get("anything"), Some(&TomlValue::Integer(3)));
+    assert!(attrs.unknown.contains_key("unknown-package-key"));
+    assert_eq!(
+        lock.packages[1]
+            .archive
+            .as_ref()
+            .unwrap()
+            .subdirectory
+            .as_deref(),
+        Some("src")
+    );
+    assert_eq!(
+        lock.packages[2].directory.as_ref().unwrap().editable,
+        Some(true)
+    );
+    assert_eq!(lock.packages[3].vcs.as_ref().unwrap().kind, "git");
+    assert_eq!(
+        lock.unknown.get("future-key").and_then(TomlValue::as_str),
+        Some("kept")
+    );
+}
+
+#[test]
+fn a_written_lock_reads_back_the_same() {
+    let lock = parsed();
+    let text = to_toml_string(&lock).unwrap();
+    let again = parse(Path::new("pylock.toml"), &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(again, lock, "{text}");
+    // Written twice, the same text.
+    assert_eq!(to_toml_string(&again).unwrap(), text);
+    assert!(text.starts_with("lock-version = \"1.0\"\n"), "{text}");
+    assert!(
+        text.contains("\n[[packages]]\nname = \"attrs\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("upload-time = 2025-03-13T11:10:22.779Z"),
+        "{text}"
+    );
+    assert!(text.contains("wheels = [\n    {"), "{text}");
+}
+
+fn error(text: &str) -> String {
+    parse(Path::new("locks/pylock.toml"), text)
+        .unwrap_err()
+        .to_string()
+}
+
+const HEAD: &str = "lock-version = \"1.0\"\ncreated-by = \"t\"\n";
+
+#[test]
+fn errors_name_the_file_the_key_and_the_fix() {
+    let e = error("lock-version = \"1.0\"\npackages = []\n");
+    assert!(
+        e.contains("locks/pylock.toml") && e.contains("created-by") && e.contains("fix: "),
+        "{e}"
+    );
+
+    let e = error("lock-version = \"2.0\"\ncreated-by = \"t\"\npackages = []\n");
+    assert!(
+        e.contains("lock-version 2.0 is not supported") && e.contains("fix: "),
+        "{e}"
+    );
+
+    let e = error(&format!(
+        "{HEAD}[[packages]]\nname = \"Foo_Bar\"\ndirectory = {{path = \".\"}}\n"
+    ));
+    assert!(
+        e.contains("not a normalized name") && e.contains("foo-bar"),
+        "{e}"
+    );
+
+    let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\nwheels = [{{url = \"https://x/a-1-py3-none-any.whl\", hashes = {{}}}}]\n"));
+    assert!(
+        e.contains("`packages[0].wheels[0].hashes` of a holds no hash") && e.contains("fix: "),
+        "{e}"
+    );
+
+    let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"1\"\nwheels = [{{url = \"https://x/b-1-py3-none-any.whl\", hashes = {{sha256 = \"{}\"}}}}]\n", "0".repeat(64)));
+    assert!(e.contains("another package's file"), "{e}");
+
+    let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"2\"\nsdist = {{url = \"https://x/a-1.0.tar.gz\", hashes = {{sha256 = \"{}\"}}}}\n", "0".repeat(64)));
+    assert!(
+        e.contains("`packages[0].sdist` of a: `a-1.0.tar.gz` is not version 2"),
+        "{e}"
+    );
+
+    let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\n"));
+    assert!(
+        e.contains("`packages[0]` (a) needs exactly one of vcs, directory, archive"),
+        "{e}"
+    );
+
+    let e = error(&format!(
+        "{HEAD}[[packages]]\nname = \"a\"\narchive = {{hashes = {{sha256 = \"{}\"}}}}\n",
+        "0".repeat(64)
+    ));
+    assert!(e.contains("neither `url` nor `path`"), "{e}");
+
+    let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{{repository = \"x\"}}]\n"));
+    assert!(e.contains("kind"), "{e}");
+
+    let e = error(&format!(
+        "{HEAD}environments = [\"not a marker ==\"]\npackages = []\n"
+    ));
+    assert!(
+        e.contains("`environments[0]` is not a PEP 508 marker"),
+        "{e}"
+    );
+}
+
+#[test]
+fn lock_file_names() {
+    assert!(is_lock_file_name("pylock.toml"));
+    assert!(is_lock_file_name("pylock.dev.toml"));
+    assert!(!is_lock_file_name("pylock..toml"));
+    assert!(!is_lock_file_name("pylock.a.b.toml"));
+    assert!(!is_lock_file_name("requirements.txt"));
+    assert!(!is_lock_file_name("mypylock.toml"));
+}
