@@ -25,6 +25,13 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A lock pyprov made could not be written as TOML.
+    #[error("{} was not written: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: crate::lock::LockError,
+    },
     /// The command line asks for something that cannot be done as asked.
     #[error("{message}{}", fix.as_deref().map(|f| format!("\n  fix: {f}")).unwrap_or_default())]
     Usage {
@@ -72,6 +79,7 @@ impl CliError {
         match self {
             CliError::Read { .. }
             | CliError::Write { .. }
+            | CliError::Lock { .. }
             | CliError::Usage { .. }
             | CliError::WorkingDirectory(_)
             | CliError::Trust(_)
@@ -86,6 +94,7 @@ impl CliError {
             CliError::Usage { fix, .. } => fix.clone(),
             CliError::Trust(e) => e.fix(),
             CliError::Install(InstallError::Trust(e)) => e.fix(),
+            CliError::Lock { source, .. } => Some(source.fix()),
             CliError::Write { .. } => Some(
                 "name a file in a directory that exists and you can write (-o FILE)".to_string(),
             ),

@@ -6,15 +6,14 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
 
-use toml_edit::{value, Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
-
 use crate::cli::LockArgs;
 use crate::error::CliError;
 use crate::exit;
 use crate::install::lockrun::{self, Checked, LockEntry, LockedFile, Proven, Resolved};
+use crate::lock::{AttestationIdentity, FileEntry, Hashes, Lock, Package, Table, TomlValue};
 use crate::output::term;
 use crate::verify::PublisherSpec;
-use crate::vocab::PackageName;
+use crate::vocab::{PackageName, Sha256};
 
 pub fn run(args: &LockArgs) -> Result<u8, CliError> {
     // `--check` is pyprov's, so it may stand among pip's words too.
@@ -32,7 +31,10 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
         Resolved::Done(status) => return Ok(status),
         Resolved::Files { output, files } => (output, files),
     };
-    let text = render(&files);
+    let text = crate::lock::to_toml_string(&lock_of(&files)).map_err(|e| CliError::Lock {
+        path: output.clone(),
+        source: e,
+    })?;
     write_atomically(&output, text.as_bytes())?;
     let packages = group(&files).len();
     eprintln!(
@@ -58,20 +60,12 @@ fn group(files: &[LockedFile]) -> BTreeMap<(String, String), Vec<&LockedFile>> {
     by
 }
 
-/// The lock's text: `lock-version`, `created-by`, then one `[[packages]]` per package with its
-/// index, identities, and its wheels and sdist (url, upload-time, size, hashes).
-pub(crate) fn render(files: &[LockedFile]) -> String {
-    let mut doc = DocumentMut::new();
-    doc["lock-version"] = value("1.0");
-    doc["created-by"] = value("pyprov");
-    let mut packages = ArrayOfTables::new();
+/// The lock: `lock-version`, `created-by`, then one package per name and version with its
+/// index, the identities its files' certificates proved, and its wheels and sdist (url,
+/// upload-time, size, hashes).
+pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
+    let mut packages = Vec::new();
     for ((name, version), files) in group(files) {
-        let mut p = Table::new();
-        p["name"] = value(name);
-        p["version"] = value(version);
-        if let Some(index) = files.iter().find_map(|f| f.index.as_deref()) {
-            p["index"] = value(index);
-        }
         let mut identities: Vec<&Proven> = Vec::new();
         for f in &files {
             if let Some(proven) = &f.proven {
@@ -80,62 +74,67 @@ pub(crate) fn render(files: &[LockedFile]) -> String {
                 }
             }
         }
-        let mut ids = Array::new();
-        for proven in identities {
-            ids.push(identity_table(proven));
-        }
-        p["attestation-identities"] = value(ids);
         let (sdists, wheels): (Vec<&&LockedFile>, Vec<&&LockedFile>) =
             files.iter().partition(|f| !f.filename.ends_with(".whl"));
-        if let Some(sdist) = sdists.first() {
-            p["sdist"] = Item::Table(file_table(sdist).into_table());
-        }
-        if !wheels.is_empty() {
-            let mut ws = Array::new();
-            for w in wheels {
-                ws.push(file_table(w));
-            }
-            p["wheels"] = value(ws);
-        }
-        packages.push(p);
+        packages.push(Package {
+            name: PackageName::normalize(&name),
+            version: Some(version),
+            marker: None,
+            requires_python: None,
+            dependencies: None,
+            vcs: None,
+            directory: None,
+            archive: None,
+            index: files.iter().find_map(|f| f.index.clone()),
+            sdist: sdists.first().map(|f| file_entry(f)),
+            wheels: (!wheels.is_empty()).then(|| wheels.iter().map(|f| file_entry(f)).collect()),
+            attestation_identities: Some(identities.into_iter().map(identity_of).collect()),
+            tool: None,
+            unknown: Table::default(),
+        });
     }
-    doc["packages"] = Item::ArrayOfTables(packages);
-    let mut tool = Table::new();
-    tool.set_implicit(true);
-    doc["tool"] = Item::Table(tool);
-    let mut text = doc.to_string();
-    // An empty implicit [tool] prints nothing; keep the lock free of it.
-    if !text.ends_with('\n') {
-        text.push('\n');
+    Lock {
+        lock_version: "1.0".to_string(),
+        environments: None,
+        requires_python: None,
+        extras: None,
+        dependency_groups: None,
+        default_groups: None,
+        created_by: "pyprov".to_string(),
+        packages,
+        tool: None,
+        unknown: Table::default(),
     }
-    text
 }
 
-fn file_table(f: &LockedFile) -> InlineTable {
-    let mut t = InlineTable::new();
-    t.insert("name", f.filename.as_str().into());
-    t.insert("url", f.url.as_str().into());
-    if let Some(at) = &f.upload_time {
-        if let Ok(dt) = at.parse::<toml_edit::Datetime>() {
-            t.insert("upload-time", dt.into());
-        }
+fn file_entry(f: &LockedFile) -> FileEntry {
+    FileEntry {
+        name: Some(f.filename.clone()),
+        upload_time: f
+            .upload_time
+            .as_deref()
+            .and_then(|t| t.parse::<toml_edit::Datetime>().ok()),
+        url: Some(f.url.clone()),
+        path: None,
+        size: f.size,
+        hashes: Hashes {
+            sha256: Sha256::from_hex(&f.sha256).ok(),
+            other: Default::default(),
+        },
+        unknown: Table::default(),
     }
-    if let Some(size) = f.size.and_then(|s| i64::try_from(s).ok()) {
-        t.insert("size", size.into());
-    }
-    let mut hashes = InlineTable::new();
-    hashes.insert("sha256", f.sha256.as_str().into());
-    t.insert("hashes", hashes.into());
-    t
 }
 
 /// A PEP 740 publisher object of what the certificate proved.
-fn identity_table(p: &Proven) -> InlineTable {
-    let mut t = InlineTable::new();
-    for (k, v) in identity_fields(p) {
-        t.insert(k, v.into());
+fn identity_of(p: &Proven) -> AttestationIdentity {
+    let mut fields = identity_fields(p).into_iter();
+    let kind = fields.next().map(|(_, k)| k).unwrap_or_default();
+    AttestationIdentity {
+        kind,
+        fields: fields
+            .map(|(k, v)| (k.to_string(), TomlValue::String(v)))
+            .collect(),
     }
-    t
 }
 
 /// The identity's keys, `kind` first, as PEP 740 names them.
@@ -326,123 +325,54 @@ fn describe_all(ids: &[LockIdentity]) -> String {
     ids.iter().map(describe).collect::<Vec<_>>().join(" or ")
 }
 
-/// A lock that cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {why}\n  fix: {fix}")]
-struct LockReadError {
-    path: String,
-    why: String,
-    fix: &'static str,
-}
-
 /// The packages and files of the lock at `path`.
 fn read_lock(path: &Path) -> Result<(Vec<LockPackage>, Vec<LockEntry>), lockrun::ReadError> {
-    let shown = path.display().to_string();
-    let err = |why: String, fix: &'static str| LockReadError {
-        path: shown.clone(),
-        why,
-        fix,
-    };
     let text = std::fs::read_to_string(path).map_err(|e| {
-        err(
-            format!("cannot read the lock: {e}"),
-            "write one with `pyprov lock`, or name it with -o FILE",
+        format!(
+            "cannot read the lock {}: {e}\n  fix: write one with `pyprov lock`, or name it with -o FILE",
+            path.display()
         )
     })?;
-    let doc: DocumentMut = text.parse().map_err(|e| {
-        err(
-            format!("not TOML: {e}"),
-            "write the lock again with `pyprov lock`",
-        )
-    })?;
+    let lock = crate::lock::parse(path, &text)?;
     let mut packages = Vec::new();
     let mut entries = Vec::new();
-    let Some(list) = doc.get("packages").and_then(Item::as_array_of_tables) else {
-        return Ok((packages, entries));
-    };
-    for p in list {
-        let Some(name) = p.get("name").and_then(Item::as_str) else {
-            return Err(err(
-                "a [[packages]] entry has no name".into(),
-                "write the lock again with `pyprov lock`",
-            )
-            .into());
-        };
-        let index = p.get("index").and_then(Item::as_str).map(str::to_string);
-        let mut files: Vec<toml_edit::InlineTable> = Vec::new();
-        if let Some(sdist) = p.get("sdist") {
-            if let Some(t) = sdist.as_table_like() {
-                files.push(inline_of(t));
-            }
-        }
-        if let Some(wheels) = p.get("wheels") {
-            if let Some(a) = wheels.as_array() {
-                files.extend(
-                    a.iter()
-                        .filter_map(|w| w.as_inline_table())
-                        .map(|t| inline_of(t)),
-                );
-            } else if let Some(a) = wheels.as_array_of_tables() {
-                files.extend(a.iter().map(|t| inline_of(t)));
-            }
-        }
+    for p in &lock.packages {
+        let files = p.sdist.iter().chain(p.wheels.iter().flatten());
         for f in files {
-            let filename = f
-                .get("name")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .or_else(|| {
-                    f.get("url")
-                        .and_then(|v| v.as_str())
-                        .and_then(|u| u.rsplit('/').next())
-                        .map(str::to_string)
-                });
-            let sha256 = f
-                .get("hashes")
-                .and_then(|h| h.as_inline_table())
-                .and_then(|h| h.get("sha256"))
-                .and_then(|v| v.as_str());
-            let (Some(filename), Some(sha256)) = (filename, sha256) else {
-                return Err(err(
-                    format!("a file of {name} has no name or no sha256 hash"),
-                    "write the lock again with `pyprov lock`",
+            let (Some(filename), Some(sha256)) = (f.file_name(), f.hashes.sha256.as_ref()) else {
+                return Err(format!(
+                    "{}: a file of {} has no name or no sha256 hash, which pyprov checks\n  fix: write the lock again with `pyprov lock`",
+                    path.display(),
+                    p.name
                 )
                 .into());
             };
             entries.push(LockEntry {
-                package: name.to_string(),
+                package: p.name.to_string(),
                 filename,
-                sha256: sha256.to_string(),
-                index: index.clone(),
+                sha256: sha256.hex(),
+                index: p.index.clone(),
             });
         }
-        let mut identities = Vec::new();
-        if let Some(ids) = p.get("attestation-identities").and_then(Item::as_array) {
-            for id in ids.iter().filter_map(|i| i.as_inline_table()) {
-                identities.push(
-                    id.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|s| (k.to_string(), s.to_string())))
-                        .collect(),
-                );
-            }
-        }
+        let identities = p
+            .attestation_identities
+            .iter()
+            .flatten()
+            .map(|id| {
+                let mut keys: LockIdentity = id
+                    .fields
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect();
+                keys.insert("kind".to_string(), id.kind.clone());
+                keys
+            })
+            .collect();
         packages.push(LockPackage {
-            name: name.to_string(),
-            version: p.get("version").and_then(Item::as_str).map(str::to_string),
+            name: p.name.to_string(),
+            version: p.version.clone(),
             identities,
         });
     }
     Ok((packages, entries))
-}
-
-fn inline_of(t: &dyn toml_edit::TableLike) -> InlineTable {
-    let mut out = InlineTable::new();
-    for (k, v) in t.iter() {
-        if let Some(v) = v.as_value() {
-            out.insert(k, v.clone());
-        } else if let Some(t) = v.as_table_like() {
-            out.insert(k, inline_of(t).into());
-        }
-    }
-    out
 }
