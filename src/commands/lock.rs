@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::LockArgs;
 use crate::error::CliError;
@@ -24,8 +24,9 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
         .filter(|a| *a != "--check")
         .cloned()
         .collect();
-    if check {
-        return check_lock(args, &pip_args);
+    let (input, pip_args) = lock_input(&pip_args)?;
+    if check || input.is_some() {
+        return judge_lock(args, &pip_args, input, !check);
     }
     let (output, files) = match lockrun::resolve(args.own.clone(), &pip_args)? {
         Resolved::Done(status) => return Ok(status),
@@ -210,21 +211,65 @@ struct LockPackage {
     identities: Vec<LockIdentity>,
 }
 
-fn check_lock(args: &LockArgs, pip_args: &[String]) -> Result<u8, CliError> {
+/// `-r pylock.toml` (or `pylock.NAME.toml`) among pip's words: the lock to vet and rewrite, and
+/// the other words.
+fn lock_input(words: &[String]) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
+    let is_lock = |w: &str| {
+        Path::new(w)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::lock::is_lock_file_name)
+    };
+    let mut input = None;
+    let mut rest = Vec::new();
+    let mut it = words.iter().peekable();
+    while let Some(w) = it.next() {
+        let value = match w.as_str() {
+            "-r" | "--requirement" => it.next_if(|v| is_lock(v)).cloned(),
+            _ => w
+                .strip_prefix("--requirement=")
+                .or_else(|| w.strip_prefix("-r").filter(|v| !v.starts_with('-')))
+                .filter(|v| is_lock(v))
+                .map(str::to_string),
+        };
+        match value {
+            Some(v) if input.is_some() => {
+                return Err(CliError::usage_with_fix(
+                    format!("pyprov lock takes one lock to rewrite, and {v} is a second"),
+                    "rewrite each lock with its own `pyprov lock -r LOCK -o LOCK`",
+                ))
+            }
+            Some(v) => input = Some(PathBuf::from(v)),
+            None => rest.push(w.clone()),
+        }
+    }
+    Ok((input, rest))
+}
+
+/// `--check` (`rewrite` false): every file of the lock as the index serves it now, proving the
+/// identities the lock records; nothing is written. `-r LOCK` (`rewrite` true): the same
+/// judgement of every file, then the lock written again (to `-o`, default pylock.toml) with the
+/// identities proven, and each file's size, upload time and index; a package whose lock names
+/// no identity gets the proven one, a package whose identity is contradicted is refused.
+fn judge_lock(
+    args: &LockArgs,
+    pip_args: &[String],
+    input: Option<PathBuf>,
+    rewrite: bool,
+) -> Result<u8, CliError> {
     let mut packages: Vec<LockPackage> = Vec::new();
-    let (path, checked) = lockrun::check(args.own.clone(), pip_args, |path| {
-        let (p, entries) = read_lock(path)?;
+    let mut model: Option<Lock> = None;
+    let run = lockrun::check(args.own.clone(), pip_args, input, |path| {
+        let (lock, p, entries) = read_lock(path)?;
         packages = p;
+        model = Some(lock);
         Ok(entries)
     })?;
-    let shown_path = path.display().to_string();
+    let shown_path = run.lock.display().to_string();
     let shown = term(&shown_path);
     let mut problems: Vec<String> = Vec::new();
-    for (entry, result) in &checked {
-        let Some(package) = packages
-            .iter()
-            .find(|p| PackageName::normalize(&p.name) == PackageName::normalize(&entry.package))
-        else {
+    for (entry, result) in &run.files {
+        let Some(package) = packages.get(entry.position) else {
             continue;
         };
         let what = format!(
@@ -240,17 +285,17 @@ fn check_lock(args: &LockArgs, pip_args: &[String]) -> Result<u8, CliError> {
                 entry.sha256
             )),
             Checked::Unreachable { why } => Some(format!("cannot ask its index: {}", term(why))),
-            Checked::Judged { proven, refused } => {
-                let now = proven.as_ref().map(identity_fields).map(|f| {
-                    f.into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect::<LockIdentity>()
-                });
+            Checked::Judged {
+                proven, refused, ..
+            } => {
+                let now = proven.as_ref().map(identity_keys);
                 let matches = match &now {
                     Some(now) => package.identities.iter().any(|want| same_identity(want, now)),
                     None => package.identities.is_empty(),
                 };
-                if !matches {
+                // Rewriting fills in what the lock did not record; it never replaces it.
+                let filled = rewrite && package.identities.is_empty();
+                if !matches && !filled {
                     Some(format!(
                         "the lock records {}, the certificate now proves {}",
                         describe_all(&package.identities),
@@ -266,26 +311,103 @@ fn check_lock(args: &LockArgs, pip_args: &[String]) -> Result<u8, CliError> {
             problems.push(format!("  {what}: {p}"));
         }
     }
-    if problems.is_empty() {
+    if !problems.is_empty() {
+        eprintln!(
+            "{shown}: {} file{} no longer match{} what the index serves:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            if problems.len() == 1 { "es" } else { "" },
+        );
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "  fix: find out why the publisher or the files changed; if the change is expected, lock again from the requirements with `pyprov lock`{}",
+            if rewrite { " (nothing was written)" } else { "" }
+        );
+        return Ok(exit::FAILED);
+    }
+    let Some(mut lock) = model.filter(|_| rewrite) else {
         eprintln!(
             "{shown}: every file ({}) is served as locked and proves the publisher the lock records",
-            checked.len()
+            run.files.len()
         );
         return Ok(exit::OK);
-    }
+    };
+    rewrite_lock(&mut lock, &run.files);
+    let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
+        path: run.output.clone(),
+        source: e,
+    })?;
+    write_atomically(&run.output, text.as_bytes())?;
     eprintln!(
-        "{shown}: {} file{} no longer match{} what the index serves:",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
-        if problems.len() == 1 { "es" } else { "" },
+        "wrote {} from {shown}: {} files verified, identities recorded",
+        term(&run.output.display().to_string()),
+        run.files.len()
     );
-    for p in &problems {
-        eprintln!("{p}");
+    Ok(exit::OK)
+}
+
+/// The lock with what its files proved: each package's identities (when it recorded none),
+/// each file's size, upload time, and the package's index.
+fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
+    lock.created_by = "pyprov".to_string();
+    for (entry, result) in files {
+        let Checked::Judged {
+            proven,
+            size,
+            upload_time,
+            index,
+            ..
+        } = result
+        else {
+            continue;
+        };
+        let Some(package) = lock.packages.get_mut(entry.position) else {
+            continue;
+        };
+        if package.index.is_none() {
+            package.index.clone_from(index);
+        }
+        if let Some(proven) = proven {
+            let id = identity_of(proven);
+            let ids = package.attestation_identities.get_or_insert_with(Vec::new);
+            let known = ids.iter().any(|have| {
+                let mut keys: LockIdentity = have
+                    .fields
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect();
+                keys.insert("kind".into(), have.kind.clone());
+                same_identity(&keys, &identity_keys(proven))
+            });
+            if !known {
+                ids.push(id);
+            }
+        }
+        let file = package
+            .sdist
+            .iter_mut()
+            .chain(package.wheels.iter_mut().flatten())
+            .find(|f| f.file_name().as_deref() == Some(entry.filename.as_str()));
+        if let Some(file) = file {
+            if file.size.is_none() {
+                file.size = *size;
+            }
+            if file.upload_time.is_none() {
+                file.upload_time = upload_time
+                    .as_deref()
+                    .and_then(|t| t.parse::<toml_edit::Datetime>().ok());
+            }
+        }
     }
-    eprintln!(
-        "  fix: find out why the publisher or the files changed; if the change is expected, write the lock again with `pyprov lock`"
-    );
-    Ok(exit::FAILED)
+}
+
+fn identity_keys(p: &Proven) -> LockIdentity {
+    identity_fields(p)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// Whether the certificate's identity is the one the lock records: the same kind and keys
@@ -326,7 +448,8 @@ fn describe_all(ids: &[LockIdentity]) -> String {
 }
 
 /// The packages and files of the lock at `path`.
-fn read_lock(path: &Path) -> Result<(Vec<LockPackage>, Vec<LockEntry>), lockrun::ReadError> {
+#[allow(clippy::type_complexity)]
+fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lockrun::ReadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
             "cannot read the lock {}: {e}\n  fix: write one with `pyprov lock`, or name it with -o FILE",
@@ -336,7 +459,7 @@ fn read_lock(path: &Path) -> Result<(Vec<LockPackage>, Vec<LockEntry>), lockrun:
     let lock = crate::lock::parse(path, &text)?;
     let mut packages = Vec::new();
     let mut entries = Vec::new();
-    for p in &lock.packages {
+    for (position, p) in lock.packages.iter().enumerate() {
         let files = p.sdist.iter().chain(p.wheels.iter().flatten());
         for f in files {
             let (Some(filename), Some(sha256)) = (f.file_name(), f.hashes.sha256.as_ref()) else {
@@ -348,6 +471,7 @@ fn read_lock(path: &Path) -> Result<(Vec<LockPackage>, Vec<LockEntry>), lockrun:
                 .into());
             };
             entries.push(LockEntry {
+                position,
                 package: p.name.to_string(),
                 filename,
                 sha256: sha256.hex(),
@@ -374,5 +498,5 @@ fn read_lock(path: &Path) -> Result<(Vec<LockPackage>, Vec<LockEntry>), lockrun:
             identities,
         });
     }
-    Ok((packages, entries))
+    Ok((lock, packages, entries))
 }

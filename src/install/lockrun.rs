@@ -208,6 +208,8 @@ fn proven(v: &Vetted) -> Option<Proven> {
 /// A file of an existing lock, to judge again.
 #[derive(Debug, Clone)]
 pub struct LockEntry {
+    /// The package's place among the lock's `[[packages]]`.
+    pub position: usize,
     pub package: String,
     pub filename: String,
     pub sha256: String,
@@ -224,40 +226,57 @@ pub enum Checked {
     Changed { sha256: String },
     /// The index could not be asked.
     Unreachable { why: String },
-    /// Judged again: what the certificate proves now, and the judge's refusal if any.
+    /// Judged again: what the certificate proves now, the judge's refusal if any, and what the
+    /// index says of the file now.
     Judged {
         proven: Option<Proven>,
         refused: Option<String>,
+        size: Option<u64>,
+        upload_time: Option<String>,
+        index: Option<String>,
     },
 }
 
 /// A lock file that cannot be read, as the caller (who knows its format) says.
 pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 
-/// `pyprov lock --check`: reads the lock at `-o` (default pylock.toml) with `read`, then judges
-/// each of its files as its index serves it now.
+/// An existing lock judged again.
+pub struct CheckRun {
+    /// The lock that was read.
+    pub lock: PathBuf,
+    /// Where `-o` says a lock is written (default pylock.toml).
+    pub output: PathBuf,
+    pub files: Vec<(LockEntry, Checked)>,
+}
+
+/// `pyprov lock --check` and `pyprov lock -r pylock.toml`: reads the lock at `input` (else at
+/// `-o`, default pylock.toml) with `read`, then judges each of its files as its index serves it
+/// now.
 pub fn check(
     own: OwnFlags,
     raw: &[String],
+    input: Option<PathBuf>,
     read: impl FnOnce(&Path) -> Result<Vec<LockEntry>, ReadError>,
-) -> Result<(PathBuf, Vec<(LockEntry, Checked)>), InstallError> {
-    runtime()?.block_on(check_async(own, raw, read))
+) -> Result<CheckRun, InstallError> {
+    runtime()?.block_on(check_async(own, raw, input, read))
 }
 
 async fn check_async(
     own: OwnFlags,
     raw: &[String],
+    input: Option<PathBuf>,
     read: impl FnOnce(&Path) -> Result<Vec<LockEntry>, ReadError>,
-) -> Result<(PathBuf, Vec<(LockEntry, Checked)>), InstallError> {
+) -> Result<CheckRun, InstallError> {
     // What the index serves now: nothing from the cache, whose provenance is what it served then.
     let mut own = own;
     own.no_cache = true;
     let (settings, gate) = Settings::resolve(own, None, raw, Mode::Lock)?;
-    let path = settings
+    let output = settings
         .pip_args
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT));
+    let path = input.unwrap_or_else(|| output.clone());
     let entries = read(&path).map_err(InstallError::LockFile)?;
     let fallback = settings
         .sources
@@ -274,7 +293,11 @@ async fn check_async(
         out.push((entry, checked));
     }
     bar.finish_and_clear();
-    Ok((path, out))
+    Ok(CheckRun {
+        lock: path,
+        output,
+        files: out,
+    })
 }
 
 async fn check_one(
@@ -323,13 +346,23 @@ async fn check_one(
             };
         }
     }
+    let upload_time = upload_time(&link);
+    let index = index_of(&origin);
     let v = gate.vet(&Candidate { link, origin }).await;
     if !v.sha256.is_empty() && !v.sha256.eq_ignore_ascii_case(&entry.sha256) {
         return Checked::Changed {
             sha256: v.sha256.to_ascii_lowercase(),
         };
     }
+    let size = v
+        .path
+        .as_deref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len());
     Checked::Judged {
+        size,
+        upload_time,
+        index,
         proven: proven(&v),
         refused: v
             .decision

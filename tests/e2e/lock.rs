@@ -155,3 +155,71 @@ fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("no longer serves"), "{}", run.stderr);
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_lock_made_by_pip_is_vetted_and_rewritten_with_identities() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    // Plain pip 26.3's own lock of the same requirement, from the same loopback index.
+    let out = ctx
+        .venv()
+        .pip_command()
+        .current_dir(&ctx.work)
+        .args(["lock", "-o", "pylock.toml", "-i"])
+        .arg(ctx.index().url())
+        .arg("alpha")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pip lock: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let by_pip = ctx.read("pylock.toml");
+    assert!(!by_pip.contains("attestation-identities"), "{by_pip}");
+
+    let run = lock(&ctx, &["-r", "pylock.toml", "-o", "pylock.vetted.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(ctx.read("pylock.toml"), by_pip, "the input is left alone");
+    let text = ctx.read("pylock.vetted.toml");
+    lock_settings(&ctx).bind(|| insta::assert_snapshot!("lock_rewritten", text));
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let packages = doc["packages"].as_array_of_tables().unwrap();
+    for (p, d) in packages.iter().zip([&alpha, &beta]) {
+        assert_eq!(p["name"].as_str(), Some(d.name.as_str()));
+        let ids = p["attestation-identities"].as_array().unwrap();
+        let id = ids.get(0).and_then(|i| i.as_inline_table()).unwrap();
+        assert_eq!(id.get("repository").and_then(|v| v.as_str()), Some(REPO));
+    }
+    // The rewritten lock checks clean, and pip installs it.
+    let run = lock(&ctx, &["--check", "-o", "pylock.vetted.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let venv = ctx.new_venv("from-vetted");
+    let out = venv
+        .pip_command()
+        .arg("install")
+        .arg("-r")
+        .arg(ctx.work_path("pylock.vetted.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(venv.has_package("alpha") && venv.has_package("beta"));
+
+    // A lock whose identity the certificate contradicts is not rewritten.
+    let forged = text.replace("acme/widgets", "acme/other");
+    ctx.write("pylock.forged.toml", &forged);
+    let run = lock(&ctx, &["-r", "pylock.forged.toml", "-o", "pylock.out.toml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!ctx.work_path("pylock.out.toml").exists());
+    ctx.snapshot_settings().bind(|| {
+        insta::assert_snapshot!("rewrite_contradicted", run.snapshot_stderr());
+    });
+}
