@@ -32,6 +32,30 @@ pub struct Link {
     /// PEP 658/714: the index serves `<url>.metadata`, with this sha256 when given.
     pub metadata: Option<Option<String>>,
     pub provenance: ProvenanceHint,
+    /// PEP 700 `upload-time`, from a JSON page that gave a valid one; never from HTML (PEP 503
+    /// has no such attribute) and never made up.
+    pub upload_time: Option<jiff::Timestamp>,
+    /// PEP 700 `size` in bytes, from a JSON page.
+    pub size: Option<u64>,
+}
+
+/// An upload time as the Simple API writes it (`yyyy-mm-ddThh:mm:ss[.ffffff]Z`, UTC), in a form
+/// every pip's `parse_iso_datetime` reads, Python 3.7's `fromisoformat` included: whole seconds,
+/// or six fractional digits.
+pub fn format_upload_time(t: jiff::Timestamp) -> String {
+    let micros = t.subsec_microsecond();
+    let utc = t.to_zoned(jiff::tz::TimeZone::UTC);
+    if micros == 0 && t.subsec_nanosecond() == 0 {
+        utc.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        format!("{}.{micros:06}Z", utc.strftime("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+/// A PEP 700 `upload-time`: an RFC 3339 instant (`Z` or an offset). Anything else is taken as
+/// absent: pip fails on an upload time it cannot parse, and a guess would be an invented one.
+fn upload_time_from_json(v: &Value) -> Option<jiff::Timestamp> {
+    v.as_str()?.trim().parse::<jiff::Timestamp>().ok()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +95,10 @@ struct JsonFile {
     /// Absent: the index does not speak PEP 740. Null: this file has no provenance.
     #[serde(default, deserialize_with = "present")]
     provenance: Option<Value>,
+    #[serde(rename = "upload-time", default)]
+    upload_time: Value,
+    #[serde(default)]
+    size: Value,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -136,6 +164,8 @@ pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, PageError>
             yanked: yanked_from_json(&f.yanked),
             metadata,
             provenance,
+            upload_time: upload_time_from_json(&f.upload_time),
+            size: f.size.as_u64(),
         });
     }
     Ok(ProjectPage { links })
@@ -197,6 +227,8 @@ pub fn parse_html(page_url: &Url, body: &str) -> Result<ProjectPage, PageError> 
             yanked: attr("data-yanked"),
             metadata,
             provenance,
+            upload_time: None,
+            size: None,
         });
     }
     Ok(ProjectPage { links })
@@ -288,6 +320,37 @@ mod tests {
         assert_eq!(page.links[1].yanked.as_deref(), Some("bad"));
         assert_eq!(page.links[2].provenance, ProvenanceHint::NotAdvertised);
         assert!(parse_json(&base, b"not json").is_err());
+    }
+
+    #[test]
+    fn json_upload_time_and_size_are_read_and_never_guessed() {
+        let base = Url::parse("https://example.com/simple/foo/").unwrap();
+        let json = br#"{"meta":{"api-version":"1.1"},"name":"foo","files":[
+          {"filename":"foo-1.0.tar.gz","url":"a/foo-1.0.tar.gz","hashes":{},"size":123,"upload-time":"2024-03-01T10:00:00.250000Z"},
+          {"filename":"foo-1.1.tar.gz","url":"a/foo-1.1.tar.gz","hashes":{},"size":"12","upload-time":"last tuesday"},
+          {"filename":"foo-1.2.tar.gz","url":"a/foo-1.2.tar.gz","hashes":{},"upload-time":"2024-03-01T11:00:00+01:00"}]}"#;
+        let page = parse_json(&base, json).unwrap();
+        let l = &page.links;
+        assert_eq!(l[0].size, Some(123));
+        assert_eq!(
+            l[0].upload_time.map(format_upload_time).as_deref(),
+            Some("2024-03-01T10:00:00.250000Z")
+        );
+        assert_eq!((l[1].size, l[1].upload_time), (None, None));
+        assert_eq!(
+            l[2].upload_time.map(format_upload_time).as_deref(),
+            Some("2024-03-01T10:00:00Z")
+        );
+        // HTML has no upload time: none is made up.
+        let html = parse_html(
+            &base,
+            r#"<a href="foo-1.0.tar.gz" data-upload-time="2024-01-01T00:00:00Z">x</a>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (html.links[0].upload_time, html.links[0].size),
+            (None, None)
+        );
     }
 
     /// A listed name becomes a file on disk (`install`'s staging directory, `download -d`): one

@@ -78,6 +78,8 @@ fn from_cache(pin: &Pin, sha256: &str, filename: String, origin: &Origin) -> Opt
         yanked: None,
         metadata: None,
         provenance: ProvenanceHint::NotAdvertised,
+        upload_time: None,
+        size: None,
     };
     let candidate = Candidate {
         link,
@@ -270,6 +272,8 @@ mod tests {
             yanked: None,
             metadata: None,
             provenance: crate::index::ProvenanceHint::NotAdvertised,
+            upload_time: None,
+            size: None,
         }
     }
 

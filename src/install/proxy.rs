@@ -298,7 +298,21 @@ fn text(status: StatusCode, body: String) -> Response<Body> {
     r
 }
 
+/// Every answer of the gate, with `Cache-Control: no-store`: what it serves depends on this
+/// run's policy, and nothing of it may be kept and served to another pip.
 async fn handle(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
+    no_store(answer(state, req).await)
+}
+
+fn no_store(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+async fn answer(state: &ProxyState, req: Request<Incoming>) -> Response<Body> {
     let authorized = req
         .headers()
         .get(hyper::header::PROXY_AUTHORIZATION)
@@ -400,11 +414,51 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
         // pip reports an unreachable index as a failed lookup; say why in the body.
         return text(StatusCode::BAD_GATEWAY, format!("{}\n", errors.join("\n")));
     }
-    let mut files = Vec::with_capacity(links.len());
+    let mut listed = Vec::with_capacity(links.len());
     {
         let mut cands = state.candidates.lock().unwrap_or_else(|p| p.into_inner());
         for (link, origin) in links {
             let idx = cands.len();
+            // Metadata is served from the vetted wheel, so its upstream hash means nothing here;
+            // an sdist's comes from building it, when the gate builds sdists.
+            let metadata = link.filename.ends_with(".whl")
+                || (state.builder.get().is_some()
+                    && matches!(
+                        distname::parse(&link.filename),
+                        Ok(distname::DistName::Sdist { .. })
+                    ));
+            listed.push((idx, link.clone(), metadata));
+            cands.push(Candidate { link, origin });
+        }
+    }
+    let body = page_json(project, &listed);
+    let mut r = Response::new(full(body.to_string()));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(index::SIMPLE_JSON),
+    );
+    r
+}
+
+/// The Simple API version a page can claim: 1.1 (PEP 700) needs every file's `size`, so a page
+/// with a file whose size no source gave is 1.0. (`upload-time` is optional in 1.1.)
+pub(crate) fn api_version(links: &[&Link]) -> &'static str {
+    if links.iter().all(|l| l.size.is_some()) {
+        "1.1"
+    } else {
+        "1.0"
+    }
+}
+
+/// A project page of the gate (PEP 691 JSON): each file as `(its index on this server, what
+/// its source said, whether the gate serves its metadata)`. Upstream's `upload-time` and
+/// `size` pass through as they were given; nothing is added that no source said.
+pub(crate) fn page_json(project: &str, files: &[(usize, Link, bool)]) -> serde_json::Value {
+    let links: Vec<&Link> = files.iter().map(|(_, l, _)| l).collect();
+    let version = api_version(&links);
+    let rendered: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(idx, link, metadata)| {
             let mut f = json!({
                 "filename": link.filename,
                 "url": format!("/files/{idx}/{}", link.filename),
@@ -416,28 +470,28 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
             if let Some(y) = &link.yanked {
                 f["yanked"] = if y.is_empty() { json!(true) } else { json!(y) };
             }
-            // Metadata is served from the vetted wheel, so its upstream hash means nothing here;
-            // an sdist's comes from building it, when the gate builds sdists.
-            if link.filename.ends_with(".whl")
-                || (state.builder.get().is_some()
-                    && matches!(
-                        distname::parse(&link.filename),
-                        Ok(distname::DistName::Sdist { .. })
-                    ))
-            {
+            if *metadata {
                 f["core-metadata"] = json!(true);
             }
-            files.push(f);
-            cands.push(Candidate { link, origin });
-        }
+            if let Some(size) = link.size {
+                f["size"] = json!(size);
+            }
+            if let Some(t) = link.upload_time {
+                f["upload-time"] = json!(index::page::format_upload_time(t));
+            }
+            f
+        })
+        .collect();
+    let mut body = json!({"meta": {"api-version": version}, "name": project, "files": rendered});
+    if version != "1.0" {
+        let versions: std::collections::BTreeSet<String> = links
+            .iter()
+            .filter_map(|l| distname::parse(&l.filename).ok())
+            .map(|d| d.version().to_string())
+            .collect();
+        body["versions"] = json!(versions);
     }
-    let body = json!({"meta": {"api-version": "1.1"}, "name": project, "files": files});
-    let mut r = Response::new(full(body.to_string()));
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static(index::SIMPLE_JSON),
-    );
-    r
+    body
 }
 
 /// The wheel's own METADATA, once the wheel is vetted: what the index says a file's metadata
@@ -730,6 +784,8 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
             yanked: None,
             metadata: None,
             provenance: ProvenanceHint::NotAdvertised,
+            upload_time: None,
+            size: None,
         },
         origin: super::sources::Origin::Page(base),
     };
@@ -749,6 +805,90 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
 
 #[cfg(test)]
 mod tests {
+    use crate::index::{Link, ProvenanceHint};
+
+    fn link(name: &str, size: Option<u64>, upload_time: Option<&str>) -> Link {
+        Link {
+            filename: name.into(),
+            url: url::Url::parse(&format!("https://up.example/files/{name}")).unwrap(),
+            sha256: Some("ab".repeat(32)),
+            requires_python: None,
+            yanked: None,
+            metadata: None,
+            provenance: ProvenanceHint::NotAdvertised,
+            upload_time: upload_time.map(|t| t.parse().unwrap()),
+            size,
+        }
+    }
+
+    #[test]
+    fn pages_claim_1_1_only_when_every_file_has_a_size() {
+        let full = [
+            (
+                0,
+                link(
+                    "a-1.0-py3-none-any.whl",
+                    Some(10),
+                    Some("2024-01-02T03:04:05.123456Z"),
+                ),
+                true,
+            ),
+            (1, link("a-1.1.tar.gz", Some(20), None), false),
+        ];
+        let page = super::page_json("a", &full);
+        assert_eq!(page["meta"]["api-version"], "1.1");
+        assert_eq!(page["versions"], serde_json::json!(["1.0", "1.1"]));
+        assert_eq!(page["files"][0]["size"], 10);
+        assert_eq!(
+            page["files"][0]["upload-time"],
+            "2024-01-02T03:04:05.123456Z"
+        );
+        assert_eq!(page["files"][0]["core-metadata"], true);
+        assert_eq!(page["files"][0]["url"], "/files/0/a-1.0-py3-none-any.whl");
+        // No upload time upstream: none is made up.
+        assert!(page["files"][1].get("upload-time").is_none());
+        assert!(page["files"][1].get("core-metadata").is_none());
+
+        // One file without a size (an HTML page's): the page is 1.0, without `versions`.
+        let partial = [
+            (
+                0,
+                link(
+                    "a-1.0-py3-none-any.whl",
+                    Some(10),
+                    Some("2024-01-02T03:04:05Z"),
+                ),
+                true,
+            ),
+            (1, link("a-1.1.tar.gz", None, None), false),
+        ];
+        let page = super::page_json("a", &partial);
+        assert_eq!(page["meta"]["api-version"], "1.0");
+        assert!(page.get("versions").is_none());
+        assert!(page["files"][1].get("size").is_none());
+        // What upstream said still passes through.
+        assert_eq!(page["files"][0]["upload-time"], "2024-01-02T03:04:05Z");
+        assert_eq!(super::page_json("a", &[])["meta"]["api-version"], "1.1");
+    }
+
+    #[test]
+    fn upload_times_are_written_as_every_pip_reads_them() {
+        let f = |t: &str| crate::index::page::format_upload_time(t.parse().unwrap());
+        assert_eq!(f("2024-01-02T03:04:05Z"), "2024-01-02T03:04:05Z");
+        assert_eq!(f("2024-01-02T03:04:05.5Z"), "2024-01-02T03:04:05.500000Z");
+        assert_eq!(
+            f("2024-01-02T04:04:05.123456789+01:00"),
+            "2024-01-02T03:04:05.123456Z"
+        );
+    }
+
+    #[test]
+    fn every_answer_says_no_store() {
+        let r = super::no_store(super::text(hyper::StatusCode::FORBIDDEN, "no\n".into()));
+        assert_eq!(r.headers()[hyper::header::CACHE_CONTROL], "no-store");
+        assert_eq!(r.status(), hyper::StatusCode::FORBIDDEN);
+    }
+
     #[test]
     fn requirements_pip_would_fetch_around_the_gate_are_found() {
         let f = |m: &str| super::fetched_around_the_gate(m.as_bytes());

@@ -96,6 +96,8 @@ impl StoredLink {
                 yanked: None,
                 metadata: None,
                 provenance: ProvenanceHint::NotAdvertised,
+                upload_time: None,
+                size: None,
             },
             origin,
         })

@@ -78,6 +78,10 @@ fn dir_links(dir: &Path, project: &str) -> Vec<Link> {
                 yanked: None,
                 metadata: None,
                 provenance: ProvenanceHint::NotAdvertised,
+                upload_time: None,
+                // The file's own length: known, not guessed (pip reads an upload time only
+                // from an index).
+                size: e.metadata().ok().map(|m| m.len()),
             })
         })
         .collect();

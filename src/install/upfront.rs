@@ -123,6 +123,8 @@ pub(crate) fn direct_candidate(url: &str, sha256: Option<&str>) -> Option<Candid
             yanked: None,
             metadata: None,
             provenance: ProvenanceHint::NotAdvertised,
+            upload_time: None,
+            size: None,
         },
         origin,
     })

@@ -18,3 +18,4 @@ mod install;
 mod lock;
 mod pip_matrix;
 mod terminal;
+mod uploaded;

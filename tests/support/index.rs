@@ -156,6 +156,8 @@ struct FileEntry {
     provenance: Option<String>,
     requires_python: Option<String>,
     yanked: Option<String>,
+    /// The JSON page's PEP 700 `upload-time`, as written: see [`TestIndex::set_upload_time`].
+    upload_time: Option<String>,
     lies: Lies,
     /// What `.metadata` serves (and the page advertises the hash of) instead of the wheel's
     /// own METADATA: see [`TestIndex::set_metadata_override`].
@@ -380,6 +382,7 @@ impl TestIndex {
             provenance,
             requires_python: None,
             yanked: None,
+            upload_time: None,
             lies: Lies::default(),
             metadata_override: None,
             listed_name: None,
@@ -410,6 +413,15 @@ impl TestIndex {
     pub fn set_requires_python(&self, filename: &str, requires_python: Option<&str>) {
         self.with_file(filename, |e| {
             e.requires_python = requires_python.map(str::to_string)
+        });
+    }
+
+    /// The JSON page's `upload-time` for a file (PEP 700), written as given (PyPI writes
+    /// `2024-01-02T03:04:05.123456Z`); `None` (the default) leaves the key out, as indexes that
+    /// do not record upload times do. HTML pages never carry it (PEP 503 has no attribute).
+    pub fn set_upload_time(&self, filename: &str, upload_time: Option<&str>) {
+        self.with_file(filename, |e| {
+            e.upload_time = upload_time.map(str::to_string)
         });
     }
 
@@ -987,6 +999,9 @@ fn project_page(st: &State, base: &str, project: &str, accept: Option<&str>) -> 
                     });
                     if let Some(rp) = &e.requires_python {
                         file["requires-python"] = json!(rp);
+                    }
+                    if let Some(t) = &e.upload_time {
+                        file["upload-time"] = json!(t);
                     }
                     if st.metadata && e.has_metadata() {
                         let hashes = json!({ "sha256": sha256_hex(e.served_metadata().as_bytes()) });
