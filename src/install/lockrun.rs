@@ -183,11 +183,10 @@ fn locked_file(
     }
 }
 
-/// The index's upload time of a file (PEP 700).
-fn upload_time(_link: &Link) -> Option<String> {
-    // `Link` carries no upload time yet (the index pages' PEP 700 fields are being added): until
-    // it does, the lock has none rather than an invented one.
-    None
+/// The index's upload time of a file (PEP 700), as RFC 3339 UTC; none when the index gave
+/// none (an HTML page), never an invented one.
+fn upload_time(link: &Link) -> Option<String> {
+    link.upload_time.map(index::page::format_upload_time)
 }
 
 fn index_of(origin: &Origin) -> Option<String> {

@@ -39,8 +39,14 @@ fn lock(ctx: &TestContext, args: &[&str]) -> crate::support::context::Run {
 fn lock_records_proven_identities_and_installs_with_pip_and_uv() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     let (alpha, beta) = alpha_and_beta(&ctx);
+    // The index's upload time is recorded as the index gave it; beta has none, and gets none.
+    ctx.index()
+        .set_upload_time(&alpha.filename, Some("2026-01-02T03:04:05.250000Z"));
     let run = lock(&ctx, &["alpha"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    ctx.snapshot_settings().bind(|| {
+        insta::assert_snapshot!("lock_run", run.snapshot_stderr());
+    });
     let text = ctx.read("pylock.toml");
     lock_settings(&ctx).bind(|| insta::assert_snapshot!("lock_written", text));
 
@@ -76,6 +82,9 @@ fn lock_records_proven_identities_and_installs_with_pip_and_uv() {
             wheel.get("size").and_then(|v| v.as_integer()),
             Some(i64::try_from(d.bytes.len()).unwrap())
         );
+        let uploaded = wheel.get("upload-time").map(|v| v.to_string());
+        let expected = (d.name == "alpha").then(|| "2026-01-02T03:04:05.25Z".to_string());
+        assert_eq!(uploaded.as_deref().map(str::trim), expected.as_deref());
     }
 
     // Plain pip 26.3 installs it (from the loopback index the lock names).
