@@ -18,10 +18,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::lock::AttestationIdentity;
 use crate::trust::policy::{self, Decision, Observed};
 use crate::trust::TrustFileError;
 use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile};
-use crate::verify::{distname, Artifact, Document, Engine, Failure, Verified};
+use crate::verify::{
+    distname, Artifact, Document, Engine, Failure, Identity, PublisherSpec, Verified,
+};
 use crate::vocab::{PackageName, Sha256};
 
 /// How provenance was looked for, so a report can tell "this index serves no provenance"
@@ -100,6 +103,68 @@ impl Evidence {
                 ))
             }
         }
+    }
+}
+
+/// What a lock (pylock.toml) expects of the signer of one of its files: one of the package's
+/// `attestation-identities` (PEP 740 publishers). An extra input of the judgement, checked
+/// against what the certificate proves, on top of the trust file: both must hold. An empty
+/// list expects nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct LockExpectation {
+    /// The lock, named in messages.
+    pub lock: PathBuf,
+    pub identities: Vec<AttestationIdentity>,
+}
+
+/// One lock identity against a certificate's identity: Ok, or what differs.
+fn lock_identity_matches(expected: &AttestationIdentity, who: &Identity) -> Result<(), String> {
+    let spec = lock_identity_spec(expected)?;
+    spec.check(who)?;
+    match (expected.get_str("environment"), who.environment.as_deref()) {
+        (Some(want), have) if Some(want) != have => Err(format!(
+            "expected deployment environment {want}, certificate says {}",
+            have.unwrap_or("none")
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A lock identity as a publisher SPEC; an unknown kind (or one missing its keys) is an error
+/// that says so, and never matches.
+fn lock_identity_spec(id: &AttestationIdentity) -> Result<PublisherSpec, String> {
+    let key = |k: &str| {
+        id.get_str(k)
+            .ok_or_else(|| format!("a {} identity without `{k}`", id.kind))
+    };
+    let text = match id.kind.to_ascii_lowercase().as_str() {
+        "github" => match id.get_str("workflow") {
+            Some(w) => format!("github:{}/{w}", key("repository")?),
+            None => format!("github:{}", key("repository")?),
+        },
+        "gitlab" => match id.get_str("workflow_filepath") {
+            Some(p) => format!("gitlab:{}//{p}", key("repository")?),
+            None => format!("gitlab:{}", key("repository")?),
+        },
+        "google" => format!("google:{}", key("email")?),
+        _ => {
+            return Err(format!(
+                "unknown kind `{}` (pyprov cannot check it)",
+                id.kind.escape_debug()
+            ))
+        }
+    };
+    text.parse::<PublisherSpec>().map_err(|e| e.to_string())
+}
+
+/// One lock identity for people: its SPEC (and environment), else why it cannot be one.
+fn describe_lock_identity(id: &AttestationIdentity) -> String {
+    match lock_identity_spec(id) {
+        Ok(spec) => match id.get_str("environment") {
+            Some(env) => format!("{spec} (environment {env})"),
+            None => spec.to_string(),
+        },
+        Err(why) => why,
     }
 }
 
@@ -208,6 +273,55 @@ impl Judge {
             observed,
             decision,
         }
+    }
+
+    /// [`Judge::judge`], with what a lock expects of the signer as a further condition: a file
+    /// the trust file allows is refused when the certificate proves none of the lock's
+    /// identities (or the file has no provenance while the lock names who attests it). The
+    /// lock never allows what the trust file refuses.
+    pub(crate) fn judge_with(
+        &self,
+        file_name: &str,
+        sha256: &Sha256,
+        evidence: &Evidence,
+        lock: Option<&LockExpectation>,
+    ) -> Judgement {
+        let mut judgement = self.judge(file_name, sha256, evidence);
+        let Some(lock) = lock.filter(|l| !l.identities.is_empty()) else {
+            return judgement;
+        };
+        if judgement.decision.denied() {
+            return judgement;
+        }
+        let shown = lock.lock.display().to_string();
+        let expected = lock
+            .identities
+            .iter()
+            .map(describe_lock_identity)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        match &judgement.observed {
+            Observed::Verified(v) => {
+                let matched = lock
+                    .identities
+                    .iter()
+                    .any(|id| lock_identity_matches(id, &v.identity).is_ok());
+                if !matched {
+                    judgement.decision = policy::lock_identity_mismatch(
+                        file_name,
+                        &shown,
+                        &expected,
+                        &v.identity.describe(),
+                    );
+                }
+            }
+            Observed::NoProvenance => {
+                judgement.decision = policy::lock_unattested(file_name, &shown, &expected);
+            }
+            // Denied above; nothing the lock says can change that.
+            Observed::Invalid(_) | Observed::IdentityMismatch { .. } => {}
+        }
+        judgement
     }
 
     /// The decision for something of `package` that can carry no provenance at all (a direct

@@ -30,6 +30,15 @@ pub(crate) struct Candidate {
 
 pub(crate) use crate::judge::ProvenanceSource;
 
+/// What a lock (pylock.toml) says of one file, checked by the gate: its sha256 and size before
+/// it is verified, and its attestation identities by the judge.
+#[derive(Debug, Clone)]
+pub(crate) struct LockExpect {
+    pub sha256: Sha256,
+    pub size: Option<u64>,
+    pub judged: crate::judge::LockExpectation,
+}
+
 /// The verdict on one file.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Vetted {
@@ -93,17 +102,31 @@ impl Gate {
 
     /// Vets a candidate once; concurrent and later requests for the same file share the result.
     pub(crate) async fn vet(&self, c: &Candidate) -> Arc<Vetted> {
-        let key = format!("{}#{}", c.link.url, c.link.sha256.as_deref().unwrap_or(""));
+        self.vet_expecting(c, None).await
+    }
+
+    /// Vets a file a lock selected: its bytes must have the lock's sha256 and size, and its
+    /// signer must be one of the lock's attestation identities as well as what the trust file
+    /// allows.
+    pub(crate) async fn vet_locked(&self, c: &Candidate, expect: &LockExpect) -> Arc<Vetted> {
+        self.vet_expecting(c, Some(expect)).await
+    }
+
+    async fn vet_expecting(&self, c: &Candidate, expect: Option<&LockExpect>) -> Arc<Vetted> {
+        let mut key = format!("{}#{}", c.link.url, c.link.sha256.as_deref().unwrap_or(""));
+        if let Some(e) = expect {
+            key.push_str(&format!("#lock:{}:{:?}:{:?}", e.sha256, e.size, e.judged));
+        }
         let cell = {
             let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
             done.entry(key).or_default().clone()
         };
-        cell.get_or_init(|| async { Arc::new(self.vet_uncached(c).await) })
+        cell.get_or_init(|| async { Arc::new(self.vet_uncached(c, expect).await) })
             .await
             .clone()
     }
 
-    async fn vet_uncached(&self, c: &Candidate) -> Vetted {
+    async fn vet_uncached(&self, c: &Candidate, expect: Option<&LockExpect>) -> Vetted {
         let filename = c.link.filename.clone();
         let parsed = distname::parse(&filename).ok();
         let project = parsed
@@ -142,8 +165,17 @@ impl Gate {
             v.path = None;
             return v;
         };
+        if let Some(e) = expect {
+            if let Some(why) = lock_mismatch(e, &sha256, v.path.as_deref()) {
+                v.decision = policy::fetch_failed(&filename, &why);
+                v.path = None;
+                return v;
+            }
+        }
         let evidence = Evidence::parse(fetched.provenance.as_deref());
-        let judgement = self.judge.judge(&filename, &sha256, &evidence);
+        let judgement =
+            self.judge
+                .judge_with(&filename, &sha256, &evidence, expect.map(|e| &e.judged));
         v.verified = judgement.verified().cloned();
         v.decision = judgement.decision;
         if let Observed::NoProvenance = judgement.observed {
@@ -354,6 +386,30 @@ impl Source for IndexProvenance<'_> {
             ProvenanceHint::None => ProvenanceSource::FileHasNone,
             _ => ProvenanceSource::IndexServesNone,
         }))
+    }
+}
+
+/// What differs between the fetched bytes and the lock: the sha256, else the size.
+fn lock_mismatch(
+    e: &LockExpect,
+    sha256: &Sha256,
+    path: Option<&std::path::Path>,
+) -> Option<String> {
+    let lock = e.judged.lock.display();
+    if *sha256 != e.sha256 {
+        return Some(format!(
+            "its sha256 is {sha256}, and {lock} says {}",
+            e.sha256
+        ));
+    }
+    let want = e.size?;
+    let have = path
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len());
+    match have {
+        Some(have) if have == want => None,
+        Some(have) => Some(format!("it is {have} bytes, and {lock} says {want}")),
+        None => Some("its size cannot be read".into()),
     }
 }
 

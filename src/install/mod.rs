@@ -21,6 +21,7 @@ pub(crate) mod args;
 pub(crate) mod build;
 mod dryrun;
 mod execute;
+pub(crate) mod fromlock;
 pub(crate) mod gate;
 pub(crate) mod locked;
 pub mod lockrun;
@@ -83,6 +84,9 @@ pub enum InstallError {
     Pip(#[from] pip::PipError),
     #[error(transparent)]
     Requirements(#[from] reqs::ReqError),
+    /// `-r pylock.toml`: the lock cannot be read or installed here.
+    #[error(transparent)]
+    Lock(#[from] fromlock::FromLockError),
     #[error(transparent)]
     Trust(#[from] trustfile::TrustFileError),
     #[error("pyprov download needs -d DIR: where to put the vetted files")]

@@ -178,6 +178,22 @@ impl Proxy {
         out
     }
 
+    /// Builds a vetted sdist (one a lock selected) into the wheel [`Proxy::built`] then names,
+    /// with the builder [`Proxy::build_sdists`] set; its build dependencies come through the
+    /// gate like any file.
+    pub(crate) async fn build_vetted(&self, c: &Candidate, vetted: &Vetted) -> Result<(), String> {
+        let (Some(path), true, Some(builder)) =
+            (&vetted.path, vetted.allowed(), self.state.builder.get())
+        else {
+            return Err("it was not allowed, or no build was set up".into());
+        };
+        match &*build_once(&self.state, c, vetted, path, builder).await {
+            Ok(Built { wheel: Some(_), .. }) => Ok(()),
+            Ok(Built { failure, .. }) => Err(failure.clone().unwrap_or_default()),
+            Err((_, why)) => Err(why.clone()),
+        }
+    }
+
     /// The wheel built from the vetted sdist of this sha256, if the gate built one.
     pub(crate) fn built(&self, sdist_sha256: &str) -> Option<Wheel> {
         let cell = self
@@ -516,6 +532,42 @@ async fn metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
 
 /// An sdist's metadata: the METADATA of the wheel the gate builds from it once it is vetted.
 /// A refused sdist is never built: none of its code runs.
+/// Builds a vetted, allowed sdist once per run (by its sha256), with the gate's builder.
+async fn build_once(
+    state: &ProxyState,
+    c: &Candidate,
+    vetted: &Vetted,
+    path: &std::path::Path,
+    builder: &Builder,
+) -> Arc<Result<Built, (String, String)>> {
+    let cell = state
+        .built
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(vetted.sha256.clone())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| async {
+        let (builder, path, filename, sha) = (
+            builder.clone(),
+            path.to_path_buf(),
+            c.link.filename.clone(),
+            vetted.sha256.clone(),
+        );
+        Arc::new(
+            tokio::task::spawn_blocking(move || {
+                builder
+                    .build(&path, &filename, &sha)
+                    .map_err(|why| (filename, why))
+            })
+            .await
+            .unwrap_or_else(|e| Err((c.link.filename.clone(), e.to_string()))),
+        )
+    })
+    .await
+    .clone()
+}
+
 async fn sdist_metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     let vetted = state.gate.vet(c).await;
     // Reported (and, when allowed, staged) with the files pip asked for, as if pip had fetched
@@ -529,33 +581,7 @@ async fn sdist_metadata(state: &ProxyState, c: &Candidate) -> Response<Body> {
     else {
         return text(StatusCode::FORBIDDEN, refusal_body(&vetted));
     };
-    let cell = state
-        .built
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(vetted.sha256.clone())
-        .or_default()
-        .clone();
-    let built = cell
-        .get_or_init(|| async {
-            let (builder, path, filename, sha) = (
-                builder.clone(),
-                path.clone(),
-                c.link.filename.clone(),
-                vetted.sha256.clone(),
-            );
-            Arc::new(
-                tokio::task::spawn_blocking(move || {
-                    builder
-                        .build(&path, &filename, &sha)
-                        .map_err(|why| (filename, why))
-                })
-                .await
-                .unwrap_or_else(|e| Err((c.link.filename.clone(), e.to_string()))),
-            )
-        })
-        .await
-        .clone();
+    let built = build_once(state, c, &vetted, path, builder).await;
     match &*built {
         Ok(b) => Response::new(full(b.metadata.clone())),
         // pip stops on this answer and shows it; the build's own output says why.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::args::{self, PipArgs};
+use super::fromlock;
 use super::gate::Gate;
 use super::pip::{self, Pip};
 use super::reqs::{self, Requirements};
@@ -32,6 +33,8 @@ pub(crate) struct Settings {
     /// The run's scratch directory: sanitized requirement copies, vetted files, built wheels.
     pub(crate) work: tempfile::TempDir,
     pub(crate) reqs: Requirements,
+    /// `-r pylock.toml`: the lock pyprov installs from, read (pip never sees it).
+    pub(crate) lock: Option<fromlock::LockRequest>,
     pub(crate) sources: Sources,
     pub(crate) policy: Policy,
     pub(crate) client: Client,
@@ -62,6 +65,7 @@ impl Settings {
             return Err(InstallError::ReportAndJson);
         }
         let work = scratch(&mut pip)?;
+        let lock = fromlock::take(&mut pip_args)?;
         let reqs = reqs::gather(
             &pip_args.requirement_files,
             &pip_args.constraint_files,
@@ -97,6 +101,7 @@ impl Settings {
             pip_args,
             work,
             reqs,
+            lock,
             sources,
             policy,
             client,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::execute::{InstallSet, Plan, Prestarted};
 use super::gate::{Candidate, Gate, Vetted};
 use super::report::{self, RunReport};
-use super::{dryrun, locked, reuse, Ctx, InstallError};
+use super::{dryrun, fromlock, locked, reuse, Ctx, InstallError};
 
 /// A resolved item: project, version, and the file pip would install.
 pub(crate) type Pending = (String, String, Candidate);
@@ -20,6 +20,8 @@ pub(crate) type Pending = (String, String, Candidate);
 pub(crate) type Pinned = (String, String, Arc<Vetted>);
 
 pub(crate) enum Strategy {
+    /// `-r pylock.toml`: the lock says what to install; pyprov selects and vets each file.
+    FromLock,
     /// Every requirement is hash-pinned and pyprov chose each file.
     Locked(Vec<Pending>),
     /// A stored resolution that still holds.
@@ -37,6 +39,9 @@ pub(crate) enum Planned {
 
 impl Strategy {
     pub(crate) async fn choose(ctx: &Ctx<'_>) -> Strategy {
+        if ctx.settings.lock.is_some() {
+            return Strategy::FromLock;
+        }
         if let Some(chosen) = locked::candidates(ctx.settings, ctx.gate).await {
             return Strategy::Locked(chosen);
         }
@@ -56,6 +61,10 @@ impl Strategy {
         run: &mut RunReport,
     ) -> Result<Planned, InstallError> {
         match self {
+            Strategy::FromLock => match &ctx.settings.lock {
+                Some(req) => fromlock::plan(ctx, req).await.map(Planned::Plan),
+                None => Ok(Planned::Done(crate::exit::FAILED)),
+            },
             Strategy::Locked(chosen) => Ok(Planned::Plan(Plan {
                 pinned: vet_set(ctx.gate, &chosen).await,
                 candidates: chosen.into_iter().map(|(_, _, c)| c).collect(),

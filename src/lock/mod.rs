@@ -6,6 +6,7 @@
 //! it are the installer's (`install::fromlock`).
 
 mod error;
+pub mod marker;
 mod model;
 mod write;
 
@@ -75,7 +76,10 @@ fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
         }
     }
     for (i, marker) in lock.environments.iter().flatten().enumerate() {
-        if marker.parse::<pep508_rs::MarkerTree>().is_err() {
+        if marker::to_pep508(marker)
+            .parse::<pep508_rs::MarkerTree>()
+            .is_err()
+        {
             return Err(invalid(
                 format!("environments[{i}]"),
                 format!("is not a PEP 508 marker: `{marker}`"),
@@ -118,7 +122,10 @@ fn validate_package(
         None => None,
     };
     if let Some(marker) = &package.marker {
-        if marker.parse::<pep508_rs::MarkerTree>().is_err() {
+        if marker::to_pep508(marker)
+            .parse::<pep508_rs::MarkerTree>()
+            .is_err()
+        {
             return Err(invalid(
                 format!("{at}.marker"),
                 format!("of {name} is not a PEP 508 marker: `{marker}`"),

@@ -62,6 +62,9 @@ pub enum Code {
     /// The file or its provenance could not be fetched (network, index errors, a hash the
     /// index advertised that the bytes do not have). Nothing unfetched is ever allowed.
     FetchFailed,
+    /// Verified, but signed by none of the publishers the lock (pylock.toml) names in the
+    /// package's `attestation-identities`.
+    LockIdentityMismatch,
     /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
     /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
     OutsideGate,
@@ -84,11 +87,12 @@ impl Code {
             Code::NotADistribution => "not-a-distribution",
             Code::FetchFailed => "fetch-failed",
             Code::OutsideGate => "outside-gate",
+            Code::LockIdentityMismatch => "lock-identity-mismatch",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -103,6 +107,7 @@ impl Code {
         Code::NotADistribution,
         Code::FetchFailed,
         Code::OutsideGate,
+        Code::LockIdentityMismatch,
     ];
 }
 
@@ -287,6 +292,34 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
         Code::OutsideGate,
         format!("{what}: {why}"),
         "name the file up front (a requirement `NAME @ URL`, or `-f` with a directory or page that lists it) so pyprov fetches and decides it, or build a wheel and install it from a local path".into(),
+    )
+}
+
+/// The decision for a file a lock selected whose certificate proves a signer none of the
+/// lock's `attestation-identities` names (`expected`, described): denied, whatever the trust
+/// file says, since the lock narrows who may publish and never widens it.
+pub fn lock_identity_mismatch(
+    file_name: &str,
+    lock: &str,
+    expected: &str,
+    signer: &str,
+) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::LockIdentityMismatch,
+        format!("{file_name}: {lock} expects it attested by {expected}, and it was signed by {signer}"),
+        format!("do not install this file. If the package really moved to {signer}, check that, then lock again so that {lock} names the new publisher"),
+    )
+}
+
+/// The decision for a file a lock selected that has no provenance while the lock names who
+/// attests it: an attestation downgrade, denied whatever the unattested policy says.
+pub fn lock_unattested(file_name: &str, lock: &str, expected: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::AttestationDowngrade,
+        format!("{file_name}: {lock} expects it attested by {expected}, and it has no provenance"),
+        "do not install this file; if the index strips provenance (a mirror), pass --provenance-index with the upstream index".into(),
     )
 }
 
