@@ -89,7 +89,10 @@ pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
             index: files.iter().find_map(|f| f.index.clone()),
             sdist: sdists.first().map(|f| file_entry(f)),
             wheels: (!wheels.is_empty()).then(|| wheels.iter().map(|f| file_entry(f)).collect()),
-            attestation_identities: Some(identities.into_iter().map(identity_of).collect()),
+            // No identity proven (an unattested package the policy allowed): the key is left
+            // out, as other lockers leave it.
+            attestation_identities: (!identities.is_empty())
+                .then(|| identities.into_iter().map(identity_of).collect()),
             tool: None,
             unknown: Table::default(),
         });
@@ -499,4 +502,137 @@ fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lo
         });
     }
     Ok((lock, packages, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_lock_input_is_taken_out_of_pips_words_in_each_spelling() {
+        for line in [
+            "-r pylock.toml -o out.toml",
+            "--requirement pylock.toml -o out.toml",
+            "--requirement=pylock.toml -o out.toml",
+            "-rpylock.toml -o out.toml",
+        ] {
+            let (input, rest) = lock_input(&words(line)).unwrap();
+            assert_eq!(input, Some(PathBuf::from("pylock.toml")), "{line}");
+            assert_eq!(rest, words("-o out.toml"), "{line}");
+        }
+        let (input, rest) = lock_input(&words("-r dir/pylock.dev.toml")).unwrap();
+        assert_eq!(input, Some(PathBuf::from("dir/pylock.dev.toml")));
+        assert!(rest.is_empty());
+        // Requirements files stay pip's.
+        let (input, rest) = lock_input(&words("-r requirements.txt alpha")).unwrap();
+        assert_eq!(input, None);
+        assert_eq!(rest, words("-r requirements.txt alpha"));
+        assert!(lock_input(&words("-r pylock.toml -r pylock.b.toml")).is_err());
+    }
+
+    fn keys(pairs: &[(&str, &str)]) -> LockIdentity {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn identities_match_by_kind_and_every_key_the_lock_records() {
+        let proven = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("workflow", "release.yml"),
+            ("environment", "pypi"),
+        ]);
+        let same = keys(&[
+            ("kind", "github"),
+            ("repository", "Acme/Widgets"),
+            ("workflow", "release.yml"),
+        ]);
+        assert!(same_identity(&same, &proven));
+        let env = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("environment", "pypi"),
+        ]);
+        assert!(same_identity(&env, &proven));
+        let other_env = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("environment", "test"),
+        ]);
+        assert!(!same_identity(&other_env, &proven));
+        let other_repo = keys(&[("kind", "GitHub"), ("repository", "mallory/widgets")]);
+        assert!(!same_identity(&other_repo, &proven));
+        let gitlab = keys(&[("kind", "GitLab"), ("repository", "acme/widgets")]);
+        assert!(!same_identity(&gitlab, &proven));
+        // A key the certificate does not prove is not proven.
+        let unknown = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("ref", "v1"),
+        ]);
+        assert!(!same_identity(&unknown, &proven));
+    }
+
+    fn file(package: &str, filename: &str, proven: Option<Proven>) -> LockedFile {
+        LockedFile {
+            package: package.to_string(),
+            version: "1.0".to_string(),
+            filename: filename.to_string(),
+            url: format!("https://files.example/{filename}"),
+            sha256: "ab".repeat(32),
+            size: Some(12),
+            upload_time: Some("2024-03-01T10:00:00Z".to_string()),
+            index: Some("https://pypi.example/simple/".to_string()),
+            proven,
+        }
+    }
+
+    #[test]
+    fn a_written_lock_reads_back_with_its_identities_files_and_sizes() {
+        let github = Proven {
+            publisher: PublisherSpec::GitHub {
+                repository: "acme/widgets".into(),
+                workflow: Some("release.yml".into()),
+            },
+            environment: Some("pypi".into()),
+        };
+        let files = vec![
+            file(
+                "Foo_Bar",
+                "foo_bar-1.0-py3-none-any.whl",
+                Some(github.clone()),
+            ),
+            file("foo-bar", "foo_bar-1.0.tar.gz", Some(github)),
+            file("plain", "plain-1.0-py3-none-any.whl", None),
+        ];
+        let text = crate::lock::to_toml_string(&lock_of(&files)).unwrap();
+        let path = Path::new("pylock.toml");
+        let lock = crate::lock::parse(path, &text).unwrap();
+        assert_eq!(lock.created_by, "pyprov");
+        assert_eq!(lock.packages.len(), 2, "{text}");
+        let foo = &lock.packages[0];
+        assert_eq!(foo.name.as_str(), "foo-bar");
+        assert_eq!(foo.index.as_deref(), Some("https://pypi.example/simple/"));
+        let ids = foo.attestation_identities.as_ref().unwrap();
+        assert_eq!(ids.len(), 1, "one identity for both files: {text}");
+        assert_eq!(ids[0].kind, "GitHub");
+        assert_eq!(ids[0].get_str("repository"), Some("acme/widgets"));
+        assert_eq!(ids[0].get_str("workflow"), Some("release.yml"));
+        assert_eq!(ids[0].get_str("environment"), Some("pypi"));
+        let sdist = foo.sdist.as_ref().unwrap();
+        assert_eq!(sdist.file_name().as_deref(), Some("foo_bar-1.0.tar.gz"));
+        assert_eq!(sdist.size, Some(12));
+        assert!(sdist.upload_time.is_some());
+        assert_eq!(foo.wheels.as_ref().map(Vec::len), Some(1));
+        // An unsigned package has no identity to record.
+        let plain = &lock.packages[1];
+        assert_eq!(plain.attestation_identities, None);
+    }
 }

@@ -296,12 +296,14 @@ fn choose_file(
             let n = sdist.file_name().unwrap_or_default();
             (sdist.clone(), n)
         }
-        (None, None) => return Err(err(
-            format!(
+        (None, None) => {
+            return Err(err(
+                format!(
                 "{name} (packages[{at}]) has no wheel for this interpreter's tags, and no sdist"
             ),
-            "lock again with a wheel for this platform or with the sdist",
-        )),
+                "lock again with a wheel for this platform or with the sdist",
+            ))
+        }
     };
     let version = match &package.version {
         Some(v) => v.clone(),
