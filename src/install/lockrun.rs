@@ -126,7 +126,7 @@ async fn resolve_async(own: OwnFlags, raw: &[String]) -> Result<Resolved, Instal
     }
     // Trust on first use, as `install` would: the lock and the trust file then agree.
     let held = pin_publishers(&gate, &all, &mut run);
-    run.print();
+    run.show_verdicts();
     run.finish();
     if !held {
         return Ok(Resolved::Done(exit::FAILED));

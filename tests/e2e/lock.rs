@@ -141,8 +141,16 @@ fn lock_records_proven_identities_and_installs_with_pip_and_uv() {
 fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     let (_, beta) = alpha_and_beta(&ctx);
-    let run = lock(&ctx, &["alpha"]);
+    // --format json: the report is one JSON object on stdout, as install's.
+    let run = lock(&ctx, &["--format", "json", "alpha"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["files"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    assert_eq!(report["installed"], false);
     let before = ctx.read("pylock.toml");
 
     let run = lock(&ctx, &["--check"]);
@@ -231,4 +239,33 @@ fn a_lock_made_by_pip_is_vetted_and_rewritten_with_identities() {
     ctx.snapshot_settings().bind(|| {
         insta::assert_snapshot!("rewrite_contradicted", run.snapshot_stderr());
     });
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn hash_pinned_requirements_from_a_warm_cache_lock_the_index_urls() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (alpha, beta) = alpha_and_beta(&ctx);
+    // A first run fills the cache.
+    let run = lock(&ctx, &["alpha"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    ctx.write(
+        "requirements.txt",
+        format!(
+            "alpha==1.0 --hash=sha256:{}\nbeta==2.0 --hash=sha256:{}\n",
+            alpha.sha256(),
+            beta.sha256()
+        ),
+    );
+    let run = lock(&ctx, &["-r", "requirements.txt", "-o", "pinned.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = ctx.read("pinned.toml");
+    assert!(!text.contains("pyprov-cache"), "{text}");
+    for d in [&alpha, &beta] {
+        assert!(text.contains(&ctx.index().file_url(&d.filename)), "{text}");
+    }
+    assert_eq!(text, ctx.read("pylock.toml"), "the same lock either way");
 }
