@@ -212,6 +212,8 @@ struct LockPackage {
     name: String,
     version: Option<String>,
     identities: Vec<LockIdentity>,
+    /// `vcs`, `directory` or `archive`: a source pyprov cannot judge as an index file.
+    unjudged: Option<&'static str>,
 }
 
 /// `-r pylock.toml` (or `pylock.NAME.toml`) among pip's words: the lock to vet and rewrite, and
@@ -271,6 +273,16 @@ fn judge_lock(
     let shown_path = run.lock.display().to_string();
     let shown = term(&shown_path);
     let mut problems: Vec<String> = Vec::new();
+    // Fail closed: what cannot be judged is not taken as matching.
+    for p in &packages {
+        if let Some(kind) = p.unjudged {
+            problems.push(format!(
+                "  {} {}: a [packages.{kind}] entry, which pyprov cannot verify (it verifies files of an index)",
+                term(&p.name),
+                term(p.version.as_deref().unwrap_or("")),
+            ));
+        }
+    }
     for (entry, result) in &run.files {
         let Some(package) = packages.get(entry.position) else {
             continue;
@@ -495,10 +507,20 @@ fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lo
                 keys
             })
             .collect();
+        let unjudged = if p.vcs.is_some() {
+            Some("vcs")
+        } else if p.directory.is_some() {
+            Some("directory")
+        } else if p.archive.is_some() {
+            Some("archive")
+        } else {
+            None
+        };
         packages.push(LockPackage {
             name: p.name.to_string(),
             version: p.version.clone(),
             identities,
+            unjudged,
         });
     }
     Ok((lock, packages, entries))

@@ -269,3 +269,28 @@ fn hash_pinned_requirements_from_a_warm_cache_lock_the_index_urls() {
     }
     assert_eq!(text, ctx.read("pylock.toml"), "the same lock either way");
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_refused_file_writes_no_lock() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (_, beta) = alpha_and_beta(&ctx);
+    // beta's file now comes with no provenance at all.
+    ctx.index().set_provenance(&beta.filename, None);
+    let run = lock(&ctx, &["--unattested", "deny", "alpha"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!ctx.work_path("pylock.toml").exists(), "{}", run.stderr);
+    // Allowed unattested, it is locked with no identity.
+    let run = lock(&ctx, &["--unattested", "allow", "alpha"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: toml_edit::DocumentMut = ctx.read("pylock.toml").parse().unwrap();
+    let packages = doc["packages"].as_array_of_tables().unwrap();
+    let beta_entry = packages
+        .iter()
+        .find(|p| p["name"].as_str() == Some("beta"))
+        .unwrap();
+    assert!(beta_entry.get("attestation-identities").is_none());
+}
