@@ -311,8 +311,16 @@ fn judge_lock(
                 // Rewriting fills in what the lock did not record; it never replaces it.
                 let filled = rewrite && package.identities.is_empty();
                 if !matches && !filled {
+                    let unrecorded = if package.identities.is_empty() {
+                        format!(
+                            " (`pyprov lock -r {0} -o {0}` records it)",
+                            term(&shown_path)
+                        )
+                    } else {
+                        String::new()
+                    };
                     Some(format!(
-                        "the lock records {}, the certificate now proves {}",
+                        "the lock records {}, the certificate now proves {}{unrecorded}",
                         describe_all(&package.identities),
                         now.as_ref()
                             .map_or_else(|| "no publisher".to_string(), describe)

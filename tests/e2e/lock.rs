@@ -198,6 +198,12 @@ fn a_lock_made_by_pip_is_vetted_and_rewritten_with_identities() {
     );
     let by_pip = ctx.read("pylock.toml");
     assert!(!by_pip.contains("attestation-identities"), "{by_pip}");
+    // Checked as it is, it proves publishers it does not record.
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    ctx.snapshot_settings().bind(|| {
+        insta::assert_snapshot!("check_unrecorded", run.snapshot_stderr());
+    });
 
     let run = lock(&ctx, &["-r", "pylock.toml", "-o", "pylock.vetted.toml"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
