@@ -312,6 +312,7 @@ impl Judge {
                         &shown,
                         &expected,
                         &v.identity.describe(),
+                        v.publisher.as_ref(),
                     );
                 }
             }
@@ -486,6 +487,72 @@ mod tests {
             panic!("parsed")
         };
         assert!(f.message.starts_with("/tmp/x.publish.attestation: "));
+    }
+
+    fn lock_identity(text: &str) -> AttestationIdentity {
+        let lock = crate::lock::parse(
+            Path::new("pylock.toml"),
+            &format!("lock-version = \"1.0\"\ncreated-by = \"t\"\n[[packages]]\nname = \"p\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{text}]\n"),
+        )
+        .unwrap();
+        lock.packages[0].attestation_identities.clone().unwrap()[0].clone()
+    }
+
+    #[allow(clippy::field_reassign_with_default)]
+    fn github_identity(repo: &str, workflow: &str, env: Option<&str>) -> Identity {
+        let uri = format!("https://github.com/{repo}/.github/workflows/{workflow}@refs/tags/v1");
+        let mut id = Identity::default();
+        id.issuer = Some(crate::verify::identity::GITHUB_ISSUER.into());
+        id.san = Some(uri.clone());
+        id.repository = Some(format!("https://github.com/{repo}"));
+        id.git_ref = Some("refs/tags/v1".into());
+        id.commit = Some("0123456789abcdef".into());
+        id.build_config_uri = Some(uri);
+        id.workflow = Some(format!(".github/workflows/{workflow}"));
+        id.environment = env.map(str::to_string);
+        id
+    }
+
+    #[test]
+    fn lock_identities_match_what_the_certificate_proves() {
+        let who = github_identity("acme/widgets", "release.yml", Some("pypi"));
+        let ok = |t: &str| lock_identity_matches(&lock_identity(t), &who);
+        assert!(ok(
+            "{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \"release.yml\"}"
+        )
+        .is_ok());
+        assert!(ok("{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \"release.yml\", environment = \"pypi\"}").is_ok());
+        assert!(ok("{kind = \"GitHub\", repository = \"acme/widgets\"}").is_ok());
+        let e = ok("{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \"release.yml\", environment = \"test\"}").unwrap_err();
+        assert!(
+            e.contains("expected deployment environment test, certificate says pypi"),
+            "{e}"
+        );
+        let e =
+            ok("{kind = \"GitHub\", repository = \"evil/widgets\", workflow = \"release.yml\"}")
+                .unwrap_err();
+        assert!(e.contains("evil/widgets"), "{e}");
+        let e = ok("{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \"other.yml\"}")
+            .unwrap_err();
+        assert!(!e.is_empty());
+        // Other kinds never match a GitHub certificate; unknown kinds never match at all.
+        assert!(ok("{kind = \"GitLab\", repository = \"acme/widgets\", workflow_filepath = \".gitlab-ci.yml\"}").is_err());
+        assert!(ok("{kind = \"Google\", email = \"a@b.example\"}").is_err());
+        let e = ok("{kind = \"ActiveState\", repository = \"acme/widgets\"}").unwrap_err();
+        assert_eq!(e, "unknown kind `ActiveState` (pyprov cannot check it)");
+        let e = ok("{kind = \"GitHub\", workflow = \"release.yml\"}").unwrap_err();
+        assert_eq!(e, "a GitHub identity without `repository`");
+    }
+
+    #[test]
+    fn lock_identities_read_as_publisher_specs() {
+        let shown = |t: &str| describe_lock_identity(&lock_identity(t));
+        assert_eq!(shown("{kind = \"GitHub\", repository = \"o/r\", workflow = \"rel.yml\", environment = \"pypi\"}"), "github:o/r/rel.yml (environment pypi)");
+        assert_eq!(shown("{kind = \"GitLab\", repository = \"g/sub/p\", workflow_filepath = \".gitlab-ci.yml\"}"), "gitlab:g/sub/p//.gitlab-ci.yml");
+        assert_eq!(
+            shown("{kind = \"Google\", email = \"svc@p.iam.gserviceaccount.com\"}"),
+            "google:svc@p.iam.gserviceaccount.com"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
 use url::Url;
 
@@ -353,24 +354,11 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
         ));
     }
     // Provenance the index advertises per file (PEP 740), from the package's page.
-    let hints = futures_util::future::join_all(items.iter().map(|(name, _, c, _)| async move {
-        match &c.origin {
-            Origin::Index(_) => super::sources::links(&s.client, &c.origin, name)
-                .await
-                .ok()
-                .and_then(|links| {
-                    links.into_iter().find(|l| {
-                        l.filename == c.link.filename
-                            && l.sha256
-                                .as_deref()
-                                .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
-                    })
-                })
-                .map(|l| l.provenance),
-            _ => None,
-        }
-    }))
-    .await;
+    let hints: Vec<Option<ProvenanceHint>> =
+        futures_util::stream::iter(items.iter().map(|(name, _, c, _)| advertised(s, name, c)))
+            .buffered(PARALLEL)
+            .collect()
+            .await;
     for ((_, _, c, _), hint) in items.iter_mut().zip(hints) {
         if let Some(h) = hint {
             c.link.provenance = h;
@@ -393,16 +381,52 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
     })
 }
 
+/// Files fetched, or pages asked, at once: as many as the resolver's strategies use.
+const PARALLEL: usize = 16;
+
+/// The provenance the candidate's index advertises for its file, from the project's page
+/// (the same file name, and the same sha256 when the page gives one).
+async fn advertised(
+    s: &super::settings::Settings,
+    name: &str,
+    c: &Candidate,
+) -> Option<ProvenanceHint> {
+    if !matches!(c.origin, Origin::Index(_)) {
+        return None;
+    }
+    let links = super::sources::links(&s.client, &c.origin, name)
+        .await
+        .ok()?;
+    links
+        .into_iter()
+        .find(|l| {
+            l.filename == c.link.filename
+                && l.sha256
+                    .as_deref()
+                    .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
+        })
+        .map(|l| l.provenance)
+}
+
+/// Vets the candidates in parallel (bounded), in order, with a progress bar.
 async fn vet_all(
     ctx: &Ctx<'_>,
     items: &[(String, String, Candidate, LockExpect)],
 ) -> Vec<Arc<Vetted>> {
-    futures_util::future::join_all(
-        items
-            .iter()
-            .map(|(_, _, c, expect)| ctx.gate.vet_locked(c, expect)),
-    )
-    .await
+    let bar = super::report::bar(items.len() as u64, "verifying");
+    let vetted = futures_util::stream::iter(items.iter().map(|(_, _, c, expect)| {
+        let bar = bar.clone();
+        async move {
+            let v = ctx.gate.vet_locked(c, expect).await;
+            bar.inc(1);
+            v
+        }
+    }))
+    .buffered(PARALLEL)
+    .collect()
+    .await;
+    bar.finish_and_clear();
+    vetted
 }
 
 /// The selected file as the gate's candidate, and what the lock expects of it.

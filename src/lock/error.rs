@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum LockError {
     /// Not TOML, or a key of the wrong type or missing (the TOML reader's message, with the
     /// line, column and excerpt).
-    #[error("{} is not a valid pylock.toml: {message}\n  fix: {fix}", path.display())]
+    #[error("{}: not a valid lock (PEP 751): {message}\n  fix: {fix}", path.display())]
     Syntax {
         path: PathBuf,
         message: String,

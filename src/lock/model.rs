@@ -203,7 +203,63 @@ impl AttestationIdentity {
     }
 }
 
+impl Lock {
+    /// A lock-version 1.0 lock written by `created_by`, with no packages yet.
+    pub fn new(created_by: impl Into<String>) -> Lock {
+        Lock {
+            lock_version: "1.0".into(),
+            environments: None,
+            requires_python: None,
+            extras: None,
+            dependency_groups: None,
+            default_groups: None,
+            created_by: created_by.into(),
+            packages: Vec::new(),
+            tool: None,
+            unknown: Table::new(),
+        }
+    }
+}
+
+impl Package {
+    /// A package entry with its name alone; set its version and files.
+    pub fn new(name: PackageName) -> Package {
+        Package {
+            name,
+            version: None,
+            marker: None,
+            requires_python: None,
+            dependencies: None,
+            vcs: None,
+            directory: None,
+            archive: None,
+            index: None,
+            sdist: None,
+            wheels: None,
+            attestation_identities: None,
+            tool: None,
+            unknown: Table::new(),
+        }
+    }
+}
+
 impl FileEntry {
+    /// A file at `url` with its sha256; set `name`, `size`, `upload_time` as known.
+    pub fn at_url(url: impl Into<String>, sha256: Sha256) -> FileEntry {
+        FileEntry {
+            name: None,
+            upload_time: None,
+            url: Some(url.into()),
+            path: None,
+            size: None,
+            hashes: Hashes {
+                sha256: Some(sha256),
+                other: IndexMap::new(),
+            },
+            unknown: Table::new(),
+        }
+    }
+
     /// The file's name: `name`, else the last segment of `path`, else of `url`
     /// (percent-decoded).
     pub fn file_name(&self) -> Option<String> {

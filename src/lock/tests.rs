@@ -208,3 +208,34 @@ fn lock_file_names() {
     assert!(!is_lock_file_name("requirements.txt"));
     assert!(!is_lock_file_name("mypylock.toml"));
 }
+
+#[test]
+fn reads_attestation_identities_as_an_array_of_tables() {
+    // The form of PEP 751's own example.
+    let text = format!(
+        "{HEAD}[[packages]]\nname = \"attrs\"\nversion = \"25.1.0\"\nwheels = [{{name = \"attrs-25.1.0-py3-none-any.whl\", upload-time = 2025-01-25T11:30:10.164985+00:00, url = \"https://x/attrs-25.1.0-py3-none-any.whl\", size = 63152, hashes = {{sha256 = \"c75a69e28a550a7e93789579c22aa26b0f5b83b75dc4e08fe092980051e1090a\"}}}}]\n[[packages.attestation-identities]]\nenvironment = \"release-pypi\"\nkind = \"GitHub\"\nrepository = \"python-attrs/attrs\"\nworkflow = \"pypi-package.yml\"\n"
+    );
+    let lock = parse(Path::new("pylock.toml"), &text).unwrap();
+    let ids = lock.packages[0].attestation_identities.as_ref().unwrap();
+    assert_eq!(ids[0].kind, "GitHub");
+    assert_eq!(ids[0].get_str("environment"), Some("release-pypi"));
+    let again = parse(Path::new("pylock.toml"), &to_toml_string(&lock).unwrap()).unwrap();
+    assert_eq!(again, lock);
+}
+
+#[test]
+fn a_lock_built_in_code_is_written_and_read_back() {
+    let mut lock = Lock::new("pyprov");
+    let mut package = Package::new(crate::vocab::PackageName::new("Foo_Bar").unwrap());
+    package.version = Some("1.0".into());
+    let mut wheel = FileEntry::at_url(
+        "https://files.example/foo_bar-1.0-py3-none-any.whl",
+        crate::vocab::Sha256::of(b"x"),
+    );
+    wheel.size = Some(1);
+    package.wheels = Some(vec![wheel]);
+    lock.packages.push(package);
+    let text = to_toml_string(&lock).unwrap();
+    assert!(text.contains("name = \"foo-bar\""), "{text}");
+    assert_eq!(parse(Path::new("pylock.toml"), &text).unwrap(), lock);
+}

@@ -298,17 +298,22 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
 /// The decision for a file a lock selected whose certificate proves a signer none of the
 /// lock's `attestation-identities` names (`expected`, described): denied, whatever the trust
 /// file says, since the lock narrows who may publish and never widens it.
+///
+/// `signer` is who the certificate says signed; `publisher`, the same as a publisher SPEC when
+/// it is one.
 pub fn lock_identity_mismatch(
     file_name: &str,
     lock: &str,
     expected: &str,
     signer: &str,
+    publisher: Option<&PublisherSpec>,
 ) -> Decision {
+    let moved_to = publisher.map_or_else(|| signer.to_string(), ToString::to_string);
     Decision::new(
         Verdict::Deny,
         Code::LockIdentityMismatch,
         format!("{file_name}: {lock} expects it attested by {expected}, and it was signed by {signer}"),
-        format!("do not install this file. If the package really moved to {signer}, check that, then lock again so that {lock} names the new publisher"),
+        format!("do not install this file. If the package really moved to {moved_to}, check that, then lock again so that {lock} names the new publisher"),
     )
 }
 

@@ -17,5 +17,6 @@ mod index_selftest;
 mod install;
 mod lock;
 mod pip_matrix;
+mod pylock;
 mod terminal;
 mod uploaded;
