@@ -10,10 +10,10 @@ use crate::cli::LockArgs;
 use crate::error::CliError;
 use crate::exit;
 use crate::install::lockrun::{self, Checked, LockEntry, LockedFile, Proven, Resolved};
-use crate::lock::{AttestationIdentity, FileEntry, Hashes, Lock, Package, Table, TomlValue};
+use crate::lock::{AttestationIdentity, FileEntry, Lock, Package, TomlValue};
 use crate::output::term;
 use crate::verify::PublisherSpec;
-use crate::vocab::{PackageName, Sha256};
+use crate::vocab::PackageName;
 
 pub fn run(args: &LockArgs) -> Result<u8, CliError> {
     // `--check` is pyprov's, so it may stand among pip's words too.
@@ -77,56 +77,33 @@ pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
         }
         let (sdists, wheels): (Vec<&&LockedFile>, Vec<&&LockedFile>) =
             files.iter().partition(|f| !f.filename.ends_with(".whl"));
-        packages.push(Package {
-            name: PackageName::normalize(&name),
-            version: Some(version),
-            marker: None,
-            requires_python: None,
-            dependencies: None,
-            vcs: None,
-            directory: None,
-            archive: None,
-            index: files.iter().find_map(|f| f.index.clone()),
-            sdist: sdists.first().map(|f| file_entry(f)),
-            wheels: (!wheels.is_empty()).then(|| wheels.iter().map(|f| file_entry(f)).collect()),
-            // No identity proven (an unattested package the policy allowed): the key is left
-            // out, as other lockers leave it.
-            attestation_identities: (!identities.is_empty())
-                .then(|| identities.into_iter().map(identity_of).collect()),
-            tool: None,
-            unknown: Table::default(),
-        });
+        let mut package = Package::new(PackageName::normalize(&name));
+        package.version = Some(version);
+        package.index = files.iter().find_map(|f| f.index.clone());
+        package.sdist = sdists.first().map(|f| file_entry(f));
+        package.wheels =
+            (!wheels.is_empty()).then(|| wheels.iter().map(|f| file_entry(f)).collect());
+        // No identity proven (an unattested package the policy allowed): the key is left out,
+        // as other lockers leave it.
+        package.attestation_identities =
+            (!identities.is_empty()).then(|| identities.into_iter().map(identity_of).collect());
+        packages.push(package);
     }
-    Lock {
-        lock_version: "1.0".to_string(),
-        environments: None,
-        requires_python: None,
-        extras: None,
-        dependency_groups: None,
-        default_groups: None,
-        created_by: "pyprov".to_string(),
-        packages,
-        tool: None,
-        unknown: Table::default(),
-    }
+    let mut lock = Lock::new("pyprov");
+    lock.packages = packages;
+    lock
 }
 
+/// A file as the lock records it.
 fn file_entry(f: &LockedFile) -> FileEntry {
-    FileEntry {
-        name: Some(f.filename.clone()),
-        upload_time: f
-            .upload_time
-            .as_deref()
-            .and_then(|t| t.parse::<toml_edit::Datetime>().ok()),
-        url: Some(f.url.clone()),
-        path: None,
-        size: f.size,
-        hashes: Hashes {
-            sha256: Sha256::from_hex(&f.sha256).ok(),
-            other: Default::default(),
-        },
-        unknown: Table::default(),
-    }
+    let mut entry = FileEntry::at_url(f.url.clone(), f.sha256);
+    entry.name = Some(f.filename.clone());
+    entry.size = f.size;
+    entry.upload_time = f
+        .upload_time
+        .as_deref()
+        .and_then(|t| t.parse::<toml_edit::Datetime>().ok());
+    entry
 }
 
 /// A PEP 740 publisher object of what the certificate proved.
@@ -537,6 +514,7 @@ fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Sha256;
 
     fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()
@@ -616,7 +594,7 @@ mod tests {
             version: "1.0".to_string(),
             filename: filename.to_string(),
             url: format!("https://files.example/{filename}"),
-            sha256: "ab".repeat(32),
+            sha256: Sha256::from_hex(&"ab".repeat(32)).unwrap(),
             size: Some(12),
             upload_time: Some("2024-03-01T10:00:00Z".to_string()),
             index: Some("https://pypi.example/simple/".to_string()),

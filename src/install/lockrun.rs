@@ -19,7 +19,7 @@ use crate::cli::OwnFlags;
 use crate::exit;
 use crate::index::{self, Client, Link};
 use crate::verify::PublisherSpec;
-use crate::vocab::PackageName;
+use crate::vocab::{PackageName, Sha256};
 
 /// Where `pyprov lock` writes without `-o`, as `pip lock`.
 pub const DEFAULT_OUTPUT: &str = "pylock.toml";
@@ -33,7 +33,7 @@ pub struct LockedFile {
     pub filename: String,
     /// Where the index serves it (credentials removed).
     pub url: String,
-    pub sha256: String,
+    pub sha256: Sha256,
     /// The size of the verified bytes.
     pub size: Option<u64>,
     /// The index's `upload-time` for the file (PEP 700), when it gave one.
@@ -134,7 +134,12 @@ async fn resolve_async(own: OwnFlags, raw: &[String]) -> Result<Resolved, Instal
     let mut files = Vec::with_capacity(plan.pinned.len());
     for ((name, version, v), c) in plan.pinned.iter().zip(&plan.candidates) {
         let link = real_link(&settings.client, c).await;
-        files.push(locked_file(name, version, v, c, link.as_ref()));
+        // An allowed file's digest is sha256 hex: the gate refuses any other.
+        let Ok(sha256) = Sha256::from_hex(&v.sha256) else {
+            eprintln!("error: {} has no sha256 digest to lock", v.filename);
+            return Ok(Resolved::Done(exit::FAILED));
+        };
+        files.push(locked_file(name, version, v, sha256, c, link.as_ref()));
     }
     let output = settings
         .pip_args
@@ -161,6 +166,7 @@ fn locked_file(
     name: &str,
     version: &str,
     v: &Vetted,
+    sha256: Sha256,
     c: &Candidate,
     link: Option<&Link>,
 ) -> LockedFile {
@@ -175,7 +181,7 @@ fn locked_file(
         version: version.to_string(),
         filename: v.filename.clone(),
         url,
-        sha256: v.sha256.to_ascii_lowercase(),
+        sha256,
         size,
         upload_time: link.and_then(upload_time),
         index: index_of(&c.origin),
