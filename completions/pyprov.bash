@@ -31,6 +31,9 @@ _pyprov() {
             pyprov,install)
                 cmd="pyprov__subcmd__install"
                 ;;
+            pyprov,lock)
+                cmd="pyprov__subcmd__lock"
+                ;;
             pyprov,pip)
                 cmd="pyprov__subcmd__pip"
                 ;;
@@ -57,6 +60,9 @@ _pyprov() {
                 ;;
             pyprov__subcmd__help,install)
                 cmd="pyprov__subcmd__help__subcmd__install"
+                ;;
+            pyprov__subcmd__help,lock)
+                cmd="pyprov__subcmd__help__subcmd__lock"
                 ;;
             pyprov__subcmd__help,pip)
                 cmd="pyprov__subcmd__help__subcmd__pip"
@@ -152,7 +158,7 @@ _pyprov() {
 
     case "${cmd}" in
         pyprov)
-            opts="-h -V --help --version verify inspect trust pip shim completions install download help"
+            opts="-h -V --help --version verify inspect trust lock pip shim completions install download help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,7 +392,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help)
-            opts="verify inspect trust pip shim completions install download help"
+            opts="verify inspect trust lock pip shim completions install download help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +462,20 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -838,6 +858,52 @@ _pyprov() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__lock)
+            opts="-h --python --trust-file --locked --provenance-index --unattested --no-cache --pyprov-cache-dir --trusted-root --format --check --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --python)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --provenance-index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unattested)
+                    COMPREPLY=($(compgen -W "deny warn allow" -- "${cur}"))
+                    return 0
+                    ;;
+                --pyprov-cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

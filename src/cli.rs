@@ -40,6 +40,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Download like `pip download -d DIR`, keeping only verified files
     Download(InstallArgs),
+    /// Write a pylock.toml (PEP 751) of verified files, recording the publisher each file's
+    /// certificate proved (`attestation-identities`); `--check` re-judges an existing lock
+    Lock(LockArgs),
     /// Run pip through pyprov: `install` and `download` are verified; `wheel`, `lock`, `index`,
     /// `search` and `list --outdated` are refused (they fetch around the gate); every other pip
     /// command runs the real pip unchanged (what the `pip` links made by `shim install` do)
@@ -263,6 +266,30 @@ pub struct InstallArgs {
 
     /// pip's install arguments: requirements, -r/-c/-e, -i/--extra-index-url, --no-deps, -U,
     /// --pre, --only-binary, --target, --prefix, --user, --require-hashes, ...
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PIP_ARGS"
+    )]
+    pub pip_args: Vec<String>,
+}
+
+/// `pyprov lock`: pip's resolution behind the gate (or an existing lock, `-r pylock.toml`),
+/// written as a pylock.toml. pip's `lock` arguments (requirements, -r/-c, indexes, `-o FILE`)
+/// follow; pyprov's flags may appear anywhere on the line.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    #[command(flatten)]
+    pub own: OwnFlags,
+
+    /// Write nothing: re-judge every file of the lock (`-o FILE`, default pylock.toml) against
+    /// what its index serves now; exit 1 naming each package whose proven publisher differs
+    /// from the lock's attestation-identities, or whose file is gone or changed
+    #[arg(long)]
+    pub check: bool,
+
+    /// pip's lock arguments: requirements, -r/-c, -i/--extra-index-url, --pre, --only-binary,
+    /// -o/--output FILE (default pylock.toml), ...
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,

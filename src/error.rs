@@ -18,6 +18,20 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A file pyprov writes (the lock of `pyprov lock`) could not be written.
+    #[error("cannot write {}: {source}\n  fix: name a file in a directory that exists and you can write (-o FILE)", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A lock pyprov made could not be written as TOML.
+    #[error("{} was not written: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: crate::lock::LockError,
+    },
     /// The command line asks for something that cannot be done as asked.
     #[error("{message}{}", fix.as_deref().map(|f| format!("\n  fix: {f}")).unwrap_or_default())]
     Usage {
@@ -64,6 +78,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Read { .. }
+            | CliError::Write { .. }
+            | CliError::Lock { .. }
             | CliError::Usage { .. }
             | CliError::WorkingDirectory(_)
             | CliError::Trust(_)
@@ -78,6 +94,10 @@ impl CliError {
             CliError::Usage { fix, .. } => fix.clone(),
             CliError::Trust(e) => e.fix(),
             CliError::Install(InstallError::Trust(e)) => e.fix(),
+            CliError::Lock { source, .. } => Some(source.fix()),
+            CliError::Write { .. } => Some(
+                "name a file in a directory that exists and you can write (-o FILE)".to_string(),
+            ),
             CliError::Read { .. }
             | CliError::WorkingDirectory(_)
             | CliError::File(_)

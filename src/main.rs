@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Trust(args) => commands::trust::run(args),
         Command::Install(args) => commands::install::run(args, pyprov::install::Mode::Install),
         Command::Download(args) => commands::install::run(args, pyprov::install::Mode::Download),
+        Command::Lock(args) => commands::lock::run(args),
         Command::Pip { args } => pyprov::alias::run(&argv0, args),
         Command::Shim { action } => match action {
             ShimAction::Install { dir } => pyprov::alias::shim_install(dir),

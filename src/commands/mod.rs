@@ -3,5 +3,6 @@
 pub mod completions;
 pub mod inspect;
 pub mod install;
+pub mod lock;
 pub mod trust;
 pub mod verify;

@@ -44,6 +44,8 @@ pub(crate) struct PipArgs {
     pub report: Option<String>,
     /// `-d DIR` for `pyprov download`.
     pub dest: Option<PathBuf>,
+    /// `-o FILE` for `pyprov lock`.
+    pub output: Option<PathBuf>,
     /// Where to install (`--target`, `--prefix`, `--root`, `--user`), in canonical form.
     pub location: Vec<String>,
     /// The same, read: where pip puts each `.dist-info`.
@@ -227,6 +229,7 @@ pub(crate) fn build(
         dry_run: e.flag("dry_run"),
         report: e.store("json_report_file").map(str::to_string),
         dest: e.store("download_dir").map(PathBuf::from),
+        output: e.store("output_file").map(PathBuf::from),
         location: e.words(&[Role::Location]),
         install_location: super::marks::Location {
             target: e.store("target_dir").map(str::to_string),

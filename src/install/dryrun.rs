@@ -71,6 +71,7 @@ pub(crate) async fn resolve(
     }
     Ok(Planned::Plan(Plan {
         pinned,
+        candidates: items.pending.into_iter().map(|(_, _, c)| c).collect(),
         marks: items.marks,
         extra,
         local: items.local,
@@ -106,9 +107,10 @@ fn resolve_command(s: &Settings, proxy: &Proxy, report_path: &Path) -> std::proc
     resolve.args(["--dry-run", "--report"]);
     resolve.arg(report_path);
     resolve.args(["--progress-bar=off"]);
-    // pip download resolves as if nothing were installed; pip install against the environment
-    // it installs into (what is there and satisfies the requirements stays), as pip would.
-    if s.mode == Mode::Download {
+    // pip download and pip lock resolve as if nothing were installed; pip install against the
+    // environment it installs into (what is there and satisfies the requirements stays), as pip
+    // would.
+    if s.mode != Mode::Install {
         resolve.arg("--ignore-installed");
     }
     requirement_args(&mut resolve, pip_args, &s.reqs);

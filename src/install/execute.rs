@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use super::gate::Vetted;
+use super::gate::{Candidate, Vetted};
 use super::marks::{self, Mark};
 use super::pip::{IndexEnv, Pip};
 use super::proxy::Proxy;
@@ -37,6 +37,9 @@ pub(crate) struct Local {
 /// What a strategy found: the files to install, vetted, and how to install them.
 pub(crate) struct Plan {
     pub(crate) pinned: Vec<Pinned>,
+    /// The file each pinned item was vetted from, in the same order (what `pyprov lock`
+    /// records of it: its index, size, upload time).
+    pub(crate) candidates: Vec<Candidate>,
     /// What pip's report says of each pinned item (requested, direct), in the same order;
     /// empty when pip resolves the user's own files itself.
     pub(crate) marks: Vec<Mark>,
@@ -56,6 +59,7 @@ pub(crate) async fn complete(
     let s = ctx.settings;
     let Plan {
         pinned,
+        candidates: _,
         marks,
         extra,
         local,
@@ -117,7 +121,7 @@ pub(crate) async fn complete(
 
 /// Everything vetted: the resolved set and what pip fetched during resolution (build
 /// dependencies are never in pip's report, but the install step needs them too).
-fn everything_vetted(pinned: &[Pinned], extra: Vec<Arc<Vetted>>) -> Vec<Arc<Vetted>> {
+pub(crate) fn everything_vetted(pinned: &[Pinned], extra: Vec<Arc<Vetted>>) -> Vec<Arc<Vetted>> {
     let mut all: Vec<Arc<Vetted>> = pinned.iter().map(|(_, _, v)| v.clone()).collect();
     for v in extra {
         if !all

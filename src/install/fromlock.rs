@@ -373,6 +373,7 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
     let extra = build_sdists(ctx, &items, &pinned).await?;
     Ok(Plan {
         pinned,
+        candidates: items.iter().map(|(_, _, c, _)| c.clone()).collect(),
         marks: Vec::new(),
         extra,
         local: Vec::new(),
@@ -520,6 +521,8 @@ fn candidate(
         yanked: None,
         metadata: None,
         provenance: ProvenanceHint::NotAdvertised,
+        upload_time: None,
+        size: sel.file.size,
     };
     let expect = LockExpect {
         sha256,

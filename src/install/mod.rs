@@ -25,6 +25,7 @@ pub(crate) mod fromlock;
 pub(crate) mod gate;
 pub mod inputs;
 pub(crate) mod locked;
+pub mod lockrun;
 pub(crate) mod marks;
 pub(crate) mod pip;
 pub(crate) mod proxy;
@@ -60,6 +61,8 @@ pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
 pub enum Mode {
     Install,
     Download,
+    /// `pyprov lock`: resolve and vet, install nothing.
+    Lock,
 }
 
 impl Mode {
@@ -68,6 +71,7 @@ impl Mode {
         match self {
             Mode::Install => crate::pipopts::Command::Install,
             Mode::Download => crate::pipopts::Command::Download,
+            Mode::Lock => crate::pipopts::Command::Lock,
         }
     }
 }
@@ -175,6 +179,11 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
+    #[error("pyprov lock cannot lock {name} from the local directory {url}: a lock records files pyprov verified\n  fix: build it into a wheel first, or leave it out of the locked requirements")]
+    LockLocal { name: String, url: String },
+    /// The lock `pyprov lock --check` checks cannot be read.
+    #[error("{0}")]
+    LockFile(#[source] lockrun::ReadError),
     #[error("pip resolved {name} from {url}, which pyprov cannot fetch")]
     Unfetchable { name: String, url: String },
     #[error(

@@ -79,6 +79,7 @@ impl Strategy {
             },
             Strategy::Locked(chosen) => Ok(Planned::Plan(Plan {
                 pinned: vet_set(ctx.gate, &chosen).await,
+                candidates: chosen.into_iter().map(|(_, _, c)| c).collect(),
                 marks: Vec::new(),
                 extra: Vec::new(),
                 local: Vec::new(),
@@ -107,6 +108,7 @@ async fn reused(
     run.satisfied = r.satisfied;
     Ok(Plan {
         pinned,
+        candidates: r.items.into_iter().map(|(_, _, c)| c).collect(),
         marks: r.marks,
         extra,
         local: Vec::new(),

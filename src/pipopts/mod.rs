@@ -355,7 +355,7 @@ impl Command {
             Command::Install => GENERAL | INSTALL | PYPROV,
             Command::Download => GENERAL | DOWNLOAD | PYPROV,
             Command::Wheel => GENERAL | WHEEL,
-            Command::Lock => GENERAL | LOCK,
+            Command::Lock => GENERAL | LOCK | PYPROV,
             Command::General => GENERAL,
             Command::RequirementsFile => REQFILE,
         }

@@ -1,0 +1,646 @@
+//! `pyprov lock`: a pylock.toml (PEP 751) of verified files, with the publisher each file's
+//! certificate proved recorded as the package's `attestation-identities`; `--check` judges an
+//! existing lock again against what its index serves now.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::LockArgs;
+use crate::error::CliError;
+use crate::exit;
+use crate::install::lockrun::{self, Checked, LockEntry, LockedFile, Proven, Resolved};
+use crate::lock::{AttestationIdentity, FileEntry, Lock, Package, TomlValue};
+use crate::output::term;
+use crate::verify::PublisherSpec;
+use crate::vocab::PackageName;
+
+pub fn run(args: &LockArgs) -> Result<u8, CliError> {
+    // `--check` is pyprov's, so it may stand among pip's words too.
+    let check = args.check || args.pip_args.iter().any(|a| a == "--check");
+    let pip_args: Vec<String> = args
+        .pip_args
+        .iter()
+        .filter(|a| *a != "--check")
+        .cloned()
+        .collect();
+    let (input, pip_args) = lock_input(&pip_args)?;
+    if check || input.is_some() {
+        return judge_lock(args, &pip_args, input, !check);
+    }
+    let (output, files) = match lockrun::resolve(args.own.clone(), &pip_args)? {
+        Resolved::Done(status) => return Ok(status),
+        Resolved::Files { output, files } => (output, files),
+    };
+    let text = crate::lock::to_toml_string(&lock_of(&files)).map_err(|e| CliError::Lock {
+        path: output.clone(),
+        source: e,
+    })?;
+    write_atomically(&output, text.as_bytes())?;
+    let packages = group(&files).len();
+    eprintln!(
+        "wrote {} ({packages} package{}, {} file{})",
+        term(&output.display().to_string()),
+        if packages == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+    );
+    Ok(exit::OK)
+}
+
+/// The files grouped by package (normalized name) and version, in name order.
+fn group(files: &[LockedFile]) -> BTreeMap<(String, String), Vec<&LockedFile>> {
+    let mut by: BTreeMap<(String, String), Vec<&LockedFile>> = BTreeMap::new();
+    for f in files {
+        let key = (
+            PackageName::normalize(&f.package).as_str().to_string(),
+            f.version.clone(),
+        );
+        by.entry(key).or_default().push(f);
+    }
+    by
+}
+
+/// The lock: `lock-version`, `created-by`, then one package per name and version with its
+/// index, the identities its files' certificates proved, and its wheels and sdist (url,
+/// upload-time, size, hashes).
+pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
+    let mut packages = Vec::new();
+    for ((name, version), files) in group(files) {
+        let mut identities: Vec<&Proven> = Vec::new();
+        for f in &files {
+            if let Some(proven) = &f.proven {
+                if !identities.contains(&proven) {
+                    identities.push(proven);
+                }
+            }
+        }
+        let (sdists, wheels): (Vec<&&LockedFile>, Vec<&&LockedFile>) =
+            files.iter().partition(|f| !f.filename.ends_with(".whl"));
+        let mut package = Package::new(PackageName::normalize(&name));
+        package.version = Some(version);
+        package.index = files.iter().find_map(|f| f.index.clone());
+        package.sdist = sdists.first().map(|f| file_entry(f));
+        package.wheels =
+            (!wheels.is_empty()).then(|| wheels.iter().map(|f| file_entry(f)).collect());
+        // No identity proven (an unattested package the policy allowed): the key is left out,
+        // as other lockers leave it.
+        package.attestation_identities =
+            (!identities.is_empty()).then(|| identities.into_iter().map(identity_of).collect());
+        packages.push(package);
+    }
+    let mut lock = Lock::new("pyprov");
+    lock.packages = packages;
+    lock
+}
+
+/// A file as the lock records it.
+fn file_entry(f: &LockedFile) -> FileEntry {
+    let mut entry = FileEntry::at_url(f.url.clone(), f.sha256);
+    entry.name = Some(f.filename.clone());
+    entry.size = f.size;
+    entry.upload_time = f
+        .upload_time
+        .as_deref()
+        .and_then(|t| t.parse::<toml_edit::Datetime>().ok());
+    entry
+}
+
+/// A PEP 740 publisher object of what the certificate proved.
+fn identity_of(p: &Proven) -> AttestationIdentity {
+    let mut fields = identity_fields(p).into_iter();
+    let kind = fields.next().map(|(_, k)| k).unwrap_or_default();
+    AttestationIdentity {
+        kind,
+        fields: fields
+            .map(|(k, v)| (k.to_string(), TomlValue::String(v)))
+            .collect(),
+    }
+}
+
+/// The identity's keys, `kind` first, as PEP 740 names them.
+fn identity_fields(p: &Proven) -> Vec<(&'static str, String)> {
+    let mut fields = match &p.publisher {
+        PublisherSpec::GitHub {
+            repository,
+            workflow,
+        } => {
+            let mut f = vec![
+                ("kind", "GitHub".to_string()),
+                ("repository", repository.clone()),
+            ];
+            if let Some(w) = workflow {
+                f.push(("workflow", w.clone()));
+            }
+            f
+        }
+        PublisherSpec::GitLab {
+            repository,
+            workflow_filepath,
+        } => {
+            let mut f = vec![
+                ("kind", "GitLab".to_string()),
+                ("repository", repository.clone()),
+            ];
+            if let Some(w) = workflow_filepath {
+                f.push(("workflow_filepath", w.clone()));
+            }
+            f
+        }
+        PublisherSpec::Google { email } => {
+            vec![("kind", "Google".to_string()), ("email", email.clone())]
+        }
+    };
+    if let Some(env) = &p.environment {
+        if !matches!(p.publisher, PublisherSpec::Google { .. }) {
+            fields.push(("environment", env.clone()));
+        }
+    }
+    fields
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed over it:
+/// a reader sees the old lock or the new one, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let failed = |source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pylock.")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(failed)?;
+    tmp.write_all(bytes).map_err(failed)?;
+    tmp.as_file().sync_all().map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// An identity of the lock, as its keys say.
+type LockIdentity = BTreeMap<String, String>;
+
+/// One package of a lock, as `--check` reads it.
+struct LockPackage {
+    name: String,
+    version: Option<String>,
+    identities: Vec<LockIdentity>,
+    /// `vcs`, `directory` or `archive`: a source pyprov cannot judge as an index file.
+    unjudged: Option<&'static str>,
+}
+
+/// `-r pylock.toml` (or `pylock.NAME.toml`) among pip's words: the lock to vet and rewrite, and
+/// the other words.
+fn lock_input(words: &[String]) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
+    let is_lock = |w: &str| {
+        Path::new(w)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::lock::is_lock_file_name)
+    };
+    let mut input = None;
+    let mut rest = Vec::new();
+    let mut it = words.iter().peekable();
+    while let Some(w) = it.next() {
+        let value = match w.as_str() {
+            "-r" | "--requirement" => it.next_if(|v| is_lock(v)).cloned(),
+            _ => w
+                .strip_prefix("--requirement=")
+                .or_else(|| w.strip_prefix("-r").filter(|v| !v.starts_with('-')))
+                .filter(|v| is_lock(v))
+                .map(str::to_string),
+        };
+        match value {
+            Some(v) if input.is_some() => {
+                return Err(CliError::usage_with_fix(
+                    format!("pyprov lock takes one lock to rewrite, and {v} is a second"),
+                    "rewrite each lock with its own `pyprov lock -r LOCK -o LOCK`",
+                ))
+            }
+            Some(v) => input = Some(PathBuf::from(v)),
+            None => rest.push(w.clone()),
+        }
+    }
+    Ok((input, rest))
+}
+
+/// `--check` (`rewrite` false): every file of the lock as the index serves it now, proving the
+/// identities the lock records; nothing is written. `-r LOCK` (`rewrite` true): the same
+/// judgement of every file, then the lock written again (to `-o`, default pylock.toml) with the
+/// identities proven, and each file's size, upload time and index; a package whose lock names
+/// no identity gets the proven one, a package whose identity is contradicted is refused.
+fn judge_lock(
+    args: &LockArgs,
+    pip_args: &[String],
+    input: Option<PathBuf>,
+    rewrite: bool,
+) -> Result<u8, CliError> {
+    let mut packages: Vec<LockPackage> = Vec::new();
+    let mut model: Option<Lock> = None;
+    let run = lockrun::check(args.own.clone(), pip_args, input, |path| {
+        let (lock, p, entries) = read_lock(path)?;
+        packages = p;
+        model = Some(lock);
+        Ok(entries)
+    })?;
+    let shown_path = run.lock.display().to_string();
+    let shown = term(&shown_path);
+    let mut problems: Vec<String> = Vec::new();
+    // Fail closed: what cannot be judged is not taken as matching.
+    for p in &packages {
+        if let Some(kind) = p.unjudged {
+            problems.push(format!(
+                "  {} {}: a [packages.{kind}] entry, which pyprov cannot verify (it verifies files of an index)",
+                term(&p.name),
+                term(p.version.as_deref().unwrap_or("")),
+            ));
+        }
+    }
+    for (entry, result) in &run.files {
+        let Some(package) = packages.get(entry.position) else {
+            continue;
+        };
+        let what = format!(
+            "{} {} ({})",
+            term(&package.name),
+            term(package.version.as_deref().unwrap_or("")),
+            term(&entry.filename)
+        );
+        let problem = match result {
+            Checked::Gone => Some("the index no longer serves this file".to_string()),
+            Checked::Changed { sha256 } => Some(format!(
+                "the index now serves other bytes under this name (sha256 {sha256}, the lock has {})",
+                entry.sha256
+            )),
+            Checked::Unreachable { why } => Some(format!("cannot ask its index: {}", term(why))),
+            Checked::Judged {
+                proven, refused, ..
+            } => {
+                let now = proven.as_ref().map(identity_keys);
+                let matches = match &now {
+                    Some(now) => package.identities.iter().any(|want| same_identity(want, now)),
+                    None => package.identities.is_empty(),
+                };
+                // Rewriting fills in what the lock did not record; it never replaces it.
+                let filled = rewrite && package.identities.is_empty();
+                if !matches && !filled {
+                    let unrecorded = if package.identities.is_empty() {
+                        format!(
+                            " (`pyprov lock -r {0} -o {0}` records it)",
+                            term(&shown_path)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    Some(format!(
+                        "the lock records {}, the certificate now proves {}{unrecorded}",
+                        describe_all(&package.identities),
+                        now.as_ref()
+                            .map_or_else(|| "no publisher".to_string(), describe)
+                    ))
+                } else {
+                    refused.as_ref().map(|r| format!("refused: {}", term(r)))
+                }
+            }
+        };
+        if let Some(p) = problem {
+            problems.push(format!("  {what}: {p}"));
+        }
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "{shown}: {} file{} no longer match{} what the index serves:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            if problems.len() == 1 { "es" } else { "" },
+        );
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "  fix: find out why the publisher or the files changed; if the change is expected, lock again from the requirements with `pyprov lock`{}",
+            if rewrite { " (nothing was written)" } else { "" }
+        );
+        return Ok(exit::FAILED);
+    }
+    let Some(mut lock) = model.filter(|_| rewrite) else {
+        eprintln!(
+            "{shown}: every file ({}) is served as locked and proves the publisher the lock records",
+            run.files.len()
+        );
+        return Ok(exit::OK);
+    };
+    rewrite_lock(&mut lock, &run.files);
+    let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
+        path: run.output.clone(),
+        source: e,
+    })?;
+    write_atomically(&run.output, text.as_bytes())?;
+    eprintln!(
+        "wrote {} from {shown}: {} files verified, identities recorded",
+        term(&run.output.display().to_string()),
+        run.files.len()
+    );
+    Ok(exit::OK)
+}
+
+/// The lock with what its files proved: each package's identities (when it recorded none),
+/// each file's size, upload time, and the package's index.
+fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
+    lock.created_by = "pyprov".to_string();
+    for (entry, result) in files {
+        let Checked::Judged {
+            proven,
+            size,
+            upload_time,
+            index,
+            ..
+        } = result
+        else {
+            continue;
+        };
+        let Some(package) = lock.packages.get_mut(entry.position) else {
+            continue;
+        };
+        if package.index.is_none() {
+            package.index.clone_from(index);
+        }
+        if let Some(proven) = proven {
+            let id = identity_of(proven);
+            let ids = package.attestation_identities.get_or_insert_with(Vec::new);
+            let known = ids.iter().any(|have| {
+                let mut keys: LockIdentity = have
+                    .fields
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect();
+                keys.insert("kind".into(), have.kind.clone());
+                same_identity(&keys, &identity_keys(proven))
+            });
+            if !known {
+                ids.push(id);
+            }
+        }
+        let file = package
+            .sdist
+            .iter_mut()
+            .chain(package.wheels.iter_mut().flatten())
+            .find(|f| f.file_name().as_deref() == Some(entry.filename.as_str()));
+        if let Some(file) = file {
+            if file.size.is_none() {
+                file.size = *size;
+            }
+            if file.upload_time.is_none() {
+                file.upload_time = upload_time
+                    .as_deref()
+                    .and_then(|t| t.parse::<toml_edit::Datetime>().ok());
+            }
+        }
+    }
+}
+
+fn identity_keys(p: &Proven) -> LockIdentity {
+    identity_fields(p)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// Whether the certificate's identity is the one the lock records: the same kind and keys
+/// (repository names compared without case, as GitHub and GitLab do); an environment the
+/// lock records must be the one proven.
+fn same_identity(want: &LockIdentity, now: &LockIdentity) -> bool {
+    let kind = want.get("kind").map(|k| k.to_ascii_lowercase());
+    if kind != now.get("kind").map(|k| k.to_ascii_lowercase()) {
+        return false;
+    }
+    want.iter().all(|(k, v)| {
+        if k == "kind" {
+            return true;
+        }
+        match now.get(k) {
+            Some(n) if k == "repository" || k == "email" => n.eq_ignore_ascii_case(v),
+            Some(n) => n == v,
+            None => false,
+        }
+    })
+}
+
+fn describe(id: &LockIdentity) -> String {
+    let kind = id.get("kind").map_or("?", String::as_str);
+    let rest: Vec<String> = id
+        .iter()
+        .filter(|(k, _)| k.as_str() != "kind")
+        .map(|(k, v)| format!("{k}={}", term(v)))
+        .collect();
+    format!("{} {{{}}}", term(kind), rest.join(", "))
+}
+
+fn describe_all(ids: &[LockIdentity]) -> String {
+    if ids.is_empty() {
+        return "no identity".to_string();
+    }
+    ids.iter().map(describe).collect::<Vec<_>>().join(" or ")
+}
+
+/// The packages and files of the lock at `path`.
+#[allow(clippy::type_complexity)]
+fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lockrun::ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "cannot read the lock {}: {e}\n  fix: write one with `pyprov lock`, or name it with -o FILE",
+            path.display()
+        )
+    })?;
+    let lock = crate::lock::parse(path, &text)?;
+    let mut packages = Vec::new();
+    let mut entries = Vec::new();
+    for (position, p) in lock.packages.iter().enumerate() {
+        let files = p.sdist.iter().chain(p.wheels.iter().flatten());
+        for f in files {
+            let (Some(filename), Some(sha256)) = (f.file_name(), f.hashes.sha256.as_ref()) else {
+                return Err(format!(
+                    "{}: a file of {} has no name or no sha256 hash, which pyprov checks\n  fix: write the lock again with `pyprov lock`",
+                    path.display(),
+                    p.name
+                )
+                .into());
+            };
+            entries.push(LockEntry {
+                position,
+                package: p.name.to_string(),
+                filename,
+                sha256: sha256.hex(),
+                index: p.index.clone(),
+            });
+        }
+        let identities = p
+            .attestation_identities
+            .iter()
+            .flatten()
+            .map(|id| {
+                let mut keys: LockIdentity = id
+                    .fields
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect();
+                keys.insert("kind".to_string(), id.kind.clone());
+                keys
+            })
+            .collect();
+        let unjudged = if p.vcs.is_some() {
+            Some("vcs")
+        } else if p.directory.is_some() {
+            Some("directory")
+        } else if p.archive.is_some() {
+            Some("archive")
+        } else {
+            None
+        };
+        packages.push(LockPackage {
+            name: p.name.to_string(),
+            version: p.version.clone(),
+            identities,
+            unjudged,
+        });
+    }
+    Ok((lock, packages, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::Sha256;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_lock_input_is_taken_out_of_pips_words_in_each_spelling() {
+        for line in [
+            "-r pylock.toml -o out.toml",
+            "--requirement pylock.toml -o out.toml",
+            "--requirement=pylock.toml -o out.toml",
+            "-rpylock.toml -o out.toml",
+        ] {
+            let (input, rest) = lock_input(&words(line)).unwrap();
+            assert_eq!(input, Some(PathBuf::from("pylock.toml")), "{line}");
+            assert_eq!(rest, words("-o out.toml"), "{line}");
+        }
+        let (input, rest) = lock_input(&words("-r dir/pylock.dev.toml")).unwrap();
+        assert_eq!(input, Some(PathBuf::from("dir/pylock.dev.toml")));
+        assert!(rest.is_empty());
+        // Requirements files stay pip's.
+        let (input, rest) = lock_input(&words("-r requirements.txt alpha")).unwrap();
+        assert_eq!(input, None);
+        assert_eq!(rest, words("-r requirements.txt alpha"));
+        assert!(lock_input(&words("-r pylock.toml -r pylock.b.toml")).is_err());
+    }
+
+    fn keys(pairs: &[(&str, &str)]) -> LockIdentity {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn identities_match_by_kind_and_every_key_the_lock_records() {
+        let proven = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("workflow", "release.yml"),
+            ("environment", "pypi"),
+        ]);
+        let same = keys(&[
+            ("kind", "github"),
+            ("repository", "Acme/Widgets"),
+            ("workflow", "release.yml"),
+        ]);
+        assert!(same_identity(&same, &proven));
+        let env = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("environment", "pypi"),
+        ]);
+        assert!(same_identity(&env, &proven));
+        let other_env = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("environment", "test"),
+        ]);
+        assert!(!same_identity(&other_env, &proven));
+        let other_repo = keys(&[("kind", "GitHub"), ("repository", "mallory/widgets")]);
+        assert!(!same_identity(&other_repo, &proven));
+        let gitlab = keys(&[("kind", "GitLab"), ("repository", "acme/widgets")]);
+        assert!(!same_identity(&gitlab, &proven));
+        // A key the certificate does not prove is not proven.
+        let unknown = keys(&[
+            ("kind", "GitHub"),
+            ("repository", "acme/widgets"),
+            ("ref", "v1"),
+        ]);
+        assert!(!same_identity(&unknown, &proven));
+    }
+
+    fn file(package: &str, filename: &str, proven: Option<Proven>) -> LockedFile {
+        LockedFile {
+            package: package.to_string(),
+            version: "1.0".to_string(),
+            filename: filename.to_string(),
+            url: format!("https://files.example/{filename}"),
+            sha256: Sha256::from_hex(&"ab".repeat(32)).unwrap(),
+            size: Some(12),
+            upload_time: Some("2024-03-01T10:00:00Z".to_string()),
+            index: Some("https://pypi.example/simple/".to_string()),
+            proven,
+        }
+    }
+
+    #[test]
+    fn a_written_lock_reads_back_with_its_identities_files_and_sizes() {
+        let github = Proven {
+            publisher: PublisherSpec::GitHub {
+                repository: "acme/widgets".into(),
+                workflow: Some("release.yml".into()),
+            },
+            environment: Some("pypi".into()),
+        };
+        let files = vec![
+            file(
+                "Foo_Bar",
+                "foo_bar-1.0-py3-none-any.whl",
+                Some(github.clone()),
+            ),
+            file("foo-bar", "foo_bar-1.0.tar.gz", Some(github)),
+            file("plain", "plain-1.0-py3-none-any.whl", None),
+        ];
+        let text = crate::lock::to_toml_string(&lock_of(&files)).unwrap();
+        let path = Path::new("pylock.toml");
+        let lock = crate::lock::parse(path, &text).unwrap();
+        assert_eq!(lock.created_by, "pyprov");
+        assert_eq!(lock.packages.len(), 2, "{text}");
+        let foo = &lock.packages[0];
+        assert_eq!(foo.name.as_str(), "foo-bar");
+        assert_eq!(foo.index.as_deref(), Some("https://pypi.example/simple/"));
+        let ids = foo.attestation_identities.as_ref().unwrap();
+        assert_eq!(ids.len(), 1, "one identity for both files: {text}");
+        assert_eq!(ids[0].kind, "GitHub");
+        assert_eq!(ids[0].get_str("repository"), Some("acme/widgets"));
+        assert_eq!(ids[0].get_str("workflow"), Some("release.yml"));
+        assert_eq!(ids[0].get_str("environment"), Some("pypi"));
+        let sdist = foo.sdist.as_ref().unwrap();
+        assert_eq!(sdist.file_name().as_deref(), Some("foo_bar-1.0.tar.gz"));
+        assert_eq!(sdist.size, Some(12));
+        assert!(sdist.upload_time.is_some());
+        assert_eq!(foo.wheels.as_ref().map(Vec::len), Some(1));
+        // An unsigned package has no identity to record.
+        let plain = &lock.packages[1];
+        assert_eq!(plain.attestation_identities, None);
+    }
+}
