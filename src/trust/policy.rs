@@ -95,7 +95,7 @@ impl Code {
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
