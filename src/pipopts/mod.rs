@@ -13,6 +13,9 @@
 //! Prefixes are matched against the spellings of every pip version together: a prefix unique
 //! there is unique in each version; one that is ambiguous anywhere is refused, naming the
 //! candidates.
+//!
+//! tests/e2e/pip_options.rs holds this table to the real parsers of each pip of the test matrix
+//! (spellings, value, kind, `dest`, requirements-file lines), both ways.
 
 #![deny(clippy::indexing_slicing)]
 
