@@ -115,7 +115,9 @@ fn the_report_says_what_the_cooldown_held_back() {
     snapshot!(ctx, "cooldown_json", pretty(&json["cooldown"]));
     // The same inputs again, but a cutoff moves with the clock: pip resolves anew.
     assert!(
-        !json["notes"].to_string().contains("reused the stored resolution"),
+        !json["notes"]
+            .to_string()
+            .contains("reused the stored resolution"),
         "{json:#}"
     );
 }
