@@ -5,6 +5,7 @@
 //! `--check` goes the other way: each file of an existing lock is looked up on its index as it
 //! is served now and judged again; nothing is written.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -242,6 +243,9 @@ pub enum Checked {
     },
 }
 
+/// Files checked at once: as many as the other strategies fetch at once.
+const PARALLEL_CHECKS: usize = 16;
+
 /// A lock file that cannot be read, as the caller (who knows its format) says.
 pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -291,12 +295,22 @@ async fn check_async(
         .cloned();
     let gate = Arc::new(gate);
     let bar = report::bar(entries.len() as u64, "checking");
-    let mut out = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let checked = check_one(&settings.client, &gate, &entry, fallback.as_ref()).await;
-        bar.inc(1);
-        out.push((entry, checked));
-    }
+    let (client, fallback) = (&settings.client, fallback.as_ref());
+    let pages = &Pages::default();
+    let out: Vec<(LockEntry, Checked)> = {
+        use futures_util::StreamExt;
+        futures_util::stream::iter(entries.into_iter().map(|entry| {
+            let (gate, bar) = (gate.clone(), bar.clone());
+            async move {
+                let checked = check_one(client, pages, &gate, &entry, fallback).await;
+                bar.inc(1);
+                (entry, checked)
+            }
+        }))
+        .buffered(PARALLEL_CHECKS)
+        .collect()
+        .await
+    };
     bar.finish_and_clear();
     Ok(CheckRun {
         lock: path,
@@ -305,8 +319,35 @@ async fn check_async(
     })
 }
 
+/// Each project's page, asked once however many of its files the lock names.
+#[derive(Default)]
+struct Pages {
+    asked: std::sync::Mutex<HashMap<String, PageCell>>,
+}
+
+type PageCell = Arc<tokio::sync::OnceCell<Result<Vec<Link>, String>>>;
+
+impl Pages {
+    async fn links(
+        &self,
+        client: &Client,
+        origin: &Origin,
+        project: &str,
+    ) -> Result<Vec<Link>, String> {
+        let key = format!("{origin:?} {project}");
+        let cell = {
+            let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+            asked.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| sources::links(client, origin, project))
+            .await
+            .clone()
+    }
+}
+
 async fn check_one(
     client: &Client,
+    pages: &Pages,
     gate: &Arc<Gate>,
     entry: &LockEntry,
     fallback: Option<&Origin>,
@@ -337,7 +378,7 @@ async fn check_one(
         },
     };
     let project = PackageName::normalize(&entry.package);
-    let links = match sources::links(client, &origin, project.as_str()).await {
+    let links = match pages.links(client, &origin, project.as_str()).await {
         Ok(l) => l,
         Err(why) => return Checked::Unreachable { why },
     };

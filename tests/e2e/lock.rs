@@ -155,6 +155,15 @@ fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
 
     let run = lock(&ctx, &["--check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // pyprov installs from its own lock, holding each file to the identity it records.
+    let venv = ctx.new_venv("from-lock");
+    let run = ctx.run(
+        ctx.pyprov_pip("install")
+            .args(["-r", "pylock.toml", "--python"])
+            .arg(venv.python()),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(venv.has_package("alpha") && venv.has_package("beta"));
 
     // The same bytes, now signed by someone else.
     let other = dists::provenance_for(ctx.pki(), &beta, "mallory/widgets", "release.yml");
@@ -165,6 +174,16 @@ fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
         insta::assert_snapshot!("check_other_publisher", run.snapshot_stderr());
     });
     assert_eq!(ctx.read("pylock.toml"), before, "--check writes nothing");
+    // And an install from the lock refuses the file.
+    let venv = ctx.new_venv("refused");
+    let run = ctx.run(
+        ctx.pyprov_pip("install")
+            .args(["--no-cache", "-r", "pylock.toml", "--python"])
+            .arg(venv.python()),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("mallory/widgets"), "{}", run.stderr);
+    assert!(!venv.has_package("beta"));
 
     // A file the index no longer serves.
     ctx.index().remove(&beta.filename);
