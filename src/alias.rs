@@ -191,10 +191,7 @@ fn decide(real: &RealPip, args: &[String]) -> Result<Decision, CliError> {
             "pip wheel would fetch and build distributions pyprov has not verified, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then build wheels from those alone with `{} wheel --no-index --find-links DIR REQUIREMENTS`",
             real.display()
         )),
-        "lock" => Decision::Refuse(format!(
-            "pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then lock against those alone with `{} lock --no-index --find-links DIR REQUIREMENTS`",
-            real.display()
-        )),
+        "lock" => Decision::Refuse(String::from("pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: `pyprov lock` takes the same arguments and writes a pylock.toml of verified files, with each package's proven publisher")),
         "index" => refuse_query(real, "pip index", args),
         "search" => refuse_query(real, "pip search", args),
         "list" => {

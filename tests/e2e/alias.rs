@@ -401,9 +401,7 @@ fn commands_that_fetch_outside_the_gate_are_refused() {
     let wheel = format!(
         "error: pip wheel would fetch and build distributions pyprov has not verified, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then build wheels from those alone with `{real} wheel --no-index --find-links DIR REQUIREMENTS`\n"
     );
-    let lock = format!(
-        "error: pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: fetch verified files with `pyprov download -d DIR REQUIREMENTS`, then lock against those alone with `{real} lock --no-index --find-links DIR REQUIREMENTS`\n"
-    );
+    let lock = String::from("error: pip lock would fetch distributions pyprov has not verified to resolve them, so this pip does not run it\n  fix: `pyprov lock` takes the same arguments and writes a pylock.toml of verified files, with each package's proven publisher\n");
     let query = |what: &str, args: &str| {
         format!(
             "error: {what} queries a package index outside pyprov's gate, so this pip does not run it\n  fix: if querying the index directly is acceptable, run the real pip: `{real} {args}`\n"
