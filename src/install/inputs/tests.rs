@@ -304,11 +304,7 @@ fn gather_hands_pip_requirements_not_the_options() {
         "# /// script\n# requires-python = \">=3.12\"\n# dependencies = [\"six==1.0\"]\n# ///\n",
     )
     .unwrap();
-    std::fs::write(
-        d.join("bc.txt"),
-        "--index-url http://elsewhere.invalid/simple/\nsetuptools<70\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("bc.txt"), "--pre\nsetuptools<70\n").unwrap();
     let out = d.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let mut a = PipArgs {
@@ -346,15 +342,33 @@ fn gather_hands_pip_requirements_not_the_options() {
             && kinds[2].1
     );
     assert!(kinds[3].0.ends_with("tool.py (script metadata)"));
-    // The build constraints' copy, without its index (pyprov serves indexes), in every run.
+    // The build constraints' copy in every run (a source option in it is refused: see
+    // reqs::tests::build_constraints_refuse_local_paths_and_source_options).
     let [copy] = reqs.build_constraint_files.as_slice() else {
         panic!("{:?}", reqs.build_constraint_files)
     };
-    assert_eq!(std::fs::read_to_string(copy).unwrap(), "setuptools<70\n");
     assert_eq!(
-        reqs.index_url.as_deref(),
-        Some("http://elsewhere.invalid/simple/")
+        std::fs::read_to_string(copy).unwrap(),
+        "--pre\nsetuptools<70\n"
     );
+    assert_eq!(reqs.index_url, None);
+    // Its source options would move the run's sources: refused, the run's untouched.
+    std::fs::write(
+        d.join("bc2.txt"),
+        "--index-url http://elsewhere.invalid/simple/\nsetuptools<70\n",
+    )
+    .unwrap();
+    let mut b = PipArgs {
+        requirements: vec!["app".into()],
+        build_constraints: vec![d.join("bc2.txt")],
+        ..PipArgs::default()
+    };
+    assert!(matches!(
+        gather(&mut b, &pip((26, 3, 0)), &out),
+        Err(InputError::Requirements(
+            reqs::ReqError::BuildConstraint { .. }
+        ))
+    ));
     let word = format!("--build-constraint={}", copy.display());
     for words in [&a.resolve, &a.install, &a.install_pinned, &a.build] {
         assert_eq!(words, std::slice::from_ref(&word));
