@@ -88,6 +88,30 @@ fn script_dependencies_and_requires_python() {
     );
     let probed = r#"{"env": {"python_full_version": "3.13.1"}, "tags": []}"#;
     assert_eq!(python_version(None, Some(probed)).unwrap().full, "3.13.1");
+    // Non-ASCII values (`PIP_PYTHON_VERSION=é1`) split by characters, as pip splits them: no
+    // panic inside `é`, and no version pyprov could check against.
+    for v in ["é1", "é", "3é", "1é", "€12", "3.é", "١٢", ""] {
+        assert_eq!(python_version(Some(v), None), None, "{v:?}");
+    }
+    assert_eq!(python_version(Some("3"), None).unwrap().full, "3.0.0");
+    // An empty value is no value, as in pip: the interpreter's version is checked.
+    assert_eq!(
+        python_version(Some(""), Some(probed)).unwrap().full,
+        "3.13.1"
+    );
+    let mut a = PipArgs {
+        scripts: vec!["tool.py".into()],
+        python_version: Some("é1".into()),
+        ..PipArgs::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tool.py"),
+        "# /// script\n# requires-python = \">=3.12\"\n# ///\n",
+    )
+    .unwrap();
+    a.scripts = vec![dir.path().join("tool.py").display().to_string()];
+    assert!(gather(&mut a, &pip((26, 3, 0)), dir.path()).is_ok());
     // No dependencies: nothing; an option smuggled in as a dependency is not a requirement.
     assert!(script("# /// script\n# a = 1\n# ///\n", "3.12", false)
         .unwrap()
