@@ -116,6 +116,22 @@ pub(crate) fn take(pip_args: &mut PipArgs) -> Result<Option<LockRequest>, Instal
         )
         .into());
     }
+    // pip 26 would add the group's or script's requirements to the lock's; pyprov installs the
+    // lock alone, and `inputs::gather` (which reads them) runs after this.
+    let with: Vec<&str> = [
+        (!pip_args.groups.is_empty(), "--group"),
+        (!pip_args.scripts.is_empty(), "--requirements-from-script"),
+    ]
+    .into_iter()
+    .filter_map(|(on, option)| on.then_some(option))
+    .collect();
+    if !with.is_empty() {
+        return Err(usage(
+            format!("{shown} is installed alone: pyprov does not combine a lock with {}", with.join(" or ")),
+            "install the lock in one run and the group's or script's requirements in another, or lock them too",
+        )
+        .into());
+    }
     if pip_args.targeted {
         return Err(usage(
             format!("--python-version, --platform, --abi and --implementation are not supported with {shown}, as in pip"),
@@ -746,6 +762,25 @@ wheels = [{{url = "https://x/socks_extra-1.0-py3-none-any.whl", hashes = {{sha25
         };
         let e = take(&mut args).unwrap_err().to_string();
         assert!(e.contains("installed alone"), "{e}");
+        // A group or a script with a lock was dropped silently; refused now, before the lock
+        // is read.
+        let mut args = PipArgs {
+            requirement_files: vec!["x/pylock.toml".into()],
+            groups: vec!["dev".into()],
+            scripts: vec!["tool.py".into()],
+            ..PipArgs::default()
+        };
+        assert_eq!(
+            take(&mut args).unwrap_err().to_string(),
+            "x/pylock.toml is installed alone: pyprov does not combine a lock with --group or --requirements-from-script\n  fix: install the lock in one run and the group's or script's requirements in another, or lock them too"
+        );
+        let mut args = PipArgs {
+            requirement_files: vec!["x/pylock.toml".into()],
+            scripts: vec!["tool.py".into()],
+            ..PipArgs::default()
+        };
+        let e = take(&mut args).unwrap_err().to_string();
+        assert!(e.contains("with --requirements-from-script\n"), "{e}");
         let mut plain = PipArgs {
             requirement_files: vec!["reqs.txt".into()],
             ..PipArgs::default()

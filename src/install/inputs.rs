@@ -571,11 +571,13 @@ pub struct PythonVersion {
 }
 
 fn python_version(option: Option<&str>, target: Option<&str>) -> Option<PythonVersion> {
-    let parts: Vec<u32> = match option {
-        Some(v) if !v.contains('.') && v.len() > 1 => {
-            // pip reads `38` as 3.8.
-            let (major, minor) = v.split_at(1);
-            vec![major.parse().ok()?, minor.parse().ok()?]
+    // pip: "The empty string is the same as not providing a value."
+    let parts: Vec<u32> = match option.filter(|v| !v.is_empty()) {
+        Some(v) if !v.contains('.') && v.chars().count() > 1 => {
+            // pip reads `38` as 3.8 (`value[0], value[1:]`: by characters, not bytes).
+            let mut chars = v.chars();
+            let major = chars.next()?.to_string();
+            vec![major.parse().ok()?, chars.as_str().parse().ok()?]
         }
         Some(v) => v
             .split('.')

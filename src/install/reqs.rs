@@ -96,6 +96,14 @@ pub enum ReqError {
         #[source]
         source: pipopts::UnclosedQuote,
     },
+    /// A line of a `--build-constraint` file pyprov cannot honour as pip would.
+    #[error("{origin}: {what} in a --build-constraint file: {why}\n  fix: {fix}")]
+    BuildConstraint {
+        origin: String,
+        what: String,
+        why: &'static str,
+        fix: &'static str,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -113,14 +121,13 @@ pub fn classify(text: &str) -> ReqKind {
     if let Some(kind) = classify_url(t, &lower) {
         return kind;
     }
-    let looks_like_path = t.starts_with('.')
-        || t.starts_with('/')
-        || t.starts_with('~')
-        || t.contains('/')
-        || t.contains('\\')
-        || [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
-            .iter()
-            .any(|s| lower.ends_with(s));
+    // pip's `parse_req_from_line`: markers (after the first `;`) are not part of a path.
+    let head = t.split(';').next().unwrap_or(t).trim();
+    let looks_like_path = head.starts_with('.')
+        || head.starts_with('~')
+        || head.contains('/')
+        || head.contains('\\')
+        || is_archive_name(head);
     if looks_like_path {
         return ReqKind::LocalPath {
             path: t.to_string(),
@@ -128,6 +135,33 @@ pub fn classify(text: &str) -> ReqKind {
     }
     classify_named(t)
 }
+
+/// pip's `is_archive_file` on a requirement (extras stripped, as pip strips them): every
+/// extension pip installs from as a local archive, whether or not the file exists.
+fn is_archive_name(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let path = match lower.strip_suffix(']').and_then(|p| p.rfind('[')) {
+        Some(at) => lower.get(..at).unwrap_or(&lower),
+        None => &lower,
+    };
+    ARCHIVE_EXTENSIONS.iter().any(|e| path.ends_with(e))
+}
+
+/// pip's `ARCHIVE_EXTENSIONS` (`utils/filetypes.py`).
+const ARCHIVE_EXTENSIONS: [&str; 12] = [
+    ".zip",
+    ".whl",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+];
 
 /// A URL, or `name @ URL`: where pip would fetch around any index.
 fn classify_url(t: &str, lower: &str) -> Option<ReqKind> {
@@ -152,11 +186,11 @@ fn classify_url(t: &str, lower: &str) -> Option<ReqKind> {
     let url = url.trim();
     let url = url.split(';').next().unwrap_or(url).trim();
     let name = name.split('[').next().unwrap_or(name).trim();
-    if !(url.contains("://") || url.starts_with("file:")) {
+    let lower = url.to_ascii_lowercase();
+    if !(url.contains("://") || lower.starts_with("file:")) {
         return None;
     }
     let name = Some(PackageName::normalize(name));
-    let lower = url.to_ascii_lowercase();
     Some(if VCS_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         ReqKind::Vcs {
             name,
@@ -355,6 +389,8 @@ struct Reader<'a> {
     seen: HashSet<PathBuf>,
     counter: usize,
     reqs: Requirements,
+    /// Reading `--build-constraint` files (and the files they nest).
+    build: bool,
 }
 
 /// The requirements file being read.
@@ -444,6 +480,7 @@ impl Reader<'_> {
         if requirement.is_empty() {
             return Ok(sanitized);
         }
+        self.check_build_requirement(origin, requirement)?;
         self.push_line(
             requirement,
             hashes.clone(),
@@ -472,6 +509,7 @@ impl Reader<'_> {
         value: String,
     ) -> Result<String, ReqError> {
         let nested = |v: &str| file.dir.join(v);
+        self.check_build_option(origin, option, &value)?;
         match option.dest {
             "requirements" | "constraints" => {
                 if value.contains("://") {
@@ -516,6 +554,56 @@ impl Reader<'_> {
         Ok(String::new())
     }
 
+    /// A local path or `file:` URL in a build-constraints file would be installed into an sdist's
+    /// build environment, which pip's report never shows: pyprov could not vet it.
+    fn check_build_requirement(&self, origin: &str, requirement: &str) -> Result<(), ReqError> {
+        if self.build && matches!(classify(requirement), ReqKind::LocalPath { .. }) {
+            return Err(ReqError::BuildConstraint {
+                origin: origin.to_string(),
+                what: format!("`{requirement}` is a local path or file: URL"),
+                why: "pip would install it into an sdist's build environment, which pyprov never sees and cannot vet",
+                fix: "serve the file from an index or a --find-links directory (pyprov vets what it serves) and constrain it by version (`NAME==VERSION`)",
+            });
+        }
+        Ok(())
+    }
+
+    /// pip applies a build-constraints file's source options to the build environments only;
+    /// pyprov serves one set of sources to the whole run, so it refuses them rather than move
+    /// the run's sources. An editable is a local checkout, refused like a local path.
+    fn check_build_option(
+        &self,
+        origin: &str,
+        option: &pipopts::PipOption,
+        value: &str,
+    ) -> Result<(), ReqError> {
+        if !self.build {
+            return Ok(());
+        }
+        let shown = if option.takes_value() {
+            format!("--{} {value}", option.name())
+        } else {
+            format!("--{}", option.name())
+        };
+        match option.dest {
+            "index_url" | "extra_index_urls" | "find_links" | "no_index" | "trusted_hosts" => {
+                Err(ReqError::BuildConstraint {
+                    origin: origin.to_string(),
+                    what: format!("`{shown}`"),
+                    why: "pip would look for build dependencies there only, and pyprov serves one set of sources to the whole run",
+                    fix: "give the option on the command line or in a requirements file (it then applies to the whole run), or drop it from the build-constraints file",
+                })
+            }
+            "editables" => Err(ReqError::BuildConstraint {
+                origin: origin.to_string(),
+                what: format!("`{shown}` is an editable (a local or VCS checkout)"),
+                why: "pip would install it into an sdist's build environment, which pyprov never sees and cannot vet",
+                fix: "serve the build dependency from an index or a --find-links directory (pyprov vets what it serves) and constrain it by version (`NAME==VERSION`)",
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn push_line(
         &mut self,
         text: &str,
@@ -554,6 +642,7 @@ pub fn push_requirement(reqs: &mut Requirements, text: &str, origin: String) {
         seen: HashSet::new(),
         counter: 0,
         reqs: std::mem::take(reqs),
+        build: false,
     };
     r.push_line(text, Vec::new(), false, origin, false);
     *reqs = r.reqs;
@@ -578,6 +667,7 @@ pub fn gather_build_constraints(
         seen: HashSet::new(),
         counter: 0,
         reqs: std::mem::take(reqs),
+        build: true,
     };
     let mut result = Ok(());
     for f in files {
@@ -687,6 +777,7 @@ pub fn gather(
         seen: HashSet::new(),
         counter: 0,
         reqs: Requirements::default(),
+        build: false,
     };
     for f in requirement_files {
         let copy = r.read(f, false)?;
@@ -747,6 +838,24 @@ mod tests {
         ));
         assert!(matches!(
             classify("pkg @ file:///tmp/x"),
+            ReqKind::LocalPath { .. }
+        ));
+        // Every archive pip installs from a local file (`is_archive_file`), extras stripped;
+        // a `/` in a marker is not a path, as in pip's `parse_req_from_line`.
+        for t in [
+            "pkg-1.0.tar",
+            "pkg-1.0.tar.xz",
+            "pkg.tbz",
+            "pkg-1.0-py3-none-any.whl[x]",
+        ] {
+            assert!(matches!(classify(t), ReqKind::LocalPath { .. }), "{t}");
+        }
+        assert!(matches!(
+            classify("pkg<2; platform_release != 'a/b'"),
+            ReqKind::Named { .. }
+        ));
+        assert!(matches!(
+            classify("pkg @ FILE:pkg-1.0.tar.gz"),
             ReqKind::LocalPath { .. }
         ));
     }
@@ -869,6 +978,138 @@ mod tests {
         std::env::set_var("PYPROV_TEST_HASH_VALUE", "six #");
         std::fs::write(dir.path().join("e.txt"), "${PYPROV_TEST_HASH_VALUE}\n").unwrap();
         assert!(gather(&[dir.path().join("e.txt")], &[], &[], &[], out.path()).is_err());
+    }
+
+    /// pip installs what a build-constraints file names into an sdist's build environment,
+    /// which its report never shows: a local file there would go unvetted, and its source
+    /// options would apply to the build environments only. Both are refused, naming the file,
+    /// the line and the fix; the run's sources stay as they were.
+    #[test]
+    fn build_constraints_refuse_local_paths_and_source_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let bc = dir.path().join("bc.txt");
+        for line in [
+            "setuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl",
+            "setuptools@FILE:vendor/setuptools-99-py3-none-any.whl",
+            "/repo/vendor/setuptools-99-py3-none-any.whl",
+            "file:///repo/vendor/setuptools-99.tar.gz",
+            "./vendor/setuptools",
+            "setuptools-99.tar",
+            "setuptools-99.tar.xz",
+            "setuptools-99-py3-none-any.whl[extra] ; python_version > '3'",
+            "-e ./vendor/setuptools",
+            "--editable=git+https://example.invalid/setuptools#egg=setuptools",
+            "--index-url https://elsewhere.invalid/simple/",
+            "-i https://elsewhere.invalid/simple/",
+            "--extra-index-url=https://elsewhere.invalid/simple/",
+            "--find-links ./wheels",
+            "-f https://elsewhere.invalid/links/",
+            "--no-index",
+            "--trusted-host elsewhere.invalid",
+        ] {
+            std::fs::write(&bc, format!("wheel<1\n{line}\n")).unwrap();
+            let mut reqs = Requirements::default();
+            let err = gather_build_constraints(&mut reqs, std::slice::from_ref(&bc), out.path())
+                .unwrap_err();
+            assert!(
+                matches!(err, ReqError::BuildConstraint { .. }),
+                "{line}: {err}"
+            );
+            let shown = err.to_string();
+            assert!(
+                shown.starts_with(&format!("{}:2: ", bc.display())) && shown.contains("\n  fix: "),
+                "{line}: {shown}"
+            );
+            assert!(
+                reqs.index_url.is_none() && reqs.extra_index_urls.is_empty(),
+                "{line}"
+            );
+            assert!(reqs.find_links.is_empty() && !reqs.no_index, "{line}");
+            assert!(reqs.trusted_hosts.is_empty() && reqs.build_constraint_files.is_empty());
+        }
+        std::fs::write(
+            &bc,
+            "setuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl\n",
+        )
+        .unwrap();
+        let err = gather_build_constraints(
+            &mut Requirements::default(),
+            std::slice::from_ref(&bc),
+            out.path(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:1: `setuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl` is a local path or file: URL in a --build-constraint file: pip would install it into an sdist's build environment, which pyprov never sees and cannot vet\n  fix: serve the file from an index or a --find-links directory (pyprov vets what it serves) and constrain it by version (`NAME==VERSION`)",
+                bc.display()
+            )
+        );
+        std::fs::write(&bc, "--index-url https://elsewhere.invalid/simple/\n").unwrap();
+        let err = gather_build_constraints(
+            &mut Requirements::default(),
+            std::slice::from_ref(&bc),
+            out.path(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:1: `--index-url https://elsewhere.invalid/simple/` in a --build-constraint file: pip would look for build dependencies there only, and pyprov serves one set of sources to the whole run\n  fix: give the option on the command line or in a requirements file (it then applies to the whole run), or drop it from the build-constraints file",
+                bc.display()
+            )
+        );
+        // A file a build-constraints file nests is held to the same rules.
+        std::fs::write(dir.path().join("more.txt"), "-f ./wheels\n").unwrap();
+        std::fs::write(&bc, "-c more.txt\n").unwrap();
+        let err = gather_build_constraints(
+            &mut Requirements::default(),
+            std::slice::from_ref(&bc),
+            out.path(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "{}:1: `--find-links ./wheels`",
+                dir.path().join("more.txt").display()
+            )),
+            "{err}"
+        );
+        // Named constraints, a direct URL (decided up front, like a requirement's) and options
+        // pip applies to the build environment itself are kept.
+        std::fs::write(
+            &bc,
+            "setuptools<70; platform_release != 'a/b'\n--pre\nflit-core @ https://example.invalid/flit_core-3.9.0-py3-none-any.whl\n",
+        )
+        .unwrap();
+        let mut reqs = Requirements::default();
+        gather_build_constraints(&mut reqs, std::slice::from_ref(&bc), out.path()).unwrap();
+        let copy = std::fs::read_to_string(&reqs.build_constraint_files[0]).unwrap();
+        assert_eq!(copy, "setuptools<70; platform_release != 'a/b'\n--pre\nflit-core @ https://example.invalid/flit_core-3.9.0-py3-none-any.whl\n");
+        assert!(matches!(
+            reqs.constraint_urls.as_slice(),
+            [ReqLine {
+                kind: ReqKind::DirectUrl { .. },
+                ..
+            }]
+        ));
+        // In a constraints file (-c) the same lines are read as before: its sources are the
+        // run's, as in pip, and a local file it names shows in pip's report, vetted there.
+        std::fs::write(
+            &bc,
+            "--index-url https://elsewhere.invalid/simple/\nsetuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl\n",
+        )
+        .unwrap();
+        let r = gather(&[], std::slice::from_ref(&bc), &[], &[], out.path()).unwrap();
+        assert_eq!(
+            r.index_url.as_deref(),
+            Some("https://elsewhere.invalid/simple/")
+        );
+        assert!(matches!(
+            r.constraint_urls[0].kind,
+            ReqKind::LocalPath { .. }
+        ));
     }
 
     #[test]

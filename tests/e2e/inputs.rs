@@ -385,6 +385,63 @@ fn build_constraint_applies_to_builds_as_in_pip() {
     );
 }
 
+/// A local wheel named in a build-constraints file: plain pip installs it into the sdist's
+/// build environment, which its report never shows. pyprov refuses the file (exit 2) before
+/// anything is fetched or built, naming the file, the line and the fix; a bare local path and
+/// a source option are refused the same way.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn build_constraint_local_file_is_refused() {
+    let p = Pair::new();
+    // The index has no helper at all: `built` builds only with the local helper.
+    let marker = p.ctx.path("built-hooks");
+    p.publish(&[
+        &dists::backend_wheel(),
+        &dists::sdist("built", "1.0", &["helper"], Some(&marker)),
+    ]);
+    let local = wheel("helper", "1.0", &[]).write_to(&p.ctx.work);
+    let url = url::Url::from_file_path(&local).unwrap();
+    p.ctx.write("bc.txt", format!("helper @ {url}\n"));
+    let pip = p.plain_pip(&["--build-constraint", "bc.txt", "built"], &[], true);
+    assert_eq!(
+        pip.code, 0,
+        "harness: plain pip did not build with the local helper:\n{}",
+        pip.stderr
+    );
+    assert!(marker.exists(), "harness: plain pip ran no build hook");
+    std::fs::remove_file(&marker).unwrap();
+    let before = p.ctx.index().requests().len();
+    let refused = p.run_pyprov(&["--build-constraint", "bc.txt", "built"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(!marker.exists(), "pyprov ran the sdist's code");
+    assert_eq!(
+        p.ctx.index().requests().len(),
+        before,
+        "pyprov asked the index for something"
+    );
+    p.ctx.write(
+        "bc2.txt",
+        "./helper-1.0-py3-none-any.whl\n--find-links ./wheels\n",
+    );
+    let bare = p.run_pyprov(&["--build-constraint", "bc2.txt", "built"]);
+    p.ctx
+        .write("bc3.txt", "--find-links ./wheels\nhelper==1.0\n");
+    let option = p.run_pyprov(&["--build-constraint", "bc3.txt", "built"]);
+    snapshot!(
+        p.ctx,
+        "build_constraint_local_file",
+        format!(
+            "{}\n{}\n{}",
+            refused.snapshot_stderr(),
+            bare.snapshot_stderr(),
+            option.snapshot_stderr()
+        )
+    );
+}
+
 #[test]
 #[cfg_attr(
     not(feature = "real-pip"),

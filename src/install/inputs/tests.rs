@@ -88,6 +88,30 @@ fn script_dependencies_and_requires_python() {
     );
     let probed = r#"{"env": {"python_full_version": "3.13.1"}, "tags": []}"#;
     assert_eq!(python_version(None, Some(probed)).unwrap().full, "3.13.1");
+    // Non-ASCII values (`PIP_PYTHON_VERSION=é1`) split by characters, as pip splits them: no
+    // panic inside `é`, and no version pyprov could check against.
+    for v in ["é1", "é", "3é", "1é", "€12", "3.é", "١٢", ""] {
+        assert_eq!(python_version(Some(v), None), None, "{v:?}");
+    }
+    assert_eq!(python_version(Some("3"), None).unwrap().full, "3.0.0");
+    // An empty value is no value, as in pip: the interpreter's version is checked.
+    assert_eq!(
+        python_version(Some(""), Some(probed)).unwrap().full,
+        "3.13.1"
+    );
+    let mut a = PipArgs {
+        scripts: vec!["tool.py".into()],
+        python_version: Some("é1".into()),
+        ..PipArgs::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tool.py"),
+        "# /// script\n# requires-python = \">=3.12\"\n# ///\n",
+    )
+    .unwrap();
+    a.scripts = vec![dir.path().join("tool.py").display().to_string()];
+    assert!(gather(&mut a, &pip((26, 3, 0)), dir.path()).is_ok());
     // No dependencies: nothing; an option smuggled in as a dependency is not a requirement.
     assert!(script("# /// script\n# a = 1\n# ///\n", "3.12", false)
         .unwrap()
@@ -304,11 +328,7 @@ fn gather_hands_pip_requirements_not_the_options() {
         "# /// script\n# requires-python = \">=3.12\"\n# dependencies = [\"six==1.0\"]\n# ///\n",
     )
     .unwrap();
-    std::fs::write(
-        d.join("bc.txt"),
-        "--index-url http://elsewhere.invalid/simple/\nsetuptools<70\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("bc.txt"), "--pre\nsetuptools<70\n").unwrap();
     let out = d.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let mut a = PipArgs {
@@ -346,15 +366,33 @@ fn gather_hands_pip_requirements_not_the_options() {
             && kinds[2].1
     );
     assert!(kinds[3].0.ends_with("tool.py (script metadata)"));
-    // The build constraints' copy, without its index (pyprov serves indexes), in every run.
+    // The build constraints' copy in every run (a source option in it is refused: see
+    // reqs::tests::build_constraints_refuse_local_paths_and_source_options).
     let [copy] = reqs.build_constraint_files.as_slice() else {
         panic!("{:?}", reqs.build_constraint_files)
     };
-    assert_eq!(std::fs::read_to_string(copy).unwrap(), "setuptools<70\n");
     assert_eq!(
-        reqs.index_url.as_deref(),
-        Some("http://elsewhere.invalid/simple/")
+        std::fs::read_to_string(copy).unwrap(),
+        "--pre\nsetuptools<70\n"
     );
+    assert_eq!(reqs.index_url, None);
+    // Its source options would move the run's sources: refused, the run's untouched.
+    std::fs::write(
+        d.join("bc2.txt"),
+        "--index-url http://elsewhere.invalid/simple/\nsetuptools<70\n",
+    )
+    .unwrap();
+    let mut b = PipArgs {
+        requirements: vec!["app".into()],
+        build_constraints: vec![d.join("bc2.txt")],
+        ..PipArgs::default()
+    };
+    assert!(matches!(
+        gather(&mut b, &pip((26, 3, 0)), &out),
+        Err(InputError::Requirements(
+            reqs::ReqError::BuildConstraint { .. }
+        ))
+    ));
     let word = format!("--build-constraint={}", copy.display());
     for words in [&a.resolve, &a.install, &a.install_pinned, &a.build] {
         assert_eq!(words, std::slice::from_ref(&word));
