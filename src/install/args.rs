@@ -341,8 +341,15 @@ mod tests {
     /// `--locked=WORD` among pip's words, `pyprov install --locked=WORD` and `PYPROV_LOCKED=WORD`
     /// through the drop-in are read by one clap definition; this holds the three to clap's own
     /// boolean words.
+    /// Held by the tests that read or set pyprov's variables: clap reads `PYPROV_LOCKED` and
+    /// friends while the environment test sets them, and tests run in parallel.
+    static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn locked_reads_the_same_words_everywhere() {
+        let _env = ENV
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let clap = clap::builder::BoolishValueParser::new();
         let cmd = clap::Command::new("x");
         for word in [
@@ -378,6 +385,9 @@ mod tests {
     /// tests read pyprov's flags without the environment), so every case is here, in turn.
     #[test]
     fn the_environment_reads_as_pyprov_install_reads_it() {
+        let _env = ENV
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let set = |k: &str, v: Option<&str>| match v {
             Some(v) => std::env::set_var(k, v),
             None => std::env::remove_var(k),
