@@ -11,3 +11,14 @@ mod support;
 
 mod readme;
 mod wheel;
+
+/// `maturin build` (wheel.rs) builds on the crate's own target directory without the tests'
+/// features, so it links `target/debug/pyprov` again, and a README test running that binary
+/// meanwhile finds no `pyprov` on its PATH. The two hold this while they build or run it.
+static TARGET_BINARY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn hold_target_binary() -> std::sync::MutexGuard<'static, ()> {
+    TARGET_BINARY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

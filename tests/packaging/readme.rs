@@ -44,6 +44,7 @@ fn world() -> TestContext {
 /// would: pyprov on `PATH`, the index in `PIP_INDEX_URL`, the test Sigstore's root in
 /// `PYPROV_TRUSTED_ROOT`.
 fn run(ctx: &TestContext, line: &str, env: &[(&str, String)]) -> Run {
+    let _binary = super::hold_target_binary();
     let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -197,6 +198,7 @@ fn first_command_installs_a_verified_release() {
     let venv = ctx.path("demo");
     let line = rest.replace("/tmp/pyprov-demo", &venv.display().to_string());
     let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let _binary = super::hold_target_binary();
     let out = ctx.run(
         ctx.command("bash")
             .env(

@@ -82,7 +82,10 @@ fn build_wheel(out_dir: &Path) -> PathBuf {
         // `cargo metadata` would otherwise download crates of other platforms it lacks.
         .env("CARGO_NET_OFFLINE", "true");
     let started = std::time::Instant::now();
-    let out = cmd.output().expect("run maturin");
+    let out = {
+        let _binary = super::hold_target_binary();
+        cmd.output().expect("run maturin")
+    };
     assert!(
         out.status.success(),
         "maturin build failed ({}); if a crate is missing offline, run `bash .ci/run` (it runs \
