@@ -353,15 +353,18 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
             expect,
         ));
     }
-    // Provenance the index advertises per file (PEP 740), from the package's page.
-    let hints: Vec<Option<ProvenanceHint>> =
+    // What the index says of each file on the package's page: the provenance it advertises
+    // (PEP 740) and its upload time, which a cooldown is held to (the lock's own `upload-time`
+    // is not the index's word, and is not used).
+    let listed: Vec<Option<Link>> =
         futures_util::stream::iter(items.iter().map(|(name, _, c, _)| advertised(s, name, c)))
             .buffered(PARALLEL)
             .collect()
             .await;
-    for ((_, _, c, _), hint) in items.iter_mut().zip(hints) {
-        if let Some(h) = hint {
-            c.link.provenance = h;
+    for ((_, _, c, _), link) in items.iter_mut().zip(listed) {
+        if let Some(l) = link {
+            c.link.provenance = l.provenance;
+            c.link.upload_time = l.upload_time;
         }
     }
     let vetted = vet_all(ctx, &items).await;
@@ -384,28 +387,21 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
 /// Files fetched, or pages asked, at once: as many as the resolver's strategies use.
 const PARALLEL: usize = 16;
 
-/// The provenance the candidate's index advertises for its file, from the project's page
-/// (the same file name, and the same sha256 when the page gives one).
-async fn advertised(
-    s: &super::settings::Settings,
-    name: &str,
-    c: &Candidate,
-) -> Option<ProvenanceHint> {
+/// The candidate's file as its index lists it on the project's page (the same file name, and
+/// the same sha256 when the page gives one): its advertised provenance and upload time.
+async fn advertised(s: &super::settings::Settings, name: &str, c: &Candidate) -> Option<Link> {
     if !matches!(c.origin, Origin::Index(_)) {
         return None;
     }
     let links = super::sources::links(&s.client, &c.origin, name)
         .await
         .ok()?;
-    links
-        .into_iter()
-        .find(|l| {
-            l.filename == c.link.filename
-                && l.sha256
-                    .as_deref()
-                    .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
-        })
-        .map(|l| l.provenance)
+    links.into_iter().find(|l| {
+        l.filename == c.link.filename
+            && l.sha256
+                .as_deref()
+                .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
+    })
 }
 
 /// Vets the candidates in parallel (bounded), in order, with a progress bar.
@@ -536,7 +532,14 @@ fn candidate(
                 .unwrap_or_default(),
         },
     };
-    Ok((Candidate { link, origin }, expect))
+    Ok((
+        Candidate {
+            link,
+            origin,
+            picked: true,
+        },
+        expect,
+    ))
 }
 
 /// Builds each allowed sdist once, with the user's pip confined to the gate; its build

@@ -394,7 +394,13 @@ async fn check_one(
     }
     let upload_time = upload_time(&link);
     let index = index_of(&origin);
-    let v = gate.vet(&Candidate { link, origin }).await;
+    let v = gate
+        .vet(&Candidate {
+            link,
+            origin,
+            picked: false,
+        })
+        .await;
     if !v.sha256.is_empty() && !v.sha256.eq_ignore_ascii_case(&entry.sha256) {
         return Checked::Changed {
             sha256: v.sha256.to_ascii_lowercase(),
