@@ -117,8 +117,12 @@ pub(crate) struct LockExpectation {
     pub identities: Vec<AttestationIdentity>,
 }
 
-/// One lock identity against a certificate's identity: Ok, or what differs.
-fn lock_identity_matches(expected: &AttestationIdentity, who: &Identity) -> Result<(), String> {
+/// One lock identity against a certificate's identity: Ok, or what differs. The one matcher
+/// for `-r pylock.toml` (the judge) and `pyprov lock --check`.
+pub(crate) fn lock_identity_matches(
+    expected: &AttestationIdentity,
+    who: &Identity,
+) -> Result<(), String> {
     let spec = lock_identity_spec(expected)?;
     spec.check(who)?;
     match (expected.get_str("environment"), who.environment.as_deref()) {
@@ -158,7 +162,7 @@ fn lock_identity_spec(id: &AttestationIdentity) -> Result<PublisherSpec, String>
 }
 
 /// One lock identity for people: its SPEC (and environment), else why it cannot be one.
-fn describe_lock_identity(id: &AttestationIdentity) -> String {
+pub(crate) fn describe_lock_identity(id: &AttestationIdentity) -> String {
     match lock_identity_spec(id) {
         Ok(spec) => match id.get_str("environment") {
             Some(env) => format!("{spec} (environment {env})"),

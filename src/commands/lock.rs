@@ -181,14 +181,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// An identity of the lock, as its keys say.
-type LockIdentity = BTreeMap<String, String>;
-
 /// One package of a lock, as `--check` reads it.
 struct LockPackage {
     name: String,
     version: Option<String>,
-    identities: Vec<LockIdentity>,
+    identities: Vec<AttestationIdentity>,
     /// `vcs`, `directory` or `archive`: a source pyprov cannot judge as an index file.
     unjudged: Option<&'static str>,
 }
@@ -273,17 +270,25 @@ fn judge_lock(
         let problem = match result {
             Checked::Gone => Some("the index no longer serves this file".to_string()),
             Checked::Changed { sha256 } => Some(format!(
-                "the index now serves other bytes under this name (sha256 {sha256}, the lock has {})",
-                entry.sha256
+                "the index now serves other bytes under this name (sha256 {}, the lock has {})",
+                term(sha256),
+                term(&entry.sha256)
             )),
             Checked::Unreachable { why } => Some(format!("cannot ask its index: {}", term(why))),
+            Checked::Differs { why } => Some(term(why).to_string()),
             Checked::Judged {
-                proven, refused, ..
+                proven,
+                identity,
+                refused,
+                ..
             } => {
-                let now = proven.as_ref().map(identity_keys);
-                let matches = match &now {
-                    Some(now) => package.identities.iter().any(|want| same_identity(want, now)),
-                    None => package.identities.is_empty(),
+                // The judge's own matcher: --check passes exactly what install allows.
+                let matches = match (proven, identity) {
+                    (Some(_), Some(who)) => package
+                        .identities
+                        .iter()
+                        .any(|want| crate::judge::lock_identity_matches(want, who).is_ok()),
+                    _ => package.identities.is_empty(),
                 };
                 // Rewriting fills in what the lock did not record; it never replaces it.
                 let filled = rewrite && package.identities.is_empty();
@@ -299,7 +304,8 @@ fn judge_lock(
                     Some(format!(
                         "the lock records {}, the certificate now proves {}{unrecorded}",
                         describe_all(&package.identities),
-                        now.as_ref()
+                        proven
+                            .as_ref()
                             .map_or_else(|| "no publisher".to_string(), describe)
                     ))
                 } else {
@@ -355,6 +361,7 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
     for (entry, result) in files {
         let Checked::Judged {
             proven,
+            identity,
             size,
             upload_time,
             index,
@@ -369,18 +376,12 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
         if package.index.is_none() {
             package.index.clone_from(index);
         }
-        if let Some(proven) = proven {
+        if let (Some(proven), Some(who)) = (proven, identity) {
             let id = identity_of(proven);
             let ids = package.attestation_identities.get_or_insert_with(Vec::new);
-            let known = ids.iter().any(|have| {
-                let mut keys: LockIdentity = have
-                    .fields
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect();
-                keys.insert("kind".into(), have.kind.clone());
-                same_identity(&keys, &identity_keys(proven))
-            });
+            let known = ids
+                .iter()
+                .any(|have| crate::judge::lock_identity_matches(have, who).is_ok());
             if !known {
                 ids.push(id);
             }
@@ -403,48 +404,23 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
     }
 }
 
-fn identity_keys(p: &Proven) -> LockIdentity {
-    identity_fields(p)
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-}
-
-/// Whether the certificate's identity is the one the lock records: the same kind and keys
-/// (repository names compared without case, as GitHub and GitLab do); an environment the
-/// lock records must be the one proven.
-fn same_identity(want: &LockIdentity, now: &LockIdentity) -> bool {
-    let kind = want.get("kind").map(|k| k.to_ascii_lowercase());
-    if kind != now.get("kind").map(|k| k.to_ascii_lowercase()) {
-        return false;
+/// What a certificate proved, for people: its SPEC, and its environment.
+fn describe(p: &Proven) -> String {
+    match &p.environment {
+        Some(env) => term(&format!("{} (environment {env})", p.publisher)).to_string(),
+        None => term(&p.publisher.to_string()).to_string(),
     }
-    want.iter().all(|(k, v)| {
-        if k == "kind" {
-            return true;
-        }
-        match now.get(k) {
-            Some(n) if k == "repository" || k == "email" => n.eq_ignore_ascii_case(v),
-            Some(n) => n == v,
-            None => false,
-        }
-    })
 }
 
-fn describe(id: &LockIdentity) -> String {
-    let kind = id.get("kind").map_or("?", String::as_str);
-    let rest: Vec<String> = id
-        .iter()
-        .filter(|(k, _)| k.as_str() != "kind")
-        .map(|(k, v)| format!("{k}={}", term(v)))
-        .collect();
-    format!("{} {{{}}}", term(kind), rest.join(", "))
-}
-
-fn describe_all(ids: &[LockIdentity]) -> String {
+/// The lock's identities for people, as the judge describes them.
+fn describe_all(ids: &[AttestationIdentity]) -> String {
     if ids.is_empty() {
         return "no identity".to_string();
     }
-    ids.iter().map(describe).collect::<Vec<_>>().join(" or ")
+    ids.iter()
+        .map(|id| term(&crate::judge::describe_lock_identity(id)).to_string())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The packages and files of the lock at `path`.
@@ -476,22 +452,12 @@ fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lo
                 filename,
                 sha256: sha256.hex(),
                 index: p.index.clone(),
+                url: f.url.clone(),
+                path: f.path.clone(),
+                size: f.size,
             });
         }
-        let identities = p
-            .attestation_identities
-            .iter()
-            .flatten()
-            .map(|id| {
-                let mut keys: LockIdentity = id
-                    .fields
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect();
-                keys.insert("kind".to_string(), id.kind.clone());
-                keys
-            })
-            .collect();
+        let identities = p.attestation_identities.clone().unwrap_or_default();
         let unjudged = if p.vcs.is_some() {
             Some("vcs")
         } else if p.directory.is_some() {
@@ -540,52 +506,6 @@ mod tests {
         assert_eq!(input, None);
         assert_eq!(rest, words("-r requirements.txt alpha"));
         assert!(lock_input(&words("-r pylock.toml -r pylock.b.toml")).is_err());
-    }
-
-    fn keys(pairs: &[(&str, &str)]) -> LockIdentity {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn identities_match_by_kind_and_every_key_the_lock_records() {
-        let proven = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("workflow", "release.yml"),
-            ("environment", "pypi"),
-        ]);
-        let same = keys(&[
-            ("kind", "github"),
-            ("repository", "Acme/Widgets"),
-            ("workflow", "release.yml"),
-        ]);
-        assert!(same_identity(&same, &proven));
-        let env = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("environment", "pypi"),
-        ]);
-        assert!(same_identity(&env, &proven));
-        let other_env = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("environment", "test"),
-        ]);
-        assert!(!same_identity(&other_env, &proven));
-        let other_repo = keys(&[("kind", "GitHub"), ("repository", "mallory/widgets")]);
-        assert!(!same_identity(&other_repo, &proven));
-        let gitlab = keys(&[("kind", "GitLab"), ("repository", "acme/widgets")]);
-        assert!(!same_identity(&gitlab, &proven));
-        // A key the certificate does not prove is not proven.
-        let unknown = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("ref", "v1"),
-        ]);
-        assert!(!same_identity(&unknown, &proven));
     }
 
     fn file(package: &str, filename: &str, proven: Option<Proven>) -> LockedFile {

@@ -517,7 +517,11 @@ fn a_cooldown_holds_the_files_a_lock_selects() {
         entry(&ctx, &beta, "")
     );
     let json = refused(&ctx, &fresh, &alpha.filename, "too-new");
-    assert_eq!(row(&json, &beta.filename)["code"], "unknown-package", "{json:#}");
+    assert_eq!(
+        row(&json, &beta.filename)["code"],
+        "unknown-package",
+        "{json:#}"
+    );
     // Refused before a byte was fetched.
     assert!(!ctx
         .index()
