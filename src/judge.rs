@@ -544,7 +544,10 @@ mod tests {
         assert!(ok("{kind = \"Google\", email = \"a@b.example\"}").is_err());
         let e = ok("{kind = \"ActiveState\", repository = \"acme/widgets\"}").unwrap_err();
         assert_eq!(e, "unknown kind `ActiveState` (pyprov cannot check it)");
-        let e = ok("{kind = \"GitHub\", workflow = \"release.yml\"}").unwrap_err();
+        // (A known kind without its required key is refused when the lock is read.)
+        let mut bare = lock_identity("{kind = \"GitHub\", repository = \"acme/widgets\"}");
+        bare.fields.shift_remove("repository");
+        let e = lock_identity_matches(&bare, &who).unwrap_err();
         assert_eq!(e, "a GitHub identity without `repository`");
     }
 
