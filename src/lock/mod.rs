@@ -49,11 +49,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
 }
 
 /// The rules PEP 751 states that the types alone do not hold.
+/// A message quoting the lock's own strings, with every character a terminal could act on (or
+/// a line break, which could forge a `fix:` line) escaped as Rust writes it: `\n`, `\u{202e}`.
+fn escaped(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
     let invalid = |key: String, message: String, fix: &str| LockError::Invalid {
         path: path.to_path_buf(),
         key,
-        message,
+        message: escaped(&message),
         fix: fix.to_string(),
     };
     let version = lock.lock_version.parse::<pep440_rs::Version>().ok();
@@ -62,7 +83,7 @@ fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
         _ => {
             return Err(LockError::UnsupportedVersion {
                 path: path.to_path_buf(),
-                version: lock.lock_version.clone(),
+                version: escaped(&lock.lock_version),
             })
         }
     }

