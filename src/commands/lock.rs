@@ -32,7 +32,14 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
         Resolved::Done(status) => return Ok(status),
         Resolved::Files { output, files } => (output, files),
     };
-    let text = crate::lock::to_toml_string(&lock_of(&files)).map_err(|e| CliError::Lock {
+    let lock = match lock_of(&files) {
+        Ok(lock) => lock,
+        Err(why) => {
+            eprintln!("{why}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
         path: output.clone(),
         source: e,
     })?;
@@ -62,14 +69,24 @@ fn group(files: &[LockedFile]) -> BTreeMap<(String, String), Vec<&LockedFile>> {
 }
 
 /// The lock: `lock-version`, `created-by`, then one package per name and version with its
-/// index, the identities its files' certificates proved, and its wheels and sdist (url,
-/// upload-time, size, hashes).
-pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
+/// index, the identity its files' certificates proved, and its wheels and sdist (url,
+/// upload-time, size, hashes). Files of one package that prove different publishers are an
+/// error (the lock would let either sign every file, as the trust file refuses two publishers
+/// for a package in one run).
+pub(crate) fn lock_of(files: &[LockedFile]) -> Result<Lock, String> {
     let mut packages = Vec::new();
     for ((name, version), files) in group(files) {
         let mut identities: Vec<&Proven> = Vec::new();
+        let mut first: Option<(&Proven, &str)> = None;
         for f in &files {
             if let Some(proven) = &f.proven {
+                match first {
+                    None => first = Some((proven, &f.filename)),
+                    Some(earlier) if earlier.0 != proven => {
+                        return Err(two_publishers(&name, earlier, (proven, &f.filename), false))
+                    }
+                    Some(_) => {}
+                }
                 if !identities.contains(&proven) {
                     identities.push(proven);
                 }
@@ -91,7 +108,30 @@ pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
     }
     let mut lock = Lock::new("pyprov");
     lock.packages = packages;
-    lock
+    Ok(lock)
+}
+
+/// The refusal to lock a package whose files prove two publishers, naming both.
+fn two_publishers(
+    package: &str,
+    (a, a_file): (&Proven, &str),
+    (b, b_file): (&Proven, &str),
+    rewriting: bool,
+) -> String {
+    format!(
+        "pyprov: {}: files of one package prove different publishers: {} proves {}, and {} proves {}; no lock was written\n  fix: find out why {} is published by two publishers; lock it once its files agree{}",
+        term(package),
+        term(a_file),
+        describe(a),
+        term(b_file),
+        describe(b),
+        term(package),
+        if rewriting {
+            ", or write its `attestation-identities` in the lock yourself"
+        } else {
+            ""
+        }
+    )
 }
 
 /// A file as the lock records it.
@@ -340,7 +380,10 @@ fn judge_lock(
         );
         return Ok(exit::OK);
     };
-    rewrite_lock(&mut lock, &run.files);
+    if let Err(why) = rewrite_lock(&mut lock, &run.files) {
+        eprintln!("{why}");
+        return Ok(exit::FAILED);
+    }
     let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
         path: run.output.clone(),
         source: e,
@@ -355,8 +398,40 @@ fn judge_lock(
 }
 
 /// The lock with what its files proved: each package's identities (when it recorded none),
-/// each file's size, upload time, and the package's index.
-fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
+/// each file's size, upload time, and the package's index. Files of one package that prove
+/// different publishers, where the lock records none to fill in, are an error, as in
+/// [`lock_of`] (where it records them, each file was held to them already).
+fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) -> Result<(), String> {
+    let mut first: BTreeMap<usize, (&Proven, &str)> = BTreeMap::new();
+    for (entry, result) in files {
+        let fills = lock
+            .packages
+            .get(entry.position)
+            .is_some_and(|p| p.attestation_identities.as_ref().is_none_or(Vec::is_empty));
+        if let (
+            true,
+            Checked::Judged {
+                proven: Some(proven),
+                ..
+            },
+        ) = (fills, result)
+        {
+            match first.get(&entry.position) {
+                None => {
+                    first.insert(entry.position, (proven, &entry.filename));
+                }
+                Some(earlier) if earlier.0 != proven => {
+                    return Err(two_publishers(
+                        &entry.package,
+                        *earlier,
+                        (proven, &entry.filename),
+                        true,
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
     lock.created_by = "pyprov".to_string();
     for (entry, result) in files {
         let Checked::Judged {
@@ -402,6 +477,7 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
             }
         }
     }
+    Ok(())
 }
 
 /// What a certificate proved, for people: its SPEC, and its environment.
@@ -540,7 +616,7 @@ mod tests {
             file("foo-bar", "foo_bar-1.0.tar.gz", Some(github)),
             file("plain", "plain-1.0-py3-none-any.whl", None),
         ];
-        let text = crate::lock::to_toml_string(&lock_of(&files)).unwrap();
+        let text = crate::lock::to_toml_string(&lock_of(&files).unwrap()).unwrap();
         let path = Path::new("pylock.toml");
         let lock = crate::lock::parse(path, &text).unwrap();
         assert_eq!(lock.created_by, "pyprov");
@@ -562,5 +638,70 @@ mod tests {
         // An unsigned package has no identity to record.
         let plain = &lock.packages[1];
         assert_eq!(plain.attestation_identities, None);
+    }
+
+    #[test]
+    fn files_of_one_package_proving_two_publishers_write_no_lock() {
+        let proven = |repo: &str| Proven {
+            publisher: PublisherSpec::GitHub {
+                repository: repo.into(),
+                workflow: Some("release.yml".into()),
+            },
+            environment: None,
+        };
+        let files = vec![
+            file("foo", "foo-1.0-py3-none-any.whl", Some(proven("acme/foo"))),
+            file("foo", "foo-1.0.tar.gz", Some(proven("mallory/foo"))),
+        ];
+        let e = lock_of(&files).unwrap_err();
+        assert!(
+            e.contains("foo: files of one package prove different publishers: foo-1.0-py3-none-any.whl proves github:acme/foo/release.yml, and foo-1.0.tar.gz proves github:mallory/foo/release.yml; no lock was written")
+                && e.contains("\n  fix: "),
+            "{e}"
+        );
+
+        // The same when a lock that records no identity is rewritten.
+        let mut lock = Lock::new("t");
+        lock.packages
+            .push(Package::new(PackageName::normalize("foo")));
+        let checked = |filename: &str, repo: &str| {
+            (
+                LockEntry {
+                    position: 0,
+                    package: "foo".into(),
+                    filename: filename.into(),
+                    sha256: "ab".repeat(32),
+                    index: None,
+                    url: None,
+                    path: None,
+                    size: None,
+                },
+                Checked::Judged {
+                    proven: Some(proven(repo)),
+                    identity: None,
+                    refused: None,
+                    size: None,
+                    upload_time: None,
+                    index: None,
+                },
+            )
+        };
+        let e = rewrite_lock(
+            &mut lock,
+            &[
+                checked("foo-1.0-py3-none-any.whl", "acme/foo"),
+                checked("foo-1.0.tar.gz", "mallory/foo"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.contains("github:mallory/foo/release.yml"), "{e}");
+        assert!(rewrite_lock(
+            &mut lock,
+            &[
+                checked("foo-1.0-py3-none-any.whl", "acme/foo"),
+                checked("foo-1.0.tar.gz", "acme/foo"),
+            ],
+        )
+        .is_ok());
     }
 }
