@@ -265,7 +265,7 @@ pub enum Checked {
         proven: Option<Proven>,
         /// What the certificate says, to check the lock's identities against (with the
         /// judge's matcher).
-        identity: Option<crate::verify::Identity>,
+        identity: Option<Box<crate::verify::Identity>>,
         refused: Option<String>,
         size: Option<u64>,
         upload_time: Option<String>,
@@ -467,7 +467,7 @@ async fn check_one(
         upload_time,
         index,
         proven: proven(&v),
-        identity: v.verified.as_ref().map(|v| v.identity.clone()),
+        identity: v.verified.as_ref().map(|v| Box::new(v.identity.clone())),
         refused: v
             .decision
             .denied()
