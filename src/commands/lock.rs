@@ -317,6 +317,14 @@ fn judge_lock(
             Checked::Unreachable { why } => Some(format!("cannot ask its index: {}", term(why))),
             Checked::Differs { why } => Some(term(why).to_string()),
             Checked::Judged {
+                identity: None,
+                refused: Some(r),
+                ..
+            } => {
+                // Refused before anything was verified (a cooldown, a fetch): that is why.
+                Some(format!("refused: {}", term(r)))
+            }
+            Checked::Judged {
                 proven,
                 identity,
                 refused,

@@ -26,7 +26,8 @@ pub(crate) use super::sources::Origin;
 pub(crate) struct Candidate {
     pub link: Link,
     pub origin: Origin,
-    /// pyprov picked this file itself from an index (a hash-pinned requirement, a lock), so no
+    /// pyprov picked this file itself from an index (a hash-pinned requirement, a lock, a
+    /// lock's file under `pyprov lock --check`), so no
     /// page the cooldown cut kept it from pip: its cooldown is checked when it is vetted, and
     /// a file of unknown age is refused (fail closed). `false` for the files the gate's pages
     /// list (already cut) and for direct URLs, which no cooldown governs.

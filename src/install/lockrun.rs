@@ -442,7 +442,9 @@ async fn check_one(
         .vet(&Candidate {
             link,
             origin,
-            picked: false,
+            // Held to the cooldown as install holds the lock's files: --check passes only
+            // what install would take.
+            picked: true,
         })
         .await;
     if !v.sha256.is_empty() && !v.sha256.eq_ignore_ascii_case(&entry.sha256) {

@@ -194,7 +194,7 @@ fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
 
 /// `--check` passes only what install would take: a lock whose `size` is not the bytes', or
 /// whose `url` is not where the index serves the file, fails it (install refuses the first and
-/// would fetch from elsewhere for the second).
+/// would fetch from elsewhere for the second), and so does a file a cooldown refuses.
 #[test]
 #[cfg_attr(
     not(feature = "real-pip"),
@@ -252,6 +252,13 @@ fn check_fails_a_lock_whose_size_or_url_install_would_not_take() {
     ctx.write("pylock.toml", &good);
     let run = lock(&ctx, &["--check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // Under a cooldown, a file whose index gives no upload time fails --check, as install
+    // refuses it.
+    ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("[no-upload-time]"), "{}", run.stderr);
 }
 
 #[test]
