@@ -117,8 +117,12 @@ pub(crate) struct LockExpectation {
     pub identities: Vec<AttestationIdentity>,
 }
 
-/// One lock identity against a certificate's identity: Ok, or what differs.
-fn lock_identity_matches(expected: &AttestationIdentity, who: &Identity) -> Result<(), String> {
+/// One lock identity against a certificate's identity: Ok, or what differs. The one matcher
+/// for `-r pylock.toml` (the judge) and `pyprov lock --check`.
+pub(crate) fn lock_identity_matches(
+    expected: &AttestationIdentity,
+    who: &Identity,
+) -> Result<(), String> {
     let spec = lock_identity_spec(expected)?;
     spec.check(who)?;
     match (expected.get_str("environment"), who.environment.as_deref()) {
@@ -158,7 +162,7 @@ fn lock_identity_spec(id: &AttestationIdentity) -> Result<PublisherSpec, String>
 }
 
 /// One lock identity for people: its SPEC (and environment), else why it cannot be one.
-fn describe_lock_identity(id: &AttestationIdentity) -> String {
+pub(crate) fn describe_lock_identity(id: &AttestationIdentity) -> String {
     match lock_identity_spec(id) {
         Ok(spec) => match id.get_str("environment") {
             Some(env) => format!("{spec} (environment {env})"),
@@ -540,7 +544,10 @@ mod tests {
         assert!(ok("{kind = \"Google\", email = \"a@b.example\"}").is_err());
         let e = ok("{kind = \"ActiveState\", repository = \"acme/widgets\"}").unwrap_err();
         assert_eq!(e, "unknown kind `ActiveState` (pyprov cannot check it)");
-        let e = ok("{kind = \"GitHub\", workflow = \"release.yml\"}").unwrap_err();
+        // (A known kind without its required key is refused when the lock is read.)
+        let mut bare = lock_identity("{kind = \"GitHub\", repository = \"acme/widgets\"}");
+        bare.fields.shift_remove("repository");
+        let e = lock_identity_matches(&bare, &who).unwrap_err();
         assert_eq!(e, "a GitHub identity without `repository`");
     }
 

@@ -32,7 +32,14 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
         Resolved::Done(status) => return Ok(status),
         Resolved::Files { output, files } => (output, files),
     };
-    let text = crate::lock::to_toml_string(&lock_of(&files)).map_err(|e| CliError::Lock {
+    let lock = match lock_of(&files) {
+        Ok(lock) => lock,
+        Err(why) => {
+            eprintln!("{why}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
         path: output.clone(),
         source: e,
     })?;
@@ -62,14 +69,24 @@ fn group(files: &[LockedFile]) -> BTreeMap<(String, String), Vec<&LockedFile>> {
 }
 
 /// The lock: `lock-version`, `created-by`, then one package per name and version with its
-/// index, the identities its files' certificates proved, and its wheels and sdist (url,
-/// upload-time, size, hashes).
-pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
+/// index, the identity its files' certificates proved, and its wheels and sdist (url,
+/// upload-time, size, hashes). Files of one package that prove different publishers are an
+/// error (the lock would let either sign every file, as the trust file refuses two publishers
+/// for a package in one run).
+pub(crate) fn lock_of(files: &[LockedFile]) -> Result<Lock, String> {
     let mut packages = Vec::new();
     for ((name, version), files) in group(files) {
         let mut identities: Vec<&Proven> = Vec::new();
+        let mut first: Option<(&Proven, &str)> = None;
         for f in &files {
             if let Some(proven) = &f.proven {
+                match first {
+                    None => first = Some((proven, &f.filename)),
+                    Some(earlier) if earlier.0 != proven => {
+                        return Err(two_publishers(&name, earlier, (proven, &f.filename), false))
+                    }
+                    Some(_) => {}
+                }
                 if !identities.contains(&proven) {
                     identities.push(proven);
                 }
@@ -91,7 +108,30 @@ pub(crate) fn lock_of(files: &[LockedFile]) -> Lock {
     }
     let mut lock = Lock::new("pyprov");
     lock.packages = packages;
-    lock
+    Ok(lock)
+}
+
+/// The refusal to lock a package whose files prove two publishers, naming both.
+fn two_publishers(
+    package: &str,
+    (a, a_file): (&Proven, &str),
+    (b, b_file): (&Proven, &str),
+    rewriting: bool,
+) -> String {
+    format!(
+        "pyprov: {}: files of one package prove different publishers: {} proves {}, and {} proves {}; no lock was written\n  fix: find out why {} is published by two publishers; lock it once its files agree{}",
+        term(package),
+        term(a_file),
+        describe(a),
+        term(b_file),
+        describe(b),
+        term(package),
+        if rewriting {
+            ", or write its `attestation-identities` in the lock yourself"
+        } else {
+            ""
+        }
+    )
 }
 
 /// A file as the lock records it.
@@ -181,14 +221,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// An identity of the lock, as its keys say.
-type LockIdentity = BTreeMap<String, String>;
-
 /// One package of a lock, as `--check` reads it.
 struct LockPackage {
     name: String,
     version: Option<String>,
-    identities: Vec<LockIdentity>,
+    identities: Vec<AttestationIdentity>,
     /// `vcs`, `directory` or `archive`: a source pyprov cannot judge as an index file.
     unjudged: Option<&'static str>,
 }
@@ -273,17 +310,33 @@ fn judge_lock(
         let problem = match result {
             Checked::Gone => Some("the index no longer serves this file".to_string()),
             Checked::Changed { sha256 } => Some(format!(
-                "the index now serves other bytes under this name (sha256 {sha256}, the lock has {})",
-                entry.sha256
+                "the index now serves other bytes under this name (sha256 {}, the lock has {})",
+                term(sha256),
+                term(&entry.sha256)
             )),
             Checked::Unreachable { why } => Some(format!("cannot ask its index: {}", term(why))),
+            Checked::Differs { why } => Some(term(why).to_string()),
             Checked::Judged {
-                proven, refused, ..
+                identity: None,
+                refused: Some(r),
+                ..
             } => {
-                let now = proven.as_ref().map(identity_keys);
-                let matches = match &now {
-                    Some(now) => package.identities.iter().any(|want| same_identity(want, now)),
-                    None => package.identities.is_empty(),
+                // Refused before anything was verified (a cooldown, a fetch): that is why.
+                Some(format!("refused: {}", term(r)))
+            }
+            Checked::Judged {
+                proven,
+                identity,
+                refused,
+                ..
+            } => {
+                // The judge's own matcher: --check passes exactly what install allows.
+                let matches = match (proven, identity) {
+                    (Some(_), Some(who)) => package
+                        .identities
+                        .iter()
+                        .any(|want| crate::judge::lock_identity_matches(want, who).is_ok()),
+                    _ => package.identities.is_empty(),
                 };
                 // Rewriting fills in what the lock did not record; it never replaces it.
                 let filled = rewrite && package.identities.is_empty();
@@ -299,7 +352,8 @@ fn judge_lock(
                     Some(format!(
                         "the lock records {}, the certificate now proves {}{unrecorded}",
                         describe_all(&package.identities),
-                        now.as_ref()
+                        proven
+                            .as_ref()
                             .map_or_else(|| "no publisher".to_string(), describe)
                     ))
                 } else {
@@ -334,7 +388,10 @@ fn judge_lock(
         );
         return Ok(exit::OK);
     };
-    rewrite_lock(&mut lock, &run.files);
+    if let Err(why) = rewrite_lock(&mut lock, &run.files) {
+        eprintln!("{why}");
+        return Ok(exit::FAILED);
+    }
     let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
         path: run.output.clone(),
         source: e,
@@ -349,12 +406,45 @@ fn judge_lock(
 }
 
 /// The lock with what its files proved: each package's identities (when it recorded none),
-/// each file's size, upload time, and the package's index.
-fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
+/// each file's size, upload time, and the package's index. Files of one package that prove
+/// different publishers, where the lock records none to fill in, are an error, as in
+/// [`lock_of`] (where it records them, each file was held to them already).
+fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) -> Result<(), String> {
+    let mut first: BTreeMap<usize, (&Proven, &str)> = BTreeMap::new();
+    for (entry, result) in files {
+        let fills = lock
+            .packages
+            .get(entry.position)
+            .is_some_and(|p| p.attestation_identities.as_ref().is_none_or(Vec::is_empty));
+        if let (
+            true,
+            Checked::Judged {
+                proven: Some(proven),
+                ..
+            },
+        ) = (fills, result)
+        {
+            match first.get(&entry.position) {
+                None => {
+                    first.insert(entry.position, (proven, &entry.filename));
+                }
+                Some(earlier) if earlier.0 != proven => {
+                    return Err(two_publishers(
+                        &entry.package,
+                        *earlier,
+                        (proven, &entry.filename),
+                        true,
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
     lock.created_by = "pyprov".to_string();
     for (entry, result) in files {
         let Checked::Judged {
             proven,
+            identity,
             size,
             upload_time,
             index,
@@ -369,18 +459,12 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
         if package.index.is_none() {
             package.index.clone_from(index);
         }
-        if let Some(proven) = proven {
+        if let (Some(proven), Some(who)) = (proven, identity) {
             let id = identity_of(proven);
             let ids = package.attestation_identities.get_or_insert_with(Vec::new);
-            let known = ids.iter().any(|have| {
-                let mut keys: LockIdentity = have
-                    .fields
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect();
-                keys.insert("kind".into(), have.kind.clone());
-                same_identity(&keys, &identity_keys(proven))
-            });
+            let known = ids
+                .iter()
+                .any(|have| crate::judge::lock_identity_matches(have, who).is_ok());
             if !known {
                 ids.push(id);
             }
@@ -401,50 +485,26 @@ fn rewrite_lock(lock: &mut Lock, files: &[(LockEntry, Checked)]) {
             }
         }
     }
+    Ok(())
 }
 
-fn identity_keys(p: &Proven) -> LockIdentity {
-    identity_fields(p)
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-}
-
-/// Whether the certificate's identity is the one the lock records: the same kind and keys
-/// (repository names compared without case, as GitHub and GitLab do); an environment the
-/// lock records must be the one proven.
-fn same_identity(want: &LockIdentity, now: &LockIdentity) -> bool {
-    let kind = want.get("kind").map(|k| k.to_ascii_lowercase());
-    if kind != now.get("kind").map(|k| k.to_ascii_lowercase()) {
-        return false;
+/// What a certificate proved, for people: its SPEC, and its environment.
+fn describe(p: &Proven) -> String {
+    match &p.environment {
+        Some(env) => term(&format!("{} (environment {env})", p.publisher)).to_string(),
+        None => term(&p.publisher.to_string()).to_string(),
     }
-    want.iter().all(|(k, v)| {
-        if k == "kind" {
-            return true;
-        }
-        match now.get(k) {
-            Some(n) if k == "repository" || k == "email" => n.eq_ignore_ascii_case(v),
-            Some(n) => n == v,
-            None => false,
-        }
-    })
 }
 
-fn describe(id: &LockIdentity) -> String {
-    let kind = id.get("kind").map_or("?", String::as_str);
-    let rest: Vec<String> = id
-        .iter()
-        .filter(|(k, _)| k.as_str() != "kind")
-        .map(|(k, v)| format!("{k}={}", term(v)))
-        .collect();
-    format!("{} {{{}}}", term(kind), rest.join(", "))
-}
-
-fn describe_all(ids: &[LockIdentity]) -> String {
+/// The lock's identities for people, as the judge describes them.
+fn describe_all(ids: &[AttestationIdentity]) -> String {
     if ids.is_empty() {
         return "no identity".to_string();
     }
-    ids.iter().map(describe).collect::<Vec<_>>().join(" or ")
+    ids.iter()
+        .map(|id| term(&crate::judge::describe_lock_identity(id)).to_string())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The packages and files of the lock at `path`.
@@ -476,22 +536,12 @@ fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lo
                 filename,
                 sha256: sha256.hex(),
                 index: p.index.clone(),
+                url: f.url.clone(),
+                path: f.path.clone(),
+                size: f.size,
             });
         }
-        let identities = p
-            .attestation_identities
-            .iter()
-            .flatten()
-            .map(|id| {
-                let mut keys: LockIdentity = id
-                    .fields
-                    .iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect();
-                keys.insert("kind".to_string(), id.kind.clone());
-                keys
-            })
-            .collect();
+        let identities = p.attestation_identities.clone().unwrap_or_default();
         let unjudged = if p.vcs.is_some() {
             Some("vcs")
         } else if p.directory.is_some() {
@@ -542,52 +592,6 @@ mod tests {
         assert!(lock_input(&words("-r pylock.toml -r pylock.b.toml")).is_err());
     }
 
-    fn keys(pairs: &[(&str, &str)]) -> LockIdentity {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn identities_match_by_kind_and_every_key_the_lock_records() {
-        let proven = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("workflow", "release.yml"),
-            ("environment", "pypi"),
-        ]);
-        let same = keys(&[
-            ("kind", "github"),
-            ("repository", "Acme/Widgets"),
-            ("workflow", "release.yml"),
-        ]);
-        assert!(same_identity(&same, &proven));
-        let env = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("environment", "pypi"),
-        ]);
-        assert!(same_identity(&env, &proven));
-        let other_env = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("environment", "test"),
-        ]);
-        assert!(!same_identity(&other_env, &proven));
-        let other_repo = keys(&[("kind", "GitHub"), ("repository", "mallory/widgets")]);
-        assert!(!same_identity(&other_repo, &proven));
-        let gitlab = keys(&[("kind", "GitLab"), ("repository", "acme/widgets")]);
-        assert!(!same_identity(&gitlab, &proven));
-        // A key the certificate does not prove is not proven.
-        let unknown = keys(&[
-            ("kind", "GitHub"),
-            ("repository", "acme/widgets"),
-            ("ref", "v1"),
-        ]);
-        assert!(!same_identity(&unknown, &proven));
-    }
-
     fn file(package: &str, filename: &str, proven: Option<Proven>) -> LockedFile {
         LockedFile {
             package: package.to_string(),
@@ -620,7 +624,7 @@ mod tests {
             file("foo-bar", "foo_bar-1.0.tar.gz", Some(github)),
             file("plain", "plain-1.0-py3-none-any.whl", None),
         ];
-        let text = crate::lock::to_toml_string(&lock_of(&files)).unwrap();
+        let text = crate::lock::to_toml_string(&lock_of(&files).unwrap()).unwrap();
         let path = Path::new("pylock.toml");
         let lock = crate::lock::parse(path, &text).unwrap();
         assert_eq!(lock.created_by, "pyprov");
@@ -642,5 +646,70 @@ mod tests {
         // An unsigned package has no identity to record.
         let plain = &lock.packages[1];
         assert_eq!(plain.attestation_identities, None);
+    }
+
+    #[test]
+    fn files_of_one_package_proving_two_publishers_write_no_lock() {
+        let proven = |repo: &str| Proven {
+            publisher: PublisherSpec::GitHub {
+                repository: repo.into(),
+                workflow: Some("release.yml".into()),
+            },
+            environment: None,
+        };
+        let files = vec![
+            file("foo", "foo-1.0-py3-none-any.whl", Some(proven("acme/foo"))),
+            file("foo", "foo-1.0.tar.gz", Some(proven("mallory/foo"))),
+        ];
+        let e = lock_of(&files).unwrap_err();
+        assert!(
+            e.contains("foo: files of one package prove different publishers: foo-1.0-py3-none-any.whl proves github:acme/foo/release.yml, and foo-1.0.tar.gz proves github:mallory/foo/release.yml; no lock was written")
+                && e.contains("\n  fix: "),
+            "{e}"
+        );
+
+        // The same when a lock that records no identity is rewritten.
+        let mut lock = Lock::new("t");
+        lock.packages
+            .push(Package::new(PackageName::normalize("foo")));
+        let checked = |filename: &str, repo: &str| {
+            (
+                LockEntry {
+                    position: 0,
+                    package: "foo".into(),
+                    filename: filename.into(),
+                    sha256: "ab".repeat(32),
+                    index: None,
+                    url: None,
+                    path: None,
+                    size: None,
+                },
+                Checked::Judged {
+                    proven: Some(proven(repo)),
+                    identity: None,
+                    refused: None,
+                    size: None,
+                    upload_time: None,
+                    index: None,
+                },
+            )
+        };
+        let e = rewrite_lock(
+            &mut lock,
+            &[
+                checked("foo-1.0-py3-none-any.whl", "acme/foo"),
+                checked("foo-1.0.tar.gz", "mallory/foo"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.contains("github:mallory/foo/release.yml"), "{e}");
+        assert!(rewrite_lock(
+            &mut lock,
+            &[
+                checked("foo-1.0-py3-none-any.whl", "acme/foo"),
+                checked("foo-1.0.tar.gz", "acme/foo"),
+            ],
+        )
+        .is_ok());
     }
 }

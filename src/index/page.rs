@@ -121,13 +121,19 @@ fn yanked_from_json(v: &Value) -> Option<String> {
     }
 }
 
-/// Strips and returns the `#sha256=` fragment of a file URL.
+/// A sha256 as a page gives it, when it is one: 64 hex digits. Anything else (which would be
+/// printed, and compared) is no hash at all.
+fn sha256_hex(text: &str) -> Option<String> {
+    (text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| text.to_string())
+}
+
+/// Strips and returns the `#sha256=` fragment of a file URL (when it is sha256 hex).
 fn split_hash(mut url: Url) -> (Url, Option<String>) {
     let hash = url
         .fragment()
         .and_then(|f| f.strip_prefix("sha256="))
-        .map(str::to_string);
-    if hash.is_some() {
+        .and_then(sha256_hex);
+    if url.fragment().is_some_and(|f| f.starts_with("sha256=")) {
         url.set_fragment(None);
     }
     (url, hash)
@@ -157,7 +163,10 @@ pub fn parse_json(page_url: &Url, body: &[u8]) -> Result<ProjectPage, PageError>
         let metadata = metadata_from_json(&f.core_metadata)
             .or_else(|| metadata_from_json(&f.dist_info_metadata));
         links.push(Link {
-            sha256: f.hashes.get("sha256").cloned().or(fragment_hash),
+            sha256: match f.hashes.get("sha256") {
+                Some(h) => sha256_hex(h),
+                None => fragment_hash,
+            },
             filename: f.filename,
             url,
             requires_python: f.requires_python,
@@ -264,7 +273,7 @@ mod tests {
     fn html_page_with_annotations() {
         let base = Url::parse("https://example.com/simple/foo/").unwrap();
         let html = r#"<html><body>
-          <a href="../../files/foo-1.0-py3-none-any.whl#sha256=abc" data-requires-python="&gt;=3.8"
+          <a href="../../files/foo-1.0-py3-none-any.whl#sha256=abababababababababababababababababababababababababababababababab" data-requires-python="&gt;=3.8"
              data-core-metadata="sha256=def" data-provenance="https://example.com/integrity/foo/1.0/foo-1.0-py3-none-any.whl/provenance">foo</a>
           <a href="https://files.example.com/foo-1.0.tar.gz" data-yanked="">foo</a>
         </body></html>"#;
@@ -276,13 +285,41 @@ mod tests {
             w.url.as_str(),
             "https://example.com/files/foo-1.0-py3-none-any.whl"
         );
-        assert_eq!(w.sha256.as_deref(), Some("abc"));
+        assert_eq!(
+            w.sha256.as_deref(),
+            Some("abababababababababababababababababababababababababababababababab")
+        );
         assert_eq!(w.requires_python.as_deref(), Some(">=3.8"));
         assert_eq!(w.metadata, Some(Some("def".into())));
         assert!(matches!(w.provenance, ProvenanceHint::Url(_)));
         let s = &page.links[1];
         assert_eq!(s.yanked.as_deref(), Some(""));
         assert_eq!(s.provenance, ProvenanceHint::NotAdvertised);
+    }
+
+    /// A sha256 that is not 64 hex digits is no hash: never compared, never printed.
+    #[test]
+    fn a_sha256_that_is_not_hex_is_no_hash() {
+        let base = Url::parse("https://example.com/simple/foo/").unwrap();
+        let forged = format!("{}\u{1b}[2J", "a".repeat(60));
+        let json = format!(
+            r#"{{"meta":{{"api-version":"1.0"}},"name":"foo","files":[
+          {{"filename":"foo-1.0.tar.gz","url":"a/foo-1.0.tar.gz","hashes":{{"sha256":"{}"}}}},
+          {{"filename":"foo-1.1.tar.gz","url":"a/foo-1.1.tar.gz","hashes":{{"sha256":"abc"}}}},
+          {{"filename":"foo-1.2.tar.gz","url":"a/foo-1.2.tar.gz#sha256=zz{}","hashes":{{}}}},
+          {{"filename":"foo-1.3.tar.gz","url":"a/foo-1.3.tar.gz","hashes":{{"sha256":"{}"}}}}]}}"#,
+            forged.replace('\u{1b}', "\\u001b"),
+            "0".repeat(62),
+            "C".repeat(64),
+        );
+        let page = parse_json(&base, json.as_bytes()).unwrap();
+        let hashes: Vec<Option<&str>> = page.links.iter().map(|l| l.sha256.as_deref()).collect();
+        assert_eq!(hashes, [None, None, None, Some("C".repeat(64).as_str())]);
+        // The fragment is stripped all the same.
+        assert_eq!(page.links[2].url.fragment(), None);
+        let html = "<a href=\"foo-1.0.tar.gz#sha256=not-hex\">x</a>";
+        let page = parse_html(&base, html).unwrap();
+        assert_eq!(page.links[0].sha256, None);
     }
 
     #[test]

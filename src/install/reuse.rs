@@ -100,6 +100,7 @@ impl StoredLink {
                 size: None,
             },
             origin,
+            picked: false,
         })
     }
 }

@@ -127,5 +127,6 @@ pub(crate) fn direct_candidate(url: &str, sha256: Option<&str>) -> Option<Candid
             size: None,
         },
         origin,
+        picked: false,
     })
 }

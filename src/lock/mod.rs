@@ -49,11 +49,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
 }
 
 /// The rules PEP 751 states that the types alone do not hold.
+/// A message quoting the lock's own strings, with every character a terminal could act on (or
+/// a line break, which could forge a `fix:` line) escaped as Rust writes it: `\n`, `\u{202e}`.
+fn escaped(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
     let invalid = |key: String, message: String, fix: &str| LockError::Invalid {
         path: path.to_path_buf(),
         key,
-        message,
+        message: escaped(&message),
         fix: fix.to_string(),
     };
     let version = lock.lock_version.parse::<pep440_rs::Version>().ok();
@@ -62,7 +83,7 @@ fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
         _ => {
             return Err(LockError::UnsupportedVersion {
                 path: path.to_path_buf(),
-                version: lock.lock_version.clone(),
+                version: escaped(&lock.lock_version),
             })
         }
     }
@@ -199,6 +220,14 @@ fn validate_package(
             invalid,
         )?;
     }
+    for (j, id) in package.attestation_identities.iter().flatten().enumerate() {
+        check_identity(
+            id,
+            &format!("{at}.attestation-identities[{j}]"),
+            name,
+            invalid,
+        )?;
+    }
     for (j, wheel) in package.wheels.iter().flatten().enumerate() {
         let key = format!("{at}.wheels[{j}]");
         check_file(
@@ -217,6 +246,71 @@ fn validate_package(
             version.as_ref(),
             invalid,
         )?;
+    }
+    Ok(())
+}
+
+/// The keys pyprov checks of each kind of identity it knows (the first required), as PEP 740
+/// names them.
+const IDENTITY_KEYS: [(&str, &[&str]); 3] = [
+    ("github", &["repository", "workflow", "environment"]),
+    (
+        "gitlab",
+        &["repository", "workflow_filepath", "environment"],
+    ),
+    ("google", &["email"]),
+];
+
+/// An identity of a kind pyprov knows holds its required key, and only keys pyprov checks,
+/// each a string: a key of another type, or one pyprov does not check, would let any signer
+/// through where the lock meant to restrict it. An unknown kind is left alone (it never
+/// matches).
+fn check_identity(
+    id: &AttestationIdentity,
+    key: &str,
+    name: &PackageName,
+    invalid: &dyn Fn(String, String, &str) -> LockError,
+) -> Result<(), LockError> {
+    let kind = id.kind.to_ascii_lowercase();
+    let Some((_, keys)) = IDENTITY_KEYS.iter().find(|(k, _)| *k == kind) else {
+        return Ok(());
+    };
+    let shown_kind = id.kind.escape_debug();
+    for (k, v) in &id.fields {
+        if !keys.contains(&k.as_str()) {
+            return Err(invalid(
+                format!("{key}.{}", k.escape_debug()),
+                format!(
+                    "of {name}: a {shown_kind} identity has no key `{}` that pyprov checks, so it would not restrict the signer",
+                    k.escape_debug()
+                ),
+                &format!(
+                    "remove it, and say who may sign with the keys pyprov checks: {}",
+                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if !v.is_str() {
+            return Err(invalid(
+                format!("{key}.{k}"),
+                format!(
+                    "of {name} is {}, and a {shown_kind} identity's `{k}` is a string",
+                    v.type_name()
+                ),
+                &format!("write it as one string, like `{k} = \"...\"`"),
+            ));
+        }
+    }
+    if let Some(required) = keys.first() {
+        if id.get_str(required).is_none_or(str::is_empty) {
+            return Err(invalid(
+                key.to_string(),
+                format!(
+                    "of {name}: a {shown_kind} identity without `{required}` names no publisher"
+                ),
+                &format!("give it `{required}`, or remove the identity"),
+            ));
+        }
     }
     Ok(())
 }

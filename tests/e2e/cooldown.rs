@@ -208,3 +208,48 @@ fn a_hash_pinned_file_that_is_too_new_is_refused() {
         format!("{}\nfix: {}", refused["message"], refused["fix"])
     );
 }
+
+/// A hash-pinned file whose index gives no upload time cannot be shown to be old enough:
+/// refused (fail closed), `no-upload-time`, naming the file; exempted, it installs.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_hash_pinned_file_of_unknown_age_is_refused() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    filter_times(&ctx);
+    let gamma = dists::wheel("gamma", "1.0", &[], &[]);
+    ctx.publish(&gamma, REPO);
+    ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
+    let reqs = ctx.work.join("requirements.txt");
+    std::fs::write(
+        &reqs,
+        format!("gamma==1.0 --hash=sha256:{}\n", gamma.sha256()),
+    )
+    .unwrap();
+    let before = ctx.venv().freeze();
+    let run = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(ctx.venv().freeze(), before);
+    let json = run.report();
+    let refused = json["files"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["file"] == gamma.filename.as_str()))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(refused["code"], "no-upload-time", "{json:#}");
+    assert_eq!(refused["verdict"], "deny");
+    assert_eq!(
+        refused["message"],
+        format!(
+            "{}: its index gives no upload time, so it cannot be shown to be older than gamma's cooldown of 7 days",
+            gamma.filename
+        )
+    );
+
+    ctx.trust_file("[policy]\ncooldown = \"7 days\"\n\n[packages]\ngamma = { cooldown = false }\n");
+    let run = ctx.install(&["-r", reqs.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(ctx.venv().has_package("gamma"));
+}

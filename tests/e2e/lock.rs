@@ -192,6 +192,75 @@ fn check_passes_on_a_fresh_lock_and_fails_when_another_publisher_signs() {
     assert!(run.stderr.contains("no longer serves"), "{}", run.stderr);
 }
 
+/// `--check` passes only what install would take: a lock whose `size` is not the bytes', or
+/// whose `url` is not where the index serves the file, fails it (install refuses the first and
+/// would fetch from elsewhere for the second), and so does a file a cooldown refuses.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn check_fails_a_lock_whose_size_or_url_install_would_not_take() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    let (_, beta) = alpha_and_beta(&ctx);
+    let run = lock(&ctx, &["alpha"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let good = ctx.read("pylock.toml");
+    let size = format!("size = {}", beta.bytes.len());
+    assert!(good.contains(&size), "{good}");
+
+    let wrong_size = good.replace(&size, &format!("size = {}", beta.bytes.len() + 1));
+    ctx.write("pylock.toml", &wrong_size);
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "it is {} bytes, and the lock says {}",
+            beta.bytes.len(),
+            beta.bytes.len() + 1
+        )),
+        "{}",
+        run.stderr
+    );
+    // Install refuses that lock too.
+    let venv = ctx.new_venv("wrong-size");
+    let run = ctx.run(
+        ctx.pyprov_pip("install")
+            .args(["-r", "pylock.toml", "--python"])
+            .arg(venv.python()),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!venv.has_package("beta"));
+
+    let url = ctx.index().file_url(&beta.filename);
+    assert!(good.contains(url.as_str()), "{good}");
+    let elsewhere = good.replace(
+        url.as_str(),
+        "https://elsewhere.invalid/beta-2.0-py3-none-any.whl",
+    );
+    ctx.write("pylock.toml", &elsewhere);
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the lock fetches it from https://elsewhere.invalid/beta-2.0-py3-none-any.whl"
+        ),
+        "{}",
+        run.stderr
+    );
+
+    ctx.write("pylock.toml", &good);
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // Under a cooldown, a file whose index gives no upload time fails --check, as install
+    // refuses it.
+    ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
+    let run = lock(&ctx, &["--check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("[no-upload-time]"), "{}", run.stderr);
+}
+
 #[test]
 #[cfg_attr(
     not(feature = "real-pip"),

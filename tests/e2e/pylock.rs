@@ -491,3 +491,74 @@ fn download_saves_the_vetted_files_the_lock_selects() {
     }
     assert!(!ctx.venv().has_package("alpha"));
 }
+
+/// Under a cooldown, the files a lock selects are held to it as pip's pages are, by what the
+/// index's page says: one uploaded after the cutoff is refused (`too-new`), and one whose
+/// upload time the index does not give is refused (`no-upload-time`), whatever the lock's own
+/// `upload-time` says. An exempt package installs.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_cooldown_holds_the_files_a_lock_selects() {
+    use super::uploaded::days_ago;
+    let (ctx, alpha, beta) = setup();
+    let gamma = dists::wheel("gamma", "1.0", &[], &[]);
+    ctx.publish(&gamma, REPO);
+    ctx.index()
+        .set_upload_time(&alpha.filename, Some(&days_ago(1)));
+    ctx.index()
+        .set_upload_time(&beta.filename, Some(&days_ago(30)));
+    ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
+    let fresh = format!(
+        "{HEAD}{}{}",
+        entry(&ctx, &alpha, ""),
+        entry(&ctx, &beta, "")
+    );
+    let json = refused(&ctx, &fresh, &alpha.filename, "too-new");
+    assert_eq!(
+        row(&json, &beta.filename)["code"],
+        "unknown-package",
+        "{json:#}"
+    );
+    // Refused before a byte was fetched.
+    assert!(!ctx
+        .index()
+        .file_requests()
+        .iter()
+        .any(|r| r.last_segment() == alpha.filename));
+
+    // The index gives no upload time for gamma; the lock claims an old one, which is not the
+    // index's word.
+    let unknown = format!(
+        "{HEAD}{}",
+        entry(&ctx, &gamma, "").replace("size = ", "upload-time = 2020-01-01T00:00:00Z, size = ")
+    );
+    let json = refused(&ctx, &unknown, &gamma.filename, "no-upload-time");
+    let message = row(&json, &gamma.filename)["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        message.contains(&format!(
+            "{}: its index gives no upload time",
+            gamma.filename
+        )),
+        "{json:#}"
+    );
+
+    // Exempted, both install.
+    ctx.trust_file(
+        "[policy]\ncooldown = \"7 days\"\n\n[packages]\nalpha = { cooldown = false }\ngamma = { cooldown = false }\n",
+    );
+    let both = format!(
+        "{HEAD}{}{}{}",
+        entry(&ctx, &alpha, ""),
+        entry(&ctx, &beta, ""),
+        entry(&ctx, &gamma, "")
+    );
+    ctx.write("pylock.toml", &both);
+    let run = ctx.install_json(&["-r", "pylock.toml"]);
+    assert_eq!(run.code, 0, "{}\n{:#}", run.stderr, run.report());
+    assert!(ctx.venv().has_package("alpha") && ctx.venv().has_package("gamma"));
+}

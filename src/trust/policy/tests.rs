@@ -551,4 +551,17 @@ fn cooldowns_hold_what_is_too_new_or_of_unknown_age() {
         d.fix,
         "wait until 2026-12-08T08:30:01Z and run again, pin an older release of pkg, or exempt it with `cooldown = false` in its entry of pyprov.toml"
     );
+
+    let d = super::no_upload_time(
+        "pkg-2.0-py3-none-any.whl",
+        "pkg",
+        week,
+        &file_policy(Unattested::Warn, false, false),
+    );
+    assert_eq!(code_and_verdict(&d), (Code::NoUploadTime, Verdict::Deny));
+    assert_eq!(
+        d.message,
+        "pkg-2.0-py3-none-any.whl: its index gives no upload time, so it cannot be shown to be older than pkg's cooldown of 7 days"
+    );
+    assert!(d.fix.contains("`cooldown = false`"), "{}", d.fix);
 }
