@@ -297,6 +297,26 @@ impl Gate {
                 .judge_with(&filename, &sha256, &evidence, expect.map(|e| &e.judged));
         v.verified = judgement.verified().cloned();
         v.decision = judgement.decision;
+        // The index's upload time is unsigned; the log's time is signed and comes before the
+        // upload. An index that backdates a fresh file is caught here, after verification.
+        if let (Some((cooldown, cutoff)), Some(logged)) = (
+            self.cooldown(&project),
+            v.verified
+                .as_ref()
+                .and_then(|x| x.transparency_log.integrated_time)
+                .and_then(|t| jiff::Timestamp::from_second(t).ok()),
+        ) {
+            if !v.decision.denied() && logged >= cutoff {
+                v.decision = policy::logged_too_new(
+                    &filename,
+                    &project,
+                    logged,
+                    cooldown,
+                    cutoff,
+                    self.judge.policy(),
+                );
+            }
+        }
         if let Observed::NoProvenance = judgement.observed {
             if v.provenance == ProvenanceSource::IndexServesNone {
                 v.decision.message.push_str(

@@ -388,6 +388,34 @@ pub fn no_upload_time(
     )
 }
 
+/// The decision for a file whose index says it is old enough, while its verified attestation
+/// was logged at `logged`, at or after its package's cooldown cutoff: an attestation is made
+/// before its file is uploaded, so the file is younger than the index says. Denied as
+/// `too-new`: the log's time is signed, the index's upload time is not.
+pub fn logged_too_new(
+    file_name: &str,
+    package: &str,
+    logged: jiff::Timestamp,
+    cooldown: Cooldown,
+    cutoff: jiff::Timestamp,
+    policy: &Policy,
+) -> Decision {
+    let round = |t: jiff::Timestamp| t.round(jiff::Unit::Second).unwrap_or(t);
+    Decision::new(
+        Verdict::Deny,
+        Code::TooNew,
+        format!(
+            "{file_name}: its attestation was logged at {}, after the cutoff {} of {package}'s cooldown of {cooldown}, so it is younger than its index's upload time says",
+            round(logged),
+            round(cutoff)
+        ),
+        format!(
+            "wait until the cooldown has passed and run again, pin an older release of {package}, or exempt it with `cooldown = false` in its entry of {}",
+            trust_file_name(policy)
+        ),
+    )
+}
+
 /// The decision for a file a lock selected whose certificate proves a signer none of the
 /// lock's `attestation-identities` names (`expected`, described): denied, whatever the trust
 /// file says, since the lock narrows who may publish and never widens it.

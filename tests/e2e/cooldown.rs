@@ -253,3 +253,63 @@ fn a_hash_pinned_file_of_unknown_age_is_refused() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(ctx.venv().has_package("gamma"));
 }
+
+/// An index that backdates a fresh release: alpha 2.0's page says it is 30 days old, but its
+/// attestation was logged an hour ago (the log's time is signed, the page's is not). pip sees
+/// it on the page; the gate refuses it once verified, and nothing is installed.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_backdated_upload_time_is_caught_by_the_log_time() {
+    use crate::support::pki::{self, Identity, Signing};
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    filter_times(&ctx);
+    let beta = dists::wheel("beta", "1.0", &[], &[]);
+    ctx.publish(&beta, REPO);
+    ctx.index()
+        .set_upload_time(&beta.filename, Some(&days_ago(30)));
+    let alpha = dists::wheel("alpha", "2.0", &["beta"], &[]);
+    let now = u64::try_from(jiff::Timestamp::now().as_second()).unwrap();
+    let signing = Signing {
+        statement: pki::statement(
+            &alpha.filename,
+            &alpha.sha256(),
+            pki::PUBLISH_PREDICATE_V1,
+            serde_json::Value::Null,
+        ),
+        identity: Identity::github(REPO, "release.yml", "refs/tags/v2.0"),
+        not_before: now - 3600,
+        not_after: now - 3600 + pki::CERT_LIFETIME_SECS,
+        ..Signing::default()
+    };
+    let attestation = ctx.pki().sign(&signing).pep740_attestation();
+    let provenance = pki::provenance(&[(
+        pki::github_publisher(REPO, "release.yml", None),
+        vec![attestation],
+    )]);
+    ctx.index()
+        .add_with_provenance("alpha", alpha.clone(), Some(provenance));
+    ctx.index()
+        .set_upload_time(&alpha.filename, Some(&days_ago(30)));
+    ctx.trust_file(TRUST);
+    let before = ctx.venv().freeze();
+    let run = ctx.install_json(&["alpha"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(ctx.venv().freeze(), before);
+    let json = run.report();
+    let row = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["file"] == alpha.filename.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(row["code"], "too-new", "{json:#}");
+    snapshot!(
+        ctx,
+        "cooldown_backdated",
+        format!("{}\nfix: {}", row["message"], row["fix"])
+    );
+}
