@@ -20,7 +20,7 @@ use crate::cli::OwnFlags;
 use crate::exit;
 use crate::index::{self, Client, Link};
 use crate::verify::PublisherSpec;
-use crate::vocab::{PackageName, Sha256};
+use crate::vocab::{PackageName, SafeUrl, Sha256};
 
 /// Where `pyprov lock` writes without `-o`, as `pip lock`.
 pub const DEFAULT_OUTPUT: &str = "pylock.toml";
@@ -171,7 +171,7 @@ fn locked_file(
     c: &Candidate,
     link: Option<&Link>,
 ) -> LockedFile {
-    let url = link.map_or_else(|| v.url.clone(), |l| index::redact(&l.url));
+    let url = plain(link.map_or(&c.link.url, |l| &l.url));
     let size = v
         .path
         .as_deref()
@@ -198,9 +198,14 @@ fn upload_time(link: &Link) -> Option<String> {
 
 fn index_of(origin: &Origin) -> Option<String> {
     match origin {
-        Origin::Index(base) => Some(index::redact(base)),
+        Origin::Index(base) => Some(plain(base)),
         Origin::Page(_) | Origin::Dir(_) => None,
     }
+}
+
+/// A URL as a lock records it: without credentials.
+fn plain(url: &Url) -> String {
+    SafeUrl::new(url.clone()).without_credentials().to_string()
 }
 
 fn proven(v: &Vetted) -> Option<Proven> {

@@ -221,6 +221,16 @@ impl SafeUrl {
     pub fn has_credentials(&self) -> bool {
         !self.0.username().is_empty() || self.0.password().is_some()
     }
+
+    /// The URL with no credentials at all, for a file others read (a lock): whoever uses it
+    /// supplies their own (netrc, a keyring), as uv writes its locks. `***` in their place, as
+    /// on display, would be sent as a user name.
+    pub fn without_credentials(&self) -> Url {
+        let mut u = self.0.clone();
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+        u
+    }
 }
 
 impl From<Url> for SafeUrl {
@@ -328,6 +338,10 @@ mod tests {
         assert!(!format!("{u:?}").contains("s3cret"));
         assert!(!serde_json::to_string(&u).unwrap().contains("s3cret"));
         assert_eq!(u.expose().password(), Some("s3cret"));
+        assert_eq!(
+            u.without_credentials().as_str(),
+            "https://example.com/simple/"
+        );
         let plain = SafeUrl::parse("https://example.com/a").unwrap();
         assert_eq!(plain.to_string(), "https://example.com/a");
         assert!(
