@@ -38,7 +38,7 @@ pub const FILE_DEADLINE: Duration = Duration::from_secs(60 * 60);
 pub enum IndexError {
     #[error("{url} answered HTTP {status}")]
     Status { url: SafeUrl, status: u16 },
-    #[error("cannot reach {url}: {}", redact_text(&source.to_string()))]
+    #[error("cannot reach {url}: {}", redact_text(&network_why(source)))]
     Network {
         url: SafeUrl,
         #[source]
@@ -101,6 +101,29 @@ pub enum IndexError {
         #[source]
         source: reqwest::Error,
     },
+}
+
+/// Why a request failed, in words a person can act on: the innermost cause (a refused
+/// connection, a name that does not resolve, a certificate that does not verify), since
+/// reqwest's own text only says "error sending request for url (...)".
+fn network_why(e: &reqwest::Error) -> String {
+    let mut innermost = None;
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        innermost = Some(c.to_string());
+        cause = c.source();
+    }
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "the request failed"
+    };
+    match innermost {
+        Some(why) if !why.is_empty() => format!("{what}: {why}"),
+        _ => e.to_string(),
+    }
 }
 
 /// Shows a URL without its credentials, for every message and log line.

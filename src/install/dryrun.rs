@@ -49,6 +49,12 @@ pub(crate) async fn resolve(
         return Ok(Planned::Done(failed(ctx, &resolved, run).await));
     }
     note_unbuilt(ctx.proxy, run);
+    for why in ctx.proxy.unreachable() {
+        run.note(&format!(
+            "an index could not be read, and pip resolved from the others: {}",
+            index::redact_text(&why)
+        ));
+    }
     let report_bytes = std::fs::read(&report_path).map_err(InstallError::PipReport)?;
     // The user's copy names the files where they are, not where the gate served them.
     let shown_report = with_real_urls(&report_bytes, ctx.proxy, ctx.rewrites);
@@ -175,6 +181,16 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
             crate::output::term_lines(&index::redact_text(&why))
         );
     }
+    // An index that could not be read is why pip found nothing: said before pip's words.
+    for why in ctx.proxy.unreachable() {
+        eprintln!(
+            "pyprov could not read an index pip needed: {}",
+            crate::output::term(&index::redact_text(&why))
+        );
+    }
+    if !ctx.proxy.unreachable().is_empty() {
+        eprintln!("  fix: {UNREACHABLE_FIX}");
+    }
     eprintln!("pip could not resolve the requirements:");
     eprintln!(
         "{}",
@@ -184,6 +200,8 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
     );
     resolved.status.code().map_or(exit::USAGE, |c| c as u8)
 }
+
+const UNREACHABLE_FIX: &str = "check the index URL (-i, --extra-index-url, pip's configuration) and the network; pip's --proxy, --cert, --client-cert and --trusted-host apply to pyprov's own requests";
 
 /// Sdists the gate could not build, whose metadata came from their metadata hook.
 fn note_unbuilt(proxy: &Proxy, run: &mut RunReport) {

@@ -56,6 +56,9 @@ pub(crate) struct ProxyState {
     outside: Mutex<Vec<Arc<Vetted>>>,
     /// The files a cooldown kept off the pages pip read, in order, each once.
     withheld: Mutex<Vec<Withheld>>,
+    /// Why a source could not be read for a page pip asked for (refused connection, DNS, TLS,
+    /// an HTTP error), each once: pip alone would only say it found no matching distribution.
+    unreachable: Mutex<Vec<String>>,
     /// Each vetted wheel's metadata check, by sha256.
     checked: Mutex<std::collections::HashMap<String, WheelCheck>>,
     /// When set, sdists are offered with metadata, which the gate makes by building them.
@@ -103,6 +106,7 @@ impl Proxy {
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
             withheld: Mutex::new(Vec::new()),
+            unreachable: Mutex::new(Vec::new()),
             checked: Mutex::new(std::collections::HashMap::new()),
             builder: std::sync::OnceLock::new(),
             built: Mutex::new(std::collections::HashMap::new()),
@@ -241,6 +245,15 @@ impl Proxy {
     pub(crate) fn outside(&self) -> Vec<Arc<Vetted>> {
         self.state
             .outside
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Why sources could not be read for the pages pip asked for, in order, each once.
+    pub(crate) fn unreachable(&self) -> Vec<String> {
+        self.state
+            .unreachable
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -425,6 +438,14 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
                     .map(|l| (l, origin.clone())),
             ),
             Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        let mut seen = state.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        for e in &errors {
+            if !seen.contains(e) {
+                seen.push(e.clone());
+            }
         }
     }
     {
