@@ -669,7 +669,7 @@ mod tests {
         // reqwest moves a URL's credentials into the request's header, and out of its errors.
         assert_eq!(
             err.to_string(),
-            format!("cannot reach http://***@127.0.0.1:{port}/x: error sending request for url (http://127.0.0.1:{port}/x)")
+            format!("cannot reach http://***@127.0.0.1:{port}/x: could not connect: Connection refused (os error 111)")
         );
         let mut source = std::error::Error::source(&err);
         while let Some(s) = source {

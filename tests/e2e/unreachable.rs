@@ -22,7 +22,7 @@ fn closed_index() -> String {
 fn an_index_that_refuses_connections_is_named() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     let closed = closed_index();
-    ctx.add_filter(&regex_escape(&closed), "[CLOSED]/simple/");
+    ctx.add_filter(regex_escape(&closed), "[CLOSED]/simple/");
     let run = ctx.install(&["-i", &closed, "alpha"]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(
