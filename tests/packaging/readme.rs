@@ -194,7 +194,19 @@ fn first_command_installs_a_verified_release() {
     let rest = first
         .strip_prefix("cargo install --locked --path . && ")
         .expect("the first command installs pyprov with cargo, then runs it");
+    assert!(
+        !rest.contains("../"),
+        "the first command must work in a fresh clone, with nothing beside it: {rest}"
+    );
+    // A fresh clone as a newcomer has it: only the files the command reads (fixtures/ and
+    // examples/), copied, and no ../shared (nor anything else) beside it.
     let ctx = TestContext::new();
+    let clone = ctx.path("fresh/pyprov");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["fixtures", "examples"] {
+        copy_dir(&manifest.join(dir), &clone.join(dir));
+    }
+    assert!(!clone.join("../shared").exists());
     let venv = ctx.path("demo");
     let line = rest.replace("/tmp/pyprov-demo", &venv.display().to_string());
     let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
@@ -209,13 +221,28 @@ fn first_command_installs_a_verified_release() {
                     std::env::var("PATH").unwrap_or_default()
                 ),
             )
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("PYPROV_TRUSTED_ROOT")
+            .current_dir(&clone)
             .args(["-c", &line]),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // rfc8785 allowed, signed on Sigstore's staging instance.
     snapshot!(ctx, "first_command", out.stderr);
     assert!(installed(&venv, "rfc8785"));
+}
+
+/// Copies the tree `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 #[test]
