@@ -1,5 +1,7 @@
-//! The README's Docker and CI recipes, run word for word in a fresh virtualenv and a fresh
-//! working directory against a local index, so the documentation cannot drift from what works.
+//! The README's commands run word for word, so the documentation cannot drift from what works:
+//! its first command in a fresh copy of `fixtures/` and `examples/` with no `../shared` beside
+//! it, the quick start for the user's own project, and the Docker and CI recipes, each in a fresh
+//! virtualenv and a fresh working directory against a local index.
 
 use std::path::Path;
 
@@ -194,7 +196,19 @@ fn first_command_installs_a_verified_release() {
     let rest = first
         .strip_prefix("cargo install --locked --path . && ")
         .expect("the first command installs pyprov with cargo, then runs it");
+    assert!(
+        !rest.contains("../"),
+        "the first command must work in a fresh clone, with nothing beside it: {rest}"
+    );
+    // A fresh clone as a newcomer has it: only the files the command reads (fixtures/ and
+    // examples/), copied, and no ../shared (nor anything else) beside it.
     let ctx = TestContext::new();
+    let clone = ctx.path("fresh/pyprov");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["fixtures", "examples"] {
+        copy_dir(&manifest.join(dir), &clone.join(dir));
+    }
+    assert!(!clone.join("../shared").exists());
     let venv = ctx.path("demo");
     let line = rest.replace("/tmp/pyprov-demo", &venv.display().to_string());
     let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
@@ -209,13 +223,28 @@ fn first_command_installs_a_verified_release() {
                     std::env::var("PATH").unwrap_or_default()
                 ),
             )
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("PYPROV_TRUSTED_ROOT")
+            .current_dir(&clone)
             .args(["-c", &line]),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // rfc8785 allowed, signed on Sigstore's staging instance.
     snapshot!(ctx, "first_command", out.stderr);
     assert!(installed(&venv, "rfc8785"));
+}
+
+/// Copies the tree `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 #[test]
@@ -238,4 +267,133 @@ fn every_stable_code_is_documented() {
             c.as_str()
         );
     }
+}
+
+/// The lines of the first fenced block after the heading `heading`.
+fn block_under(heading: &str) -> Vec<String> {
+    let text = readme();
+    let at = text
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("README has no `{heading}`"));
+    let section = &text[at..];
+    let start = section.find("```").expect("a block in the section");
+    let body = &section[start..];
+    let body = &body[body.find('\n').expect("block header line") + 1..];
+    let end = body.find("```").expect("closed block");
+    body[..end].lines().map(str::to_string).collect()
+}
+
+/// The quick start for the user's own project, run word for word in a fresh project with no
+/// `../shared` beside it: the first install with no trust file, the first trust file, and the
+/// CI run (`--locked`, `CI=true`) into a fresh virtualenv. The index serves alpha, signed by
+/// `acme/widgets` with the test Sigstore; NAME and OWNER/REPO become alpha and acme/widgets.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn quick_start_runs_in_a_fresh_project() {
+    let commands: Vec<String> = block_under("## Quick start: your own project")
+        .into_iter()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        commands.len(),
+        4,
+        "the quick start's commands changed; update this test: {commands:?}"
+    );
+    assert!(
+        commands[0].starts_with("cargo install --locked "),
+        "the quick start first installs pyprov with cargo: {}",
+        commands[0]
+    );
+    let ctx = TestContext::new();
+    ctx.publish(&dists::wheel("alpha", "1.0", &[], &[]), REPO);
+    ctx.write("requirements.txt", "alpha\n");
+    assert!(!ctx.work_path("../shared").exists());
+    let venv = ctx.new_venv("venv");
+    let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let active = |root: &Path| {
+        [
+            ("VIRTUAL_ENV", root.display().to_string()),
+            (
+                "PATH",
+                format!(
+                    "{}:{}:{}",
+                    root.join("bin").display(),
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            ),
+        ]
+    };
+
+    let out = run(&ctx, &commands[1], &active(venv.root()));
+    assert_eq!(out.code, 0, "{}: {}", commands[1], out.stderr);
+    assert!(installed(venv.root(), "alpha"));
+
+    let add = commands[2]
+        .replace("NAME", "alpha")
+        .replace("OWNER/REPO", REPO);
+    let out = run(&ctx, &add, &active(venv.root()));
+    assert_eq!(out.code, 0, "{add}: {}", out.stderr);
+    assert!(
+        ctx.read_trust_file()
+            .contains(&format!("alpha = {{ publisher = \"github:{REPO}\" }}")),
+        "{}",
+        ctx.read_trust_file()
+    );
+
+    let ci_venv = ctx.new_venv("ci-venv");
+    let mut env = active(ci_venv.root()).to_vec();
+    env.push(("CI", "true".to_string()));
+    let before = ctx.read_trust_file();
+    let out = run(&ctx, &commands[3], &env);
+    assert_eq!(out.code, 0, "{}: {}", commands[3], out.stderr);
+    assert!(installed(ci_venv.root(), "alpha"));
+    assert_eq!(
+        ctx.read_trust_file(),
+        before,
+        "--locked wrote the trust file"
+    );
+}
+
+/// The quick start's `pyprov verify` example passes in a fresh copy of `fixtures/`, offline,
+/// against the embedded production root.
+#[test]
+fn quick_start_verify_example_passes_offline() {
+    let text = readme();
+    let section = text
+        .split("\n## Quick start: your own project\n")
+        .nth(1)
+        .expect("README has the quick start");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let line = section
+        .lines()
+        .find(|l| l.starts_with("pyprov verify fixtures/"))
+        .expect("the quick start has a `pyprov verify fixtures/...` example");
+    let ctx = TestContext::new();
+    let clone = ctx.path("fresh/pyprov");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &clone.join("fixtures"),
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_pyprov")).parent().unwrap();
+    let _binary = super::hold_target_binary();
+    let out = ctx.run(
+        ctx.command("bash")
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env_remove("PYPROV_TRUSTED_ROOT")
+            .current_dir(&clone)
+            .args(["-c", line]),
+    );
+    assert_eq!(out.code, 0, "{line}: {}", out.stderr);
+    snapshot!(ctx, "quick_start_verify", out.stdout);
 }

@@ -1,5 +1,7 @@
-//! `pip install pyprov`: the wheel pyproject.toml describes (maturin's `bin` bindings) is built
-//! from this checkout, installed with pip into a fresh virtualenv, and run from there.
+//! `pip install pyprov-cli`: the wheel pyproject.toml describes (maturin's `bin` bindings) is
+//! built from this checkout, installed with pip into a fresh virtualenv, and run from there as
+//! the `pyprov` command. The distribution is `pyprov-cli`, never `pyprov`: that name on PyPI is
+//! an unrelated 2013 package whose sdist runs setup.py on install.
 //!
 //! Nothing here reaches the network: maturin runs with Cargo offline (`.ci/run` fetches every
 //! crate first), and pip runs with `--no-index`, no configuration file and none of this
@@ -14,7 +16,8 @@ use crate::support::context::TestContext;
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const CRATE: &str = env!("CARGO_MANIFEST_DIR");
 
-const SDIST: &str = "../shared/corpus/files/pypi-attestations/pypi_attestations-0.0.19.tar.gz";
+/// A real PyPI release with its provenance beside it, from the repository's own fixtures/.
+const SDIST: &str = "fixtures/pypi-attestations/pypi_attestations-0.0.19.tar.gz";
 const PUBLISHER: &str = "github:trailofbits/pypi-attestations/release.yml";
 
 fn maturin() -> PathBuf {
@@ -105,7 +108,7 @@ fn build_wheel(out_dir: &Path) -> PathBuf {
     let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
     // A binary-only wheel: any Python 3, no ABI, one platform.
     assert!(
-        name.starts_with(&format!("pyprov-{VERSION}-py3-none-")),
+        name.starts_with(&format!("pyprov_cli-{VERSION}-py3-none-")),
         "unexpected wheel name {name}"
     );
     wheel
@@ -139,14 +142,24 @@ fn the_wheel_installs_with_pip_into_a_fresh_virtualenv_and_runs() {
     let version = String::from_utf8_lossy(&out.stdout);
     assert_eq!(version.trim(), format!("pyprov {VERSION}"));
 
-    // pip knows it as a distribution: `pip show`, `pip uninstall` work as for any tool.
+    // pip knows it as the distribution pyprov-cli: `pip show`, `pip uninstall` work as for any
+    // tool. Never as `pyprov`, the unrelated 2013 package of that name.
     let mut cmd = pip_clean(venv.join("bin/python"));
-    cmd.args(["-m", "pip", "show", "pyprov"]);
-    let out = run(cmd, "pip show pyprov");
+    cmd.args(["-m", "pip", "show", "pyprov-cli"]);
+    let out = run(cmd, "pip show pyprov-cli");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
-        shown.lines().any(|l| l == format!("Version: {VERSION}")),
-        "pip show pyprov:\n{shown}"
+        shown.lines().any(|l| l == "Name: pyprov-cli")
+            && shown.lines().any(|l| l == format!("Version: {VERSION}")),
+        "pip show pyprov-cli:\n{shown}"
+    );
+    let mut cmd = pip_clean(venv.join("bin/python"));
+    cmd.args(["-m", "pip", "show", "pyprov"]);
+    let out = cmd.output().expect("run pip show pyprov");
+    assert!(
+        !out.status.success(),
+        "a distribution named `pyprov` is installed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 
     // A real job with the installed binary: a real PyPI release against its attestation.
@@ -179,18 +192,39 @@ fn readme_documents_both_ways_in() {
         "pip install",
         "maturin build --release",
         "cargo install --locked --path .",
-        "x86_64-unknown-linux-musl",
+        "pip install dist/pyprov_cli-",
+        "docs/development.md",
     ] {
         assert!(
             install.contains(needle),
             "README's Install section does not mention `{needle}`"
         );
     }
+    // Never tell a user to `pip install pyprov`: that is someone else's package. The README
+    // names it only to warn ("Never `pip install pyprov`").
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (at, _) in flat.match_indices("pip install pyprov") {
+        let next = flat[at + "pip install pyprov".len()..].chars().next();
+        let warned = flat[..at].ends_with("Never `");
+        assert!(
+            warned || matches!(next, Some('-' | '_')),
+            "the README says `pip install pyprov`, an unrelated 2013 package: ...{}...",
+            flat.get(at.saturating_sub(60)..at + 40).unwrap_or(&flat)
+        );
+    }
+    // The static build moved to the developer documentation.
+    let dev = std::fs::read_to_string(Path::new(CRATE).join("docs/development.md"))
+        .expect("docs/development.md");
+    assert!(
+        dev.contains("## Static Linux binary (musl)")
+            && dev.contains("cargo build --locked --release --target x86_64-unknown-linux-musl"),
+        "docs/development.md lacks the static musl build"
+    );
     let pyproject =
         std::fs::read_to_string(Path::new(CRATE).join("pyproject.toml")).expect("pyproject.toml");
     for needle in [
         "build-backend = \"maturin\"",
-        "name = \"pyprov\"",
+        "name = \"pyprov-cli\"",
         "dynamic = [\"version\"]",
         "bindings = \"bin\"",
     ] {
