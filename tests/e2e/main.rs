@@ -22,4 +22,5 @@ mod pip_matrix;
 mod pip_options;
 mod pylock;
 mod terminal;
+mod trust_init;
 mod uploaded;
