@@ -342,7 +342,7 @@ impl RunReport {
         let mut out = String::new();
         match &self.trust_file {
             Some(p) => out.push_str(&format!("trust file: {}\n", term(&p.display().to_string()))),
-            None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n"),
+            None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n  start one: `pyprov trust init -r requirements.txt` pins each package to the publisher its files prove\n"),
         }
         let cells: Vec<[String; 3]> = self
             .rows
