@@ -553,7 +553,10 @@ mod tests {
         report.note(&format!("note {hostile}"));
         console::set_colors_enabled_stderr(false);
         let table = report.table();
-        let lines: Vec<&str> = table.lines().collect();
+        let all: Vec<&str> = table.lines().collect();
+        // The lines about the trust file come first; the table starts at its header.
+        let header = all.iter().position(|l| l.starts_with("PACKAGE")).unwrap();
+        let lines = &all[header - 1..];
         let file_shown = format!("pkg-1.0-{shown}.whl");
         let width = file_shown.chars().count();
         assert_eq!(
