@@ -377,3 +377,77 @@ fn describe(p: &Proven) -> String {
         None => term(&p.publisher.to_string()).into_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proven(spec: &str, environment: Option<&str>) -> Proven {
+        Proven {
+            publisher: spec.parse().unwrap(),
+            environment: environment.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_text_pins_attested_lists_unattested_and_reads_back() {
+        let mut found = BTreeMap::new();
+        found.insert(
+            "alpha".to_string(),
+            Found {
+                proven: vec![
+                    (
+                        proven("github:o/r/release.yml", Some("pypi")),
+                        "a.whl".into(),
+                    ),
+                    (
+                        proven("github:o/r/release.yml", Some("pypi")),
+                        "a.tar.gz".into(),
+                    ),
+                ],
+                unpinnable: None,
+            },
+        );
+        found.insert("gamma".to_string(), Found::default());
+        let text = trust_text(&found, "requirements.txt").unwrap();
+        assert!(text.contains(
+            "alpha = { publisher = \"github:o/r/release.yml\", environment = \"pypi\" }\n"
+        ));
+        assert!(text.contains("gamma = { unattested = \"allow\" }  # no provenance: review\n"));
+        let store = trust::Store::parse(Path::new("pyprov.toml"), &text).unwrap();
+        assert_eq!(store.entries().count(), 2);
+        let alpha = store.entry("alpha").unwrap();
+        assert_eq!(alpha.environment.as_deref(), Some("pypi"));
+        assert!(
+            alpha.pinned.is_none(),
+            "written by init, not learned on first use"
+        );
+    }
+
+    #[test]
+    fn two_publishers_or_an_unpinnable_signer_write_nothing() {
+        let mut found = BTreeMap::new();
+        found.insert(
+            "alpha".to_string(),
+            Found {
+                proven: vec![
+                    (proven("github:o/r/release.yml", None), "a.whl".into()),
+                    (proven("github:m/r/release.yml", None), "a.tar.gz".into()),
+                ],
+                unpinnable: None,
+            },
+        );
+        let why = trust_text(&found, "x").unwrap_err();
+        assert!(why.contains("github:o/r/release.yml") && why.contains("github:m/r/release.yml"));
+        let mut found = BTreeMap::new();
+        found.insert(
+            "beta".to_string(),
+            Found {
+                proven: Vec::new(),
+                unpinnable: Some(("someone@example.com".into(), "b.whl".into())),
+            },
+        );
+        let why = trust_text(&found, "x").unwrap_err();
+        assert!(why.contains("someone@example.com"), "{why}");
+    }
+}
