@@ -88,6 +88,9 @@ _pyprov() {
             pyprov__subcmd__help__subcmd__trust,allow-unattested)
                 cmd="pyprov__subcmd__help__subcmd__trust__subcmd__allow__subcmd__unattested"
                 ;;
+            pyprov__subcmd__help__subcmd__trust,init)
+                cmd="pyprov__subcmd__help__subcmd__trust__subcmd__init"
+                ;;
             pyprov__subcmd__help__subcmd__trust,pin)
                 cmd="pyprov__subcmd__help__subcmd__trust__subcmd__pin"
                 ;;
@@ -124,6 +127,9 @@ _pyprov() {
             pyprov__subcmd__trust,help)
                 cmd="pyprov__subcmd__trust__subcmd__help"
                 ;;
+            pyprov__subcmd__trust,init)
+                cmd="pyprov__subcmd__trust__subcmd__init"
+                ;;
             pyprov__subcmd__trust,pin)
                 cmd="pyprov__subcmd__trust__subcmd__pin"
                 ;;
@@ -141,6 +147,9 @@ _pyprov() {
                 ;;
             pyprov__subcmd__trust__subcmd__help,help)
                 cmd="pyprov__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            pyprov__subcmd__trust__subcmd__help,init)
+                cmd="pyprov__subcmd__trust__subcmd__help__subcmd__init"
                 ;;
             pyprov__subcmd__trust__subcmd__help,pin)
                 cmd="pyprov__subcmd__trust__subcmd__help__subcmd__pin"
@@ -546,7 +555,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help__subcmd__trust)
-            opts="show add allow-unattested remove pin"
+            opts="show add allow-unattested remove pin init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +583,20 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__help__subcmd__trust__subcmd__allow__subcmd__unattested)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__help__subcmd__trust__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1026,7 +1049,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__trust)
-            opts="-h --trust-file --locked --help show add allow-unattested remove pin help"
+            opts="-h --trust-file --locked --help show add allow-unattested remove pin init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,7 +1119,7 @@ _pyprov() {
             return 0
             ;;
         pyprov__subcmd__trust__subcmd__help)
-            opts="show add allow-unattested remove pin help"
+            opts="show add allow-unattested remove pin init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1151,6 +1174,20 @@ _pyprov() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        pyprov__subcmd__trust__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         pyprov__subcmd__trust__subcmd__help__subcmd__pin)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1186,6 +1223,28 @@ _pyprov() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pyprov__subcmd__trust__subcmd__init)
+            opts="-h --from-environment --force --trust-file --locked --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --locked)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -54,16 +54,17 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand verify" -s h -l help -d 'P
 complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c pyprov -n "__fish_pyprov_using_subcommand inspect" -s h -l help -d 'Print help'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
 false\t''"
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -s h -l help -d 'Print help'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "show" -d 'Show the effective policy and every package entry'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
-complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "show" -d 'Show the effective policy and every package entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "init" -d 'Write a new trust file (pyprov.toml here, or --trust-file) from a requirements file, a lock or the environment: every package is resolved and verified as `pyprov lock` does, each attested one pinned to the publisher its files prove, each unattested one listed with `unattested = "allow"` for review. Refuses to replace an existing file'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and not __fish_seen_subcommand_from show add allow-unattested remove pin init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from show" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
@@ -88,11 +89,18 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_sub
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
 false\t''"
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from pin" -s h -l help -d 'Print help'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from init" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from init" -l locked -d 'Never write the trust file; a package with no publisher is an error instead of a pin. The default when the CI environment variable is set; --locked=false turns it off' -r -f -a "true\t''
+false\t''"
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from init" -l from-environment -d 'The distributions installed in the target environment (--python, else VIRTUAL_ENV, else ./.venv), each looked up on the index as `NAME==VERSION`'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing trust file'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the effective policy and every package entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "add" -d 'Allow PACKAGE to be published by SPEC (added to its publishers; creates the file if needed)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove PACKAGE\'s entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a new trust file (pyprov.toml here, or --trust-file) from a requirements file, a lock or the environment: every package is resolved and verified as `pyprov lock` does, each attested one pinned to the publisher its files prove, each unattested one listed with `unattested = "allow"` for review. Refuses to replace an existing file'
 complete -c pyprov -n "__fish_pyprov_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pyprov -n "__fish_pyprov_using_subcommand lock" -l python -d 'Python interpreter whose pip to use (default: the virtualenv in VIRTUAL_ENV, else the first `pip` on PATH that is not pyprov)' -r -F
 complete -c pyprov -n "__fish_pyprov_using_subcommand lock" -l trust-file -d 'The trust file to use instead of the nearest pyprov.toml above the working directory' -r -F
@@ -211,5 +219,6 @@ complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subc
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "allow-unattested" -d 'Accept files of PACKAGE that carry no provenance (unattested = "allow")'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "remove" -d 'Remove PACKAGE\'s entry'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "pin" -d 'Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate proves'
+complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "init" -d 'Write a new trust file (pyprov.toml here, or --trust-file) from a requirements file, a lock or the environment: every package is resolved and verified as `pyprov lock` does, each attested one pinned to the publisher its files prove, each unattested one listed with `unattested = "allow"` for review. Refuses to replace an existing file'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "install" -d 'Link DIR/pip and DIR/pip3 to pyprov; a pip already there is kept as NAME.pyprov-backup'
 complete -c pyprov -n "__fish_pyprov_using_subcommand help; and __fish_seen_subcommand_from shim" -f -a "remove" -d 'Remove the links from DIR and restore what they replaced'

@@ -242,6 +242,33 @@ pub enum TrustCommand {
     /// Verify FILEs (sidecar provenance) and pin each package to the publisher its certificate
     /// proves
     Pin(TrustPinArgs),
+    /// Write a new trust file (pyprov.toml here, or --trust-file) from a requirements file, a
+    /// lock or the environment: every package is resolved and verified as `pyprov lock` does,
+    /// each attested one pinned to the publisher its files prove, each unattested one listed
+    /// with `unattested = "allow"` for review. Refuses to replace an existing file
+    Init(TrustInitArgs),
+}
+
+/// `pyprov trust init`: what to vet, and where to write.
+#[derive(Debug, Args)]
+pub struct TrustInitArgs {
+    /// The distributions installed in the target environment (--python, else VIRTUAL_ENV, else
+    /// ./.venv), each looked up on the index as `NAME==VERSION`
+    #[arg(long)]
+    pub from_environment: bool,
+
+    /// Replace an existing trust file
+    #[arg(long)]
+    pub force: bool,
+
+    /// pyprov's and pip's lock arguments: -r requirements.txt or -r pylock.toml, requirements,
+    /// -i/--extra-index-url, --python PATH, --trusted-root FILE, ...
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

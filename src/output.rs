@@ -165,7 +165,7 @@ pub fn policy_line(policy: &Policy) -> String {
             "trust file: {} ({settings})",
             term(&p.display().to_string())
         ),
-        None => "no trust file used: every file is verified, the publisher the index reported is accepted, unattested files are warned about (`pyprov trust add` creates pyprov.toml)".into(),
+        None => "no trust file used: every file is verified, the publisher the index reported is accepted, unattested files are warned about (start one with `pyprov trust init -r requirements.txt`, or `pyprov trust add`)".into(),
     }
 }
 

@@ -232,7 +232,7 @@ struct LockPackage {
 
 /// `-r pylock.toml` (or `pylock.NAME.toml`) among pip's words: the lock to vet and rewrite, and
 /// the other words.
-fn lock_input(words: &[String]) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
+pub(crate) fn lock_input(words: &[String]) -> Result<(Option<PathBuf>, Vec<String>), CliError> {
     let is_lock = |w: &str| {
         Path::new(w)
             .file_name()
@@ -509,6 +509,11 @@ fn describe_all(ids: &[AttestationIdentity]) -> String {
 
 /// The packages and files of the lock at `path`.
 #[allow(clippy::type_complexity)]
+/// The files of the lock at `path`, to judge again (`pyprov trust init -r pylock.toml`).
+pub(crate) fn lock_entries(path: &Path) -> Result<Vec<LockEntry>, lockrun::ReadError> {
+    read_lock(path).map(|(_, _, entries)| entries)
+}
+
 fn read_lock(path: &Path) -> Result<(Lock, Vec<LockPackage>, Vec<LockEntry>), lockrun::ReadError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
@@ -603,6 +608,7 @@ mod tests {
             upload_time: Some("2024-03-01T10:00:00Z".to_string()),
             index: Some("https://pypi.example/simple/".to_string()),
             proven,
+            signer: None,
         }
     }
 

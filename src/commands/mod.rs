@@ -5,4 +5,5 @@ pub mod inspect;
 pub mod install;
 pub mod lock;
 pub mod trust;
+pub mod trust_init;
 pub mod verify;

@@ -76,6 +76,10 @@ pub fn run(args: &TrustArgs) -> Result<u8, CliError> {
             };
             report_edit(&path, package, &Edit::Remove { package })
         }
+        TrustCommand::Init(init_args) => {
+            refuse_if_locked("init")?;
+            crate::commands::trust_init::run(&cwd, explicit, init_args)
+        }
         TrustCommand::Pin(pin_args) => {
             refuse_if_locked("pin")?;
             pin(&TrustFile::edit_target(&cwd, explicit)?, pin_args)

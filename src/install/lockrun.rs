@@ -43,6 +43,9 @@ pub struct LockedFile {
     pub index: Option<String>,
     /// What the certificate proved: the publisher, and its deployment environment.
     pub proven: Option<Proven>,
+    /// Who signed it, when it verified but its signer is no publisher pyprov can pin (so
+    /// `proven` is none although the file is attested).
+    pub signer: Option<String>,
 }
 
 /// The publisher a file's certificate proved.
@@ -187,7 +190,17 @@ fn locked_file(
         upload_time: link.and_then(upload_time),
         index: index_of(&c.origin),
         proven: proven(v),
+        signer: unpinnable_signer(v),
     }
+}
+
+/// Who signed a verified file whose signer is no publisher pyprov can pin.
+fn unpinnable_signer(v: &Vetted) -> Option<String> {
+    let verified = v.verified.as_ref()?;
+    verified
+        .publisher
+        .is_none()
+        .then(|| verified.identity.describe())
 }
 
 /// The index's upload time of a file (PEP 700), as RFC 3339 UTC; none when the index gave

@@ -342,7 +342,7 @@ impl RunReport {
         let mut out = String::new();
         match &self.trust_file {
             Some(p) => out.push_str(&format!("trust file: {}\n", term(&p.display().to_string()))),
-            None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n"),
+            None => out.push_str("no trust file used (pyprov.toml): every file is verified, the publisher the index reports is trusted, unattested files are warned about\n  start one: `pyprov trust init -r requirements.txt` pins each package to the publisher its files prove\n"),
         }
         let cells: Vec<[String; 3]> = self
             .rows
@@ -553,7 +553,10 @@ mod tests {
         report.note(&format!("note {hostile}"));
         console::set_colors_enabled_stderr(false);
         let table = report.table();
-        let lines: Vec<&str> = table.lines().collect();
+        let all: Vec<&str> = table.lines().collect();
+        // The lines about the trust file come first; the table starts at its header.
+        let header = all.iter().position(|l| l.starts_with("PACKAGE")).unwrap();
+        let lines = &all[header - 1..];
         let file_shown = format!("pkg-1.0-{shown}.whl");
         let width = file_shown.chars().count();
         assert_eq!(

@@ -24,7 +24,7 @@ mod store;
 pub use edit::{Edit, EditOutcome};
 pub use error::TrustFileError;
 pub use model::{Contents, Cooldown, PackageEntry, Policy, Unattested};
-pub use store::{edit, find, PinOutcome, Store, FILE_NAME, TEMPLATE};
+pub use store::{create, edit, find, PinOutcome, Store, FILE_NAME, TEMPLATE};
 
 use crate::vocab::PackageName;
 

@@ -186,6 +186,21 @@ pub fn edit(path: &Path, change: &Edit<'_>) -> Result<(EditOutcome, Store), Trus
     Ok((outcome, store))
 }
 
+/// Writes a whole new trust file at `path` (`pyprov trust init`), under the lock and
+/// atomically, after checking pyprov reads `text` back. `Ok(None)` when a file is already
+/// there and `overwrite` is false: nothing was written.
+pub fn create(path: &Path, text: &str, overwrite: bool) -> Result<Option<Store>, TrustFileError> {
+    let tx = Transaction::begin_raw(path)?;
+    if tx.existed && !overwrite {
+        return Ok(None);
+    }
+    let contents = tx.commit(text)?;
+    Ok(Some(Store {
+        path: path.to_path_buf(),
+        contents,
+    }))
+}
+
 /// The file under its lock, as read after the lock was taken. The lock is released when this
 /// is dropped (closing the lock file releases it).
 struct Transaction {
@@ -195,6 +210,8 @@ struct Transaction {
     _lock: fs_err::File,
     text: String,
     before: Contents,
+    /// Whether a file was there when the lock was taken.
+    existed: bool,
 }
 
 impl Transaction {
@@ -211,7 +228,9 @@ impl Transaction {
             }
         };
         let lock = lock(&real)?;
-        let text = read_text(path, &real)?.unwrap_or_else(|| TEMPLATE.to_string());
+        let found = read_text(path, &real)?;
+        let existed = found.is_some();
+        let text = found.unwrap_or_else(|| TEMPLATE.to_string());
         // Validate before touching anything: a file pyprov cannot read is never rewritten.
         let before = parse::parse(path, &text)?;
         Ok(Transaction {
@@ -220,6 +239,32 @@ impl Transaction {
             _lock: lock,
             text,
             before,
+            existed,
+        })
+    }
+
+    /// As [`Transaction::begin`], for a caller that replaces the file whole: what is there
+    /// need not be a valid trust file (`--force` replaces it).
+    fn begin_raw(path: &Path) -> Result<Transaction, TrustFileError> {
+        let real = match fs_err::canonicalize(path) {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+            Err(source) => {
+                return Err(TrustFileError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let lock = lock(&real)?;
+        let existed = fs_err::symlink_metadata(path).is_ok();
+        Ok(Transaction {
+            path: path.to_path_buf(),
+            real,
+            _lock: lock,
+            text: String::new(),
+            before: parse::parse(path, TEMPLATE)?,
+            existed,
         })
     }
 

@@ -23,4 +23,5 @@ mod pip_options;
 mod pylock;
 mod terminal;
 mod unreachable;
+mod trust_init;
 mod uploaded;
