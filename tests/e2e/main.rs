@@ -22,6 +22,6 @@ mod pip_matrix;
 mod pip_options;
 mod pylock;
 mod terminal;
-mod unreachable;
 mod trust_init;
+mod unreachable;
 mod uploaded;
