@@ -61,6 +61,8 @@ impl Settings {
             isolated,
         )?;
         let mut pip_args = args::build(parsed, &pip.config, command)?;
+        let program = if real_pip.is_some() { "pip" } else { "pyprov" };
+        args::require_something(&pip_args, command, program)?;
         check_destination(&mut pip_args, mode, real_pip.is_some())?;
         if pip_args.report.as_deref() == Some("-") && own.format == Format::Json {
             return Err(InstallError::ReportAndJson);

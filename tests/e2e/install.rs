@@ -843,3 +843,30 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
     assert_eq!(packages.get("beta").map(String::as_str), Some("2.0"));
     assert_eq!(packages.get("alpha").map(String::as_str), Some("1.0"));
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn nothing_to_install_is_a_usage_error_before_pip_runs() {
+    let ctx = TestContext::new();
+    let out = ctx.run(
+        ctx.pyprov()
+            .env("COLUMNS", "80")
+            .args(["install", "--python"])
+            .arg(ctx.venv().python()),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // pyprov's words, not pip's "pip could not resolve the requirements".
+    assert!(!out.stderr.contains("resolving"), "{}", out.stderr);
+    snapshot!(ctx, "nothing_to_install", out.snapshot());
+    // With --find-links alone, pip's own guess: the links were meant as requirements.
+    let out = ctx.run(
+        ctx.pyprov()
+            .args(["download", "-d", "out", "-f", "wheels", "--python"])
+            .arg(ctx.venv().python()),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "nothing_to_download_but_links", out.snapshot_stderr());
+}
