@@ -24,3 +24,53 @@ fn a_misspelled_pip_option_is_one_error_with_a_guess() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     snapshot!(ctx, "misspelled_pip_option", out.snapshot());
 }
+
+#[test]
+fn inspect_on_a_distribution_file_says_what_to_run() {
+    let ctx = TestContext::new();
+    ctx.write("alpha-1.0-py3-none-any.whl", b"PK\x03\x04 not a document");
+    ctx.write("alpha-1.0.tar.gz", b"\x1f\x8b not a document");
+    let out = pyprov(&ctx, &["inspect", "alpha-1.0-py3-none-any.whl"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "inspect_a_wheel", out.snapshot());
+    let out = pyprov(&ctx, &["inspect", "alpha-1.0.tar.gz"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`pyprov inspect alpha-1.0.tar.gz.provenance`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_repository_address_as_publisher_gets_its_spec() {
+    let ctx = TestContext::new();
+    ctx.write("alpha-1.0-py3-none-any.whl", b"PK\x03\x04");
+    for (given, meant) in [
+        ("https://github.com/o/r", "github:o/r"),
+        ("github.com/o/r", "github:o/r"),
+        ("https://gitlab.com/ns/p", "gitlab:ns/p"),
+    ] {
+        let out = pyprov(
+            &ctx,
+            &["verify", "alpha-1.0-py3-none-any.whl", "--publisher", given],
+        );
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("did you mean `{meant}`?")),
+            "{given}: {}",
+            out.stderr
+        );
+    }
+    let out = pyprov(
+        &ctx,
+        &[
+            "verify",
+            "alpha-1.0-py3-none-any.whl",
+            "--publisher",
+            "https://github.com/o/r",
+        ],
+    );
+    snapshot!(ctx, "publisher_as_url", out.snapshot());
+}
