@@ -74,3 +74,33 @@ fn a_repository_address_as_publisher_gets_its_spec() {
     );
     snapshot!(ctx, "publisher_as_url", out.snapshot());
 }
+
+#[test]
+fn an_expired_certificate_reads_as_a_sentence() {
+    use crate::support::pki::{self, Signing};
+    let ctx = TestContext::new();
+    let signing = Signing {
+        integrated_time: Some(pki::BASE_TIME + pki::CERT_LIFETIME_SECS + 60),
+        ..Signing::default()
+    };
+    let wheel = ctx.write("example-1.0.0-py3-none-any.whl", b"example wheel contents");
+    let att = ctx.write("att.json", ctx.pki().pep740_attestation(&signing));
+    let out = ctx.run(
+        ctx.pyprov()
+            .env("COLUMNS", "80")
+            .args(["verify", wheel.to_str().unwrap(), "--attestation"])
+            .arg(&att)
+            .args(["--publisher", "github:example/project", "--trusted-root"])
+            .arg(ctx.trusted_root()),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    for debug in ["CertExpired", "UnixTime", "{", "}"] {
+        assert!(!all.contains(debug), "Rust debug text {debug:?}: {all}");
+    }
+    assert!(
+        all.contains("the signing certificate had expired when it was used"),
+        "{all}"
+    );
+    snapshot!(ctx, "expired_certificate", out.snapshot());
+}
