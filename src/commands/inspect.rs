@@ -157,7 +157,7 @@ fn claims(bundle: &Bundle) -> Claimed {
         log_index: entry.map(|e| e.log_index.get()),
         claimed_integrated_time: entry.and_then(|e| e.integrated_time).map(|t| t.to_string()),
         log_entry_kind: entry
-            .map(|e| format!("{:?}", e.kind_version))
+            .map(|e| format!("{} {}", e.kind_version.kind(), e.kind_version.version()))
             .unwrap_or_else(|| "none".into()),
     }
 }
