@@ -104,3 +104,22 @@ fn an_expired_certificate_reads_as_a_sentence() {
     );
     snapshot!(ctx, "expired_certificate", out.snapshot());
 }
+
+#[test]
+fn python_given_a_virtualenv_directory_names_its_interpreter() {
+    let ctx = TestContext::new();
+    // A virtualenv's layout is enough: pyprov refuses before running anything in it.
+    std::fs::create_dir_all(ctx.work_path("venv/bin")).unwrap();
+    ctx.write("venv/bin/python", b"");
+    ctx.write("venv/pyvenv.cfg", b"home = /usr/bin\n");
+    let out = pyprov(&ctx, &["install", "--python", "venv", "alpha"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "python_is_a_venv_directory", out.snapshot());
+    std::fs::create_dir_all(ctx.work_path("empty")).unwrap();
+    let out = pyprov(&ctx, &["install", "--python", "empty", "alpha"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("no bin/python in it"), "{}", out.stderr);
+    let out = pyprov(&ctx, &["install", "--python", "nope/bin/python", "alpha"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("no such file"), "{}", out.stderr);
+}
