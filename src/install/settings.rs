@@ -206,10 +206,15 @@ fn provenance_index(own: &OwnFlags, policy: &Policy) -> Result<Option<Url>, Inst
     } else {
         format!("{s}/")
     };
-    Url::parse(&with_slash)
-        .map(Some)
-        .map_err(|source| InstallError::ProvenanceIndex {
+    let url = Url::parse(&with_slash).map_err(|source| InstallError::ProvenanceIndex {
+        shown: index::redact_text(s),
+        source,
+    })?;
+    if index::integrity_base(&url).is_none() && !url.path().ends_with("/integrity/") {
+        return Err(InstallError::ProvenanceIndexNotSimple {
             shown: index::redact_text(s),
-            source,
-        })
+            meant: index::redact_text(&format!("{with_slash}simple/")),
+        });
+    }
+    Ok(Some(url))
 }

@@ -672,6 +672,22 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
         format!("github:{REPO}/release.yml")
     );
 
+    // The index's root, without /simple/: no Integrity API there, said before anything is
+    // fetched, with the URL that was meant.
+    let out = ctx.run(ctx.pyprov_pip("install").env("COLUMNS", "80").args([
+        "-i",
+        &mirror.url(),
+        "--provenance-index",
+        &ctx.index().base_url(),
+        "alpha",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(
+        ctx,
+        "provenance_index_without_simple",
+        out.snapshot_stderr()
+    );
+
     // The same from the trust file, for every run.
     ctx.trust_file(&format!(
         "[policy]\nunattested = \"deny\"\nprovenance-index = \"{}\"\n",
