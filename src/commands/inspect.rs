@@ -48,9 +48,32 @@ struct ClaimedSubject {
     sha256: Option<String>,
 }
 
+/// A wheel or sdist given to `inspect`: a usage mistake, said as one (its bytes are no
+/// document, and "not a JSON document" would not tell what to run instead).
+fn distribution_file(path: &Path) -> Result<(), CliError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ![".whl", ".tar.gz", ".zip"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        return Ok(());
+    }
+    let shown = term(&path.display().to_string()).into_owned();
+    Err(CliError::Usage {
+        message: format!("{shown} is a distribution file, not provenance"),
+        fix: Some(format!(
+            "to verify it, `pyprov verify {shown}`;\n  to see its provenance, `pyprov inspect {shown}.provenance`"
+        )),
+    })
+}
+
 pub fn run(args: &InspectArgs) -> Result<u8, CliError> {
     let mut all = Vec::new();
     for path in &args.files {
+        distribution_file(path)?;
         let bytes = files::read_document(path)?;
         all.push(inspect(path, &bytes));
     }
@@ -134,7 +157,7 @@ fn claims(bundle: &Bundle) -> Claimed {
         log_index: entry.map(|e| e.log_index.get()),
         claimed_integrated_time: entry.and_then(|e| e.integrated_time).map(|t| t.to_string()),
         log_entry_kind: entry
-            .map(|e| format!("{:?}", e.kind_version))
+            .map(|e| format!("{} {}", e.kind_version.kind(), e.kind_version.version()))
             .unwrap_or_else(|| "none".into()),
     }
 }

@@ -97,6 +97,9 @@ pub enum ArgError {
     Format(String),
     #[error("--unattested (PYPROV_UNATTESTED) is deny, warn or allow, not {0}")]
     Unattested(String),
+    /// Nothing to install, download or lock: pip's own usage error, said before pip runs.
+    #[error("You must give at least one requirement to {command} ({hint})")]
+    NoRequirement { command: &'static str, hint: String },
     /// Anything else clap refuses in pyprov's own flags, in clap's words.
     #[error("{}", clap_words(.0))]
     Own(#[source] clap::Error),
@@ -252,6 +255,36 @@ pub(crate) fn build(
             no_proxy_env: e.flag("no_proxy_env"),
         },
         verbosity,
+    })
+}
+
+/// pip's check that there is something to work on, made before pip is asked anything, in pip's
+/// words with `program` (`pyprov`, or `pip` for the drop-in) in pip's place.
+pub(crate) fn require_something(
+    args: &PipArgs,
+    command: Command,
+    program: &str,
+) -> Result<(), ArgError> {
+    if !(args.requirements.is_empty()
+        && args.editables.is_empty()
+        && args.requirement_files.is_empty()
+        && args.groups.is_empty()
+        && args.scripts.is_empty())
+    {
+        return Ok(());
+    }
+    let name = command.pip_name();
+    let hint = if args.find_links.is_empty() {
+        format!("see \"{program} {name} -h\"")
+    } else {
+        format!(
+            "maybe you meant \"{program} {name} {}\"?",
+            args.find_links.join(" ")
+        )
+    };
+    Err(ArgError::NoRequirement {
+        command: name,
+        hint,
     })
 }
 

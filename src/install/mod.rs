@@ -118,6 +118,10 @@ pub enum InstallError {
         #[source]
         source: url::ParseError,
     },
+    /// A provenance index that is neither an index's `/simple/` nor its `/integrity/`: there
+    /// is no Integrity API to ask under it.
+    #[error("--provenance-index {shown}: no Integrity API to ask there\n  pyprov asks HOST/integrity/PROJECT/VERSION/FILE/provenance beside HOST/simple/,\n  and this URL ends in neither /simple/ nor /integrity/\n  fix: did you mean `--provenance-index {meant}`?")]
+    ProvenanceIndexNotSimple { shown: String, meant: String },
     /// `--cert` or `--client-cert` names a file that cannot be read.
     #[error("{flag} {path}: {source}")]
     TlsFile {

@@ -14,6 +14,12 @@ pub(crate) const MIN_PIP: (u32, u32) = (22, 2);
 pub enum PipError {
     #[error("no pip found: VIRTUAL_ENV points at {}, which has no bin/python", .0.display())]
     VirtualEnvWithoutPython(PathBuf),
+    #[error("--python {}: a directory, not an interpreter\n  fix: did you mean `--python {}`?", .dir.display(), .python.display())]
+    VirtualEnvDirectory { dir: PathBuf, python: PathBuf },
+    #[error("--python {}: a directory, not an interpreter (and no bin/python in it)\n  fix: pass the Python interpreter whose pip to use, e.g. `--python .venv/bin/python`", .0.display())]
+    Directory(PathBuf),
+    #[error("--python {}: no such file\n  fix: pass the Python interpreter whose pip to use, e.g. `--python .venv/bin/python`", .0.display())]
+    NoSuchPython(PathBuf),
     #[error("no pip found: no `pip` on PATH other than pyprov; pass --python /path/to/python or activate a virtualenv")]
     NotOnPath,
     #[error("no pip found: {} is pyprov itself; running it would loop", .0.display())]
@@ -367,6 +373,7 @@ fn which_pip(
         return Ok((program.clone(), prefix.clone()));
     }
     if let Some(py) = python {
+        check_interpreter(py)?;
         return Ok((py.to_path_buf(), module()));
     }
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
@@ -381,6 +388,27 @@ fn which_pip(
         .next()
         .ok_or(PipError::NotOnPath)?;
     Ok((found, Vec::new()))
+}
+
+/// `--python` names a file: a virtualenv's directory is a usage mistake pyprov names (it does
+/// not pick the interpreter in it: `--python` always names the interpreter, as pip's does).
+fn check_interpreter(py: &Path) -> Result<(), PipError> {
+    if py.is_dir() {
+        let inner = py.join("bin").join("python");
+        return Err(if inner.is_file() {
+            PipError::VirtualEnvDirectory {
+                dir: py.to_path_buf(),
+                python: inner,
+            }
+        } else {
+            PipError::Directory(py.to_path_buf())
+        });
+    }
+    // A bare name (`python3`) is looked up on PATH when run: only a path must exist.
+    if py.components().count() > 1 && !py.exists() {
+        return Err(PipError::NoSuchPython(py.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// pip could not be asked: a pip too old for pyprov says so, rather than that it is unreadable.

@@ -707,7 +707,7 @@ pub(crate) fn checked_metadata(path: &std::path::Path, filename: &str) -> Result
     let dir_project = dir.split_once('-').map_or(dir.as_str(), |(n, _)| n);
     if PackageName::normalize(dir_project) != project.as_str() {
         return Err(format!(
-            "its .dist-info directory {dir:?} is not {project}'s"
+            "its .dist-info directory `{dir}` is not {project}'s"
         ));
     }
     let [index] = metadata.as_slice() else {

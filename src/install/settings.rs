@@ -61,6 +61,8 @@ impl Settings {
             isolated,
         )?;
         let mut pip_args = args::build(parsed, &pip.config, command)?;
+        let program = if real_pip.is_some() { "pip" } else { "pyprov" };
+        args::require_something(&pip_args, command, program)?;
         check_destination(&mut pip_args, mode, real_pip.is_some())?;
         if pip_args.report.as_deref() == Some("-") && own.format == Format::Json {
             return Err(InstallError::ReportAndJson);
@@ -204,10 +206,15 @@ fn provenance_index(own: &OwnFlags, policy: &Policy) -> Result<Option<Url>, Inst
     } else {
         format!("{s}/")
     };
-    Url::parse(&with_slash)
-        .map(Some)
-        .map_err(|source| InstallError::ProvenanceIndex {
+    let url = Url::parse(&with_slash).map_err(|source| InstallError::ProvenanceIndex {
+        shown: index::redact_text(s),
+        source,
+    })?;
+    if index::integrity_base(&url).is_none() && !url.path().ends_with("/integrity/") {
+        return Err(InstallError::ProvenanceIndexNotSimple {
             shown: index::redact_text(s),
-            source,
-        })
+            meant: index::redact_text(&format!("{with_slash}simple/")),
+        });
+    }
+    Ok(Some(url))
 }

@@ -29,7 +29,10 @@ pub fn find_long(name: &str, command: Command) -> Result<&'static PipOption, Opt
         }
     }
     match spellings.as_slice() {
-        [] => Err(OptError::Unknown(format!("--{name}"))),
+        [] => Err(OptError::Unknown(match closest_long(name, command) {
+            Some(l) => format!("--{name} (did you mean --{l}?)"),
+            None => format!("--{name}"),
+        })),
         [(_, o)] if applies(o, mask) => Ok(o),
         [(l, _)] => Err(OptError::Unknown(format!(
             "--{name} (--{l} does not apply here)"
@@ -39,6 +42,44 @@ pub fn find_long(name: &str, command: Command) -> Result<&'static PipOption, Opt
             candidates: many.iter().map(|(l, _)| format!("--{l}")).collect(),
         }),
     }
+}
+
+/// The long spelling (of pip's or pyprov's options here) nearest a misspelled `name`, when it is
+/// close enough to be a likely typo: at most a third of its letters off, and at most 3.
+fn closest_long(name: &str, command: Command) -> Option<&'static str> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    OPTIONS
+        .iter()
+        .filter(|o| applies(o, command.mask()))
+        .flat_map(|o| o.long.iter().copied())
+        .map(|l| (edit_distance(name, l), l))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, l)| l)
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = i;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            let above = row
+                .get(j + 1)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let left = next.last().copied().unwrap_or(usize::MAX).saturating_add(1);
+            diagonal = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            next.push(substitute.min(above).min(left));
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 pub fn find_short(c: char, command: Command) -> Option<&'static PipOption> {

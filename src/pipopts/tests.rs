@@ -258,3 +258,22 @@ fn traits_mark_the_options_once_listed_by_name() {
     );
     assert_eq!(marked(traits::ASKS_INDEX), ["outdated", "uptodate"]);
 }
+
+#[test]
+fn a_misspelled_option_gets_the_nearest_spelling() {
+    let unknown = |s: &str| match parse(&words(s), Command::Install) {
+        Err(OptError::Unknown(m)) => m,
+        other => panic!("{s}: {other:?}"),
+    };
+    // pyprov's own flag, and pip's.
+    assert_eq!(
+        unknown("--unatested deny"),
+        "--unatested (did you mean --unattested?)"
+    );
+    assert_eq!(
+        unknown("--requirment x"),
+        "--requirment (did you mean --requirement?)"
+    );
+    // Nothing near: no guess.
+    assert_eq!(unknown("--zzzzzzzz"), "--zzzzzzzz");
+}

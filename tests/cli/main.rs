@@ -19,3 +19,4 @@ mod pki_selftest;
 mod robustness;
 mod signed;
 mod trust;
+mod usage;

@@ -672,6 +672,22 @@ fn a_mirror_that_strips_provenance_is_told_apart_and_a_provenance_index_fixes_it
         format!("github:{REPO}/release.yml")
     );
 
+    // The index's root, without /simple/: no Integrity API there, said before anything is
+    // fetched, with the URL that was meant.
+    let out = ctx.run(ctx.pyprov_pip("install").env("COLUMNS", "80").args([
+        "-i",
+        &mirror.url(),
+        "--provenance-index",
+        &ctx.index().base_url(),
+        "alpha",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(
+        ctx,
+        "provenance_index_without_simple",
+        out.snapshot_stderr()
+    );
+
     // The same from the trust file, for every run.
     ctx.trust_file(&format!(
         "[policy]\nunattested = \"deny\"\nprovenance-index = \"{}\"\n",
@@ -842,4 +858,31 @@ fn a_resolution_is_reused_until_an_index_page_changes() {
     let packages = fourth.packages();
     assert_eq!(packages.get("beta").map(String::as_str), Some("2.0"));
     assert_eq!(packages.get("alpha").map(String::as_str), Some("1.0"));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn nothing_to_install_is_a_usage_error_before_pip_runs() {
+    let ctx = TestContext::new();
+    let out = ctx.run(
+        ctx.pyprov()
+            .env("COLUMNS", "80")
+            .args(["install", "--python"])
+            .arg(ctx.venv().python()),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // pyprov's words, not pip's "pip could not resolve the requirements".
+    assert!(!out.stderr.contains("resolving"), "{}", out.stderr);
+    snapshot!(ctx, "nothing_to_install", out.snapshot());
+    // With --find-links alone, pip's own guess: the links were meant as requirements.
+    let out = ctx.run(
+        ctx.pyprov()
+            .args(["download", "-d", "out", "-f", "wheels", "--python"])
+            .arg(ctx.venv().python()),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot!(ctx, "nothing_to_download_but_links", out.snapshot_stderr());
 }

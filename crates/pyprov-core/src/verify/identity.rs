@@ -182,6 +182,45 @@ fn valid_segment(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
+/// The publisher SPEC a GitHub or GitLab repository's address (as copied from a browser, with
+/// or without its scheme) stands for, if `spec` is one: `https://github.com/o/r` is `github:o/r`.
+fn spec_from_url(spec: &str) -> Option<String> {
+    let bare = spec
+        .strip_prefix("https://")
+        .or_else(|| spec.strip_prefix("http://"))
+        .unwrap_or(spec);
+    let bare = bare.strip_prefix("www.").unwrap_or(bare);
+    let (host, path) = bare.split_once('/')?;
+    let path = path.trim_end_matches('/');
+    match host.to_ascii_lowercase().as_str() {
+        "github.com" => {
+            let mut parts = path.split('/');
+            let owner = parts.next()?;
+            let repo = parts.next()?;
+            let repo = repo.strip_suffix(".git").unwrap_or(repo);
+            if !valid_segment(owner) || !valid_segment(repo) {
+                return None;
+            }
+            // A workflow's page: .../blob/BRANCH/.github/workflows/FILE.
+            let rest: Vec<&str> = parts.collect();
+            let workflow = match rest.as_slice() {
+                [_, _, ".github", "workflows", file] if valid_segment(file) => format!("/{file}"),
+                _ => String::new(),
+            };
+            Some(format!("github:{owner}/{repo}{workflow}"))
+        }
+        "gitlab.com" => {
+            // GitLab's own pages under a project start with `/-/`.
+            let project = path.split("/-/").next().unwrap_or(path);
+            let project = project.strip_suffix(".git").unwrap_or(project);
+            let segments: Vec<&str> = project.split('/').collect();
+            (segments.len() >= 2 && segments.iter().all(|s| valid_segment(s)))
+                .then(|| format!("gitlab:{project}"))
+        }
+        _ => None,
+    }
+}
+
 impl FromStr for PublisherSpec {
     type Err = SpecError;
 
@@ -190,6 +229,11 @@ impl FromStr for PublisherSpec {
             spec: spec.to_string(),
             why: why.to_string(),
         };
+        if let Some(meant) = spec_from_url(spec) {
+            return Err(err(&format!(
+                "a repository's address, not a publisher: did you mean `{meant}`?"
+            )));
+        }
         let (kind, rest) = spec
             .split_once(':')
             .ok_or_else(|| err("missing the `kind:` prefix"))?;
@@ -414,6 +458,28 @@ fn shown(v: &Option<String>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repository_address_suggests_its_spec() {
+        let why = |s: &str| s.parse::<PublisherSpec>().map(|_| ()).unwrap_err().why;
+        let meant =
+            |m: &str| format!("a repository's address, not a publisher: did you mean `{m}`?");
+        assert_eq!(why("https://github.com/o/r"), meant("github:o/r"));
+        assert_eq!(why("github.com/o/r"), meant("github:o/r"));
+        assert_eq!(why("https://github.com/o/r.git"), meant("github:o/r"));
+        assert_eq!(
+            why("https://github.com/o/r/blob/main/.github/workflows/release.yml"),
+            meant("github:o/r/release.yml")
+        );
+        assert_eq!(why("https://gitlab.com/ns/p"), meant("gitlab:ns/p"));
+        assert_eq!(
+            why("https://gitlab.com/ns/sub/p/-/tree/main"),
+            meant("gitlab:ns/sub/p")
+        );
+        // Not an address of either: the usual reasons.
+        assert_eq!(why("o/r"), "missing the `kind:` prefix");
+        assert!("github:o/r".parse::<PublisherSpec>().is_ok());
+    }
 
     fn gh() -> Identity {
         let mut id = Identity {

@@ -627,5 +627,108 @@ fn map_sigstore_error(e: sigstore_verify::Error) -> Failure {
         }
         _ => Reason::Malformed,
     };
-    Failure::new(reason, e.to_string())
+    Failure::new(reason, readable(&e.to_string()))
+}
+
+/// sigstore-verify's message with the certificate library's Rust debug text (rustls-webpki's
+/// errors display as their `Debug`, e.g. `CertExpired { time: UnixTime(..), .. }`) in words.
+fn readable(message: &str) -> String {
+    const MARK: &str = "certificate chain validation failed: ";
+    let Some((head, detail)) = message.split_once(MARK) else {
+        return message.to_string();
+    };
+    let head = head.trim_end_matches(": ");
+    format!("{head}: {}", webpki_words(detail))
+}
+
+/// One rustls-webpki error, as its `Debug` text, in words.
+fn webpki_words(detail: &str) -> String {
+    let (name, fields) = match detail.split_once(" {") {
+        Some((n, f)) => (n.trim(), f),
+        None => (detail.trim(), ""),
+    };
+    // `field: UnixTime(N)` as a UTC time.
+    let time = |field: &str| -> Option<String> {
+        let start = fields.find(&format!("{field}: UnixTime("))? + field.len() + 11;
+        let digits: String = fields
+            .get(start..)?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse::<u64>().ok().map(utc)
+    };
+    match name {
+        "CertExpired" => match (time("not_after"), time("time")) {
+            (Some(until), Some(at)) => format!(
+                "the signing certificate had expired when it was used (valid until {until}, used at {at})"
+            ),
+            _ => "the signing certificate had expired when it was used".into(),
+        },
+        "CertNotValidYet" => match (time("not_before"), time("time")) {
+            (Some(from), Some(at)) => format!(
+                "the signing certificate was not yet valid when it was used (valid from {from}, used at {at})"
+            ),
+            _ => "the signing certificate was not yet valid when it was used".into(),
+        },
+        "UnknownIssuer" => "the certificate's issuer is not in the trusted root".into(),
+        _ => words(name),
+    }
+}
+
+/// `CamelCaseName` as `camel case name`.
+fn words(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (the proleptic Gregorian calendar).
+fn utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod readable_tests {
+    use super::*;
+
+    #[test]
+    fn webpki_debug_text_reads_as_words() {
+        assert_eq!(
+            readable("certificate chain is invalid: certificate chain validation failed: CertExpired { time: UnixTime(1748783400), not_after: UnixTime(1748779800) }"),
+            "certificate chain is invalid: the signing certificate had expired when it was used (valid until 2025-06-01T12:10:00Z, used at 2025-06-01T13:10:00Z)"
+        );
+        assert_eq!(
+            readable("x: certificate chain validation failed: UnknownIssuer"),
+            "x: the certificate's issuer is not in the trusted root"
+        );
+        assert_eq!(
+            readable("x: certificate chain validation failed: RequiredEkuNotFound"),
+            "x: required eku not found"
+        );
+        assert_eq!(readable("no chain here"), "no chain here");
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+    }
 }
