@@ -5,6 +5,7 @@
 use crate::support::context::{Run, TestContext};
 use crate::support::dists;
 use crate::support::index::Lie;
+use crate::support::venv::PipVersion;
 use serde_json::Value;
 
 const REPO: &str = "acme/widgets";
@@ -159,4 +160,40 @@ fn every_exit_path_prints_exactly_one_json_document() {
     let out = ctx.run_pyprov(&["trust", "show", "--format", "json"]);
     the_one_document("trust show", &out);
     assert_eq!(out.code, 0, "{}", out.snapshot());
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn lock_prints_exactly_one_json_document() {
+    let ctx = TestContext::with_pip(PipVersion::Newest);
+    ctx.publish(&dists::wheel("gamma", "1.0", &[], &[]), REPO);
+    let delta = dists::wheel("delta", "1.0", &[], &[]);
+    ctx.publish(&delta, REPO);
+    ctx.index().lie(&delta.filename, Lie::StripProvenance);
+
+    let lock =
+        |args: &[&str]| ctx.run(ctx.pyprov_pip("lock").args(["--format", "json"]).args(args));
+    let out = lock(&["gamma"]);
+    let json = the_one_document("lock", &out);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(json["files"].is_array(), "the run's report: {json:#}");
+    let out = lock(&["--check"]);
+    let json = the_one_document("lock --check", &out);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert_eq!(json["written"], false, "{json:#}");
+    // A refusal: the report, exit 1, nothing written.
+    ctx.trust_file("[policy]\nunattested = \"deny\"\n");
+    let out = lock(&["delta", "-o", "other.toml"]);
+    the_one_document("lock refusal", &out);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(!ctx.work_path("other.toml").exists());
+    std::fs::remove_file(ctx.work_path("pyprov.toml")).unwrap();
+    // Usage errors.
+    let out = lock(&["--locked", "gamma"]);
+    usage_error("lock: locked without a trust file", &out, "no-trust-file");
+    let out = lock(&["-r", "missing.txt"]);
+    usage_error("lock: unreadable requirements file", &out, "requirements");
 }
