@@ -659,7 +659,13 @@ fn locked_without_a_trust_file_is_a_usage_error() {
             "{name}: {}",
             out.snapshot()
         );
-        if ["verify", "install", "install_ci"].contains(&name) {
+        if name == "install_json" {
+            // stdout is the error as one JSON document, and nothing else.
+            let json = out.json();
+            assert_eq!(json["error"]["code"], "no-trust-file", "{json:#}");
+            assert_eq!(json["exit_code"], 2, "{json:#}");
+        }
+        if ["verify", "install", "install_ci", "install_json"].contains(&name) {
             snapshot!(
                 p,
                 format!("locked_without_trust_file_{name}"),
