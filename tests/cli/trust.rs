@@ -620,7 +620,9 @@ fn locked_without_a_trust_file_is_a_usage_error() {
     let sdist = p.pypi_attestations();
     let sub = p.work_path("sub/dir");
     fs::create_dir_all(&sub).unwrap();
-    let runs: Vec<(&str, Vec<&str>, Option<(&str, &str)>)> = vec![
+    /// (name, arguments, a variable that locks the run)
+    type Case<'a> = (&'a str, Vec<&'a str>, Option<(&'a str, &'a str)>);
+    let runs: Vec<Case> = vec![
         ("verify", vec!["verify", &sdist, "--locked"], None),
         ("install", vec!["install", "--locked", "alpha"], None),
         (
