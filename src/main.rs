@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     if pyprov::alias::invoked_as_pip(&argv0) {
         return finish(
             pyprov::alias::run(&argv0, &argv[1..]),
-            wants_json(&argv[1..]),
+            drop_in_wants_json(&argv[1..]),
         );
     }
     let help = pyprov::cli::pip_flags_help();
@@ -59,7 +59,20 @@ fn main() -> ExitCode {
             Ok(exit::OK)
         }
     };
+    let json = match &cli.command {
+        Command::Pip { args } => drop_in_wants_json(args),
+        _ => json,
+    };
     finish(result, json)
+}
+
+/// The drop-in pip's words: `--format json` is pyprov's own only for the commands pyprov runs
+/// itself; for the others (`pip list --format=json`) it is pip's, and pip prints.
+fn drop_in_wants_json(args: &[String]) -> bool {
+    let ours = args
+        .iter()
+        .any(|a| matches!(a.as_str(), "install" | "download" | "lock"));
+    ours && wants_json(args)
 }
 
 /// The error a command ended with on stderr, and with `--format json` also as the one JSON
