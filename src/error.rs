@@ -88,6 +88,41 @@ impl CliError {
         }
     }
 
+    /// A stable, machine-readable name for the kind of error: the `code` of the JSON error
+    /// object (docs/json.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Usage { .. } => "usage",
+            CliError::Read { .. } => "unreadable-file",
+            CliError::Write { .. } => "cannot-write",
+            CliError::Lock { .. } => "lock-not-written",
+            CliError::WorkingDirectory(_) => "working-directory",
+            CliError::Trust(e) | CliError::Install(InstallError::Trust(e)) => trust_code(e),
+            CliError::File(_) => "unreadable-file",
+            CliError::Install(e) => match e {
+                InstallError::Args(_)
+                | InstallError::NoDownloadDir
+                | InstallError::ReportAndJson
+                | InstallError::Unattested(_) => "usage",
+                InstallError::Pip(_) | InstallError::RunPip { .. } => "pip",
+                InstallError::Requirements(_) | InstallError::Inputs(_) => "requirements",
+                InstallError::Lock(_) | InstallError::LockFile(_) => "pylock",
+                InstallError::TrustedRoot(_) => "trusted-root",
+                _ => "install",
+            },
+        }
+    }
+
+    /// The message and the fix, apart: the message is everything before its last
+    /// `\n  fix: ` line (every error ends with its fix there, when it has one).
+    pub fn message_and_fix(&self) -> (String, Option<String>) {
+        let text = self.to_string();
+        match text.rsplit_once("\n  fix: ") {
+            Some((message, fix)) => (message.to_string(), Some(fix.to_string())),
+            None => (text, self.fix()),
+        }
+    }
+
     /// What to do about it, when the error knows.
     pub fn fix(&self) -> Option<String> {
         match self {
@@ -103,6 +138,17 @@ impl CliError {
             | CliError::File(_)
             | CliError::Install(_) => None,
         }
+    }
+}
+
+fn trust_code(e: &crate::trust::TrustFileError) -> &'static str {
+    use crate::trust::TrustFileError as E;
+    match e {
+        E::LockedWithoutFile { .. } => "no-trust-file",
+        E::NotFound { .. } => "trust-file-not-found",
+        E::Locked { .. } => "trust-file-busy",
+        E::InvalidName(_) => "usage",
+        _ => "trust-file",
     }
 }
 

@@ -35,6 +35,8 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
     let lock = match lock_of(&files) {
         Ok(lock) => lock,
         Err(why) => {
+            // The run's report is stdout's document already (printed when pip's resolution
+            // was verified); the reason is on stderr.
             eprintln!("{why}");
             return Ok(exit::FAILED);
         }
@@ -53,6 +55,37 @@ pub fn run(args: &LockArgs) -> Result<u8, CliError> {
         if files.len() == 1 { "" } else { "s" },
     );
     Ok(exit::OK)
+}
+
+/// `--format json`: pyprov's flag, or among pip's words (as install reads them).
+fn wants_json(args: &LockArgs) -> bool {
+    let mut json = args.own.format == crate::cli::Format::Json;
+    let mut words = args.pip_args.iter();
+    while let Some(w) = words.next() {
+        if w == "--format" {
+            json = words.next().is_some_and(|v| v == "json");
+        } else if let Some(v) = w.strip_prefix("--format=") {
+            json = v == "json";
+        }
+    }
+    json
+}
+
+/// With `--format json`, the outcome of judging a lock (`--check`, `-r LOCK`) as stdout's one
+/// document (docs/json.md): the lock, whether it was written, how many files were judged, and
+/// each problem found. (Locking from requirements prints the install report instead.)
+fn print_outcome(json: bool, lock: &Path, written: bool, files: usize, problems: &[String]) {
+    if !json {
+        return;
+    }
+    let doc = serde_json::json!({
+        "lock": lock.display().to_string(),
+        "written": written,
+        "files": files,
+        "problems": problems.iter().map(|p| p.trim()).collect::<Vec<_>>(),
+    });
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// The files grouped by package (normalized name) and version, in name order.
@@ -276,6 +309,7 @@ fn judge_lock(
     input: Option<PathBuf>,
     rewrite: bool,
 ) -> Result<u8, CliError> {
+    let json = wants_json(args);
     let mut packages: Vec<LockPackage> = Vec::new();
     let mut model: Option<Lock> = None;
     let run = lockrun::check(args.own.clone(), pip_args, input, |path| {
@@ -379,6 +413,7 @@ fn judge_lock(
             "  fix: find out why the publisher or the files changed; if the change is expected, lock again from the requirements with `pyprov lock`{}",
             if rewrite { " (nothing was written)" } else { "" }
         );
+        print_outcome(json, &run.lock, false, run.files.len(), &problems);
         return Ok(exit::FAILED);
     }
     let Some(mut lock) = model.filter(|_| rewrite) else {
@@ -386,10 +421,12 @@ fn judge_lock(
             "{shown}: every file ({}) is served as locked and proves the publisher the lock records",
             run.files.len()
         );
+        print_outcome(json, &run.lock, false, run.files.len(), &[]);
         return Ok(exit::OK);
     };
     if let Err(why) = rewrite_lock(&mut lock, &run.files) {
         eprintln!("{why}");
+        print_outcome(json, &run.lock, false, run.files.len(), &[why]);
         return Ok(exit::FAILED);
     }
     let text = crate::lock::to_toml_string(&lock).map_err(|e| CliError::Lock {
@@ -402,6 +439,7 @@ fn judge_lock(
         term(&run.output.display().to_string()),
         run.files.len()
     );
+    print_outcome(json, &run.output, true, run.files.len(), &[]);
     Ok(exit::OK)
 }
 

@@ -66,6 +66,7 @@ fn run_with_policy(args: &VerifyArgs, engine: Engine) -> Result<u8, CliError> {
         .as_ref()
         .map_or_else(Policy::without_trust_file, |t| t.policy().clone());
     policy.locked = trust::resolve_locked(args.trust.locked);
+    trust::require_when_locked(trust_file.is_some(), &cwd, policy.locked, args.trust.locked)?;
     let mut judge = Judge::new(Arc::new(engine), policy, trust_file);
 
     let explicit = explicit_sources(args);

@@ -168,10 +168,10 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
         return exit::FAILED;
     }
     // What pip did not find may be what the cooldown held back: said before pip's words.
+    let json = run.format() == crate::cli::Format::Json;
     if let Some(lines) = run.cooldown_lines() {
-        match run.format() {
-            crate::cli::Format::Json => run.print(),
-            crate::cli::Format::Text => eprint!("{lines}"),
+        if !json {
+            eprint!("{lines}");
         }
     }
     for (file, why) in ctx.proxy.build_failures() {
@@ -198,7 +198,16 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
             &resolved.stderr
         )))
     );
-    resolved.status.code().map_or(exit::USAGE, |c| c as u8)
+    let status = resolved.status.code().map_or(exit::USAGE, |c| c as u8);
+    if json {
+        // The report (with the cooldown, when one held files back) is stdout's one document;
+        // pip's words went to stderr above.
+        run.note(&format!(
+            "pip could not resolve the requirements (exit {status}); its output is on stderr"
+        ));
+        run.print();
+    }
+    status
 }
 
 const UNREACHABLE_FIX: &str = "check the index URL (-i, --extra-index-url, pip's configuration) and the network; pip's --proxy, --cert, --client-cert and --trusted-host apply to pyprov's own requests";

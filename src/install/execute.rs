@@ -257,11 +257,13 @@ struct Install<'a> {
 impl Install<'_> {
     fn command(&self) -> std::process::Command {
         let s = self.ctx.settings;
-        s.pip.command(
+        let mut cmd = s.pip.command(
             "install",
             IndexEnv::Vetted(self.vetted_dir),
             self.ctx.proxy.proxy_url.as_str(),
-        )
+        );
+        stdout_to_stderr_for_json(&mut cmd, s.format);
+        cmd
     }
 
     /// pip installs the pinned set: through the pip started early when there is one, else as
@@ -363,6 +365,24 @@ fn finish(ctx: &Ctx<'_>, all: &[Arc<Vetted>], status: u8, mut run: RunReport) ->
     }
 }
 
+/// With `--format json` stdout holds pyprov's one JSON document: pip's own output goes to
+/// stderr.
+fn stdout_to_stderr_for_json(cmd: &mut std::process::Command, format: crate::cli::Format) {
+    if format != crate::cli::Format::Json {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
+            cmd.stdout(std::process::Stdio::from(fd));
+            return;
+        }
+    }
+    // Without a second handle on stderr, pip's output is dropped rather than mixed in.
+    cmd.stdout(std::process::Stdio::null());
+}
+
 fn verbosity(cmd: &mut std::process::Command, v: i32) {
     for _ in 0..v.unsigned_abs() {
         cmd.arg(if v < 0 { "-q" } else { "-v" });
@@ -417,7 +437,7 @@ impl Prestarted {
     /// Started for an install that installs (not `download`, not `--dry-run`).
     pub(crate) fn start_for(s: &Settings, vetted_dir: &Path, proxy: &Proxy) -> Option<Prestarted> {
         (s.mode == Mode::Install && !s.pip_args.dry_run)
-            .then(|| Prestarted::start(&s.pip, vetted_dir, &s.pip_args, &proxy.proxy_url))
+            .then(|| Prestarted::start(&s.pip, vetted_dir, &s.pip_args, &proxy.proxy_url, s.format))
             .flatten()
     }
 
@@ -426,8 +446,10 @@ impl Prestarted {
         vetted_dir: &Path,
         pip_args: &super::args::PipArgs,
         gate: &str,
+        format: crate::cli::Format,
     ) -> Option<Prestarted> {
         let mut install = pip.command("install", IndexEnv::Vetted(vetted_dir), gate);
+        stdout_to_stderr_for_json(&mut install, format);
         // pip's report lists exactly what it would install, reinstalls included: each is
         // installed as listed (`--force-reinstall`), nothing else is (`--no-deps`).
         install.args([

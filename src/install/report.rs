@@ -289,7 +289,7 @@ impl RunReport {
     }
 
     /// Prints the verdicts: a table on stderr (pip's own output stays on stdout), or one JSON
-    /// object on stdout.
+    /// object on stdout (pip's output then goes to stderr).
     pub(crate) fn print(&self) {
         match self.format {
             Format::Json => {

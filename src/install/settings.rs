@@ -53,6 +53,8 @@ impl Settings {
     ) -> Result<(Settings, Gate), InstallError> {
         let command = mode.command();
         let (own, parsed) = args::parse(own, raw, command)?;
+        let cwd = std::env::current_dir().map_err(InstallError::WorkingDirectory)?;
+        require_trust_file_when_locked(&own, &cwd)?;
         let isolated = args::isolated(raw);
         let mut pip = Pip::locate(
             own.python.as_deref(),
@@ -71,7 +73,6 @@ impl Settings {
         let lock = fromlock::take(&mut pip_args)?;
         let reqs = inputs::gather(&mut pip_args, &pip, &work.path().join("requirements"))?;
         let sources = sources::gather(&pip_args, &reqs)?;
-        let cwd = std::env::current_dir().map_err(InstallError::WorkingDirectory)?;
         let trust = TrustFile::discover(&cwd, own.trust.trust_file.as_deref())?;
         let policy = policy(trust.as_ref(), &own)?;
         let engine = crate::files::load_engine(own.trusted_root.as_deref())
@@ -155,6 +156,22 @@ fn scratch(pip: &mut Pip) -> Result<tempfile::TempDir, InstallError> {
     pip::write_vcs_stubs(&stubs).map_err(InstallError::Scratch)?;
     pip.vcs_stubs = Some(stubs);
     Ok(work)
+}
+
+/// A locked run without a trust file is refused before pip is looked for or anything fetched
+/// (a `--trust-file` that does not exist is refused when it is read, below).
+fn require_trust_file_when_locked(own: &OwnFlags, cwd: &Path) -> Result<(), InstallError> {
+    let locked = trustfile::resolve_locked(own.trust.locked);
+    if !locked || own.trust.trust_file.is_some() {
+        return Ok(());
+    }
+    let found = trustfile::find(cwd)?.is_some();
+    Ok(trustfile::require_when_locked(
+        found,
+        cwd,
+        locked,
+        own.trust.locked,
+    )?)
 }
 
 /// The trust file's policy (or the one without a trust file), with `--locked` and

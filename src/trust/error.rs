@@ -58,6 +58,16 @@ pub enum TrustFileError {
         package: String,
     },
     InvalidName(#[from] InvalidPackageName),
+    /// `--locked` (or CI, which turns it on) with no trust file to be locked to: every package
+    /// would be judged by the defaults, and an unlisted one would not fail the job.
+    LockedWithoutFile {
+        /// Where the search started (the working directory).
+        start: PathBuf,
+        /// The last directory searched: the repository root, the home directory, or `start`.
+        top: PathBuf,
+        /// Locked because `CI` is set, not by `--locked` / `PYPROV_LOCKED`.
+        by_ci: bool,
+    },
 }
 
 impl TrustFileError {
@@ -86,6 +96,10 @@ impl TrustFileError {
             ),
             E::Unsupported { .. } => "write the entries under a [packages] header".into(),
             E::NoEntry { .. } => "`pyprov trust show` lists the entries".into(),
+            E::LockedWithoutFile { top, .. } => format!(
+                "create {} with `pyprov trust add NAME github:OWNER/REPO` (outside CI) and commit it, point --trust-file / PYPROV_TRUST_FILE at one, or run unlocked with --locked=false (PYPROV_LOCKED=0)",
+                top.join(super::FILE_NAME).display()
+            ),
             E::Read { .. } | E::InvalidName(_) => return None,
         })
     }
@@ -134,6 +148,27 @@ impl TrustFileError {
                 write!(f, "{} has no entry for {package}", path.display())
             }
             E::InvalidName(InvalidPackageName(name)) => f.write_str(&invalid_name_message(name)),
+            E::LockedWithoutFile { start, top, by_ci } => {
+                let why = if *by_ci {
+                    "--locked is in effect (CI is set)"
+                } else {
+                    "--locked is in effect"
+                };
+                let looked = if start == top {
+                    format!("in {}", start.display())
+                } else {
+                    format!(
+                        "in {} and each directory above it up to {}",
+                        start.display(),
+                        top.display()
+                    )
+                };
+                write!(
+                    f,
+                    "{why}, but there is no trust file: no {} {looked}; a locked run allows only what a trust file lists",
+                    super::FILE_NAME
+                )
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ mod store;
 pub use edit::{Edit, EditOutcome};
 pub use error::TrustFileError;
 pub use model::{Contents, Cooldown, PackageEntry, Policy, Unattested};
-pub use store::{create, edit, find, PinOutcome, Store, FILE_NAME, TEMPLATE};
+pub use store::{create, edit, find, search_top, PinOutcome, Store, FILE_NAME, TEMPLATE};
 
 use crate::vocab::PackageName;
 
@@ -40,6 +40,25 @@ pub fn resolve_locked(explicit: Option<bool>) -> bool {
             let v = v.to_string_lossy().trim().to_ascii_lowercase();
             !(v.is_empty() || v == "0" || v == "false" || v == "no")
         })
+    })
+}
+
+/// A locked run needs a trust file: without one it would judge every package by the defaults
+/// and pass a package nobody listed. `found` says whether discovery from `start` found one; `explicit` is
+/// the `--locked` / `PYPROV_LOCKED` value, `None` when CI turned locking on.
+pub fn require_when_locked(
+    found: bool,
+    start: &std::path::Path,
+    locked: bool,
+    explicit: Option<bool>,
+) -> Result<(), TrustFileError> {
+    if !locked || found {
+        return Ok(());
+    }
+    Err(TrustFileError::LockedWithoutFile {
+        start: start.to_path_buf(),
+        top: search_top(start)?,
+        by_ci: explicit.is_none(),
     })
 }
 

@@ -398,10 +398,30 @@ pub fn find(start: &Path) -> Result<Option<PathBuf>, TrustFileError> {
     find_within(start, home.as_deref())
 }
 
+/// The directory the search from `start` stops at (itself searched): the first one above or at
+/// `start` that holds `.git` or `.hg` or is the home directory, else `start` alone. An error
+/// message names it when no trust file was found.
+pub fn search_top(start: &Path) -> Result<PathBuf, TrustFileError> {
+    let home = home_dir();
+    let stop = boundary(start, home.as_deref())?;
+    Ok(start.ancestors().nth(stop).unwrap_or(start).to_path_buf())
+}
+
 pub(super) fn find_within(
     start: &Path,
     home: Option<&Path>,
 ) -> Result<Option<PathBuf>, TrustFileError> {
+    let stop = boundary(start, home)?;
+    for dir in start.ancestors().take(stop + 1) {
+        if probe(dir, FILE_NAME)?.is_some_and(|m| m.is_file()) {
+            return Ok(Some(dir.join(FILE_NAME)));
+        }
+    }
+    Ok(None)
+}
+
+/// How many levels above `start` the search goes (0: `start` alone).
+fn boundary(start: &Path, home: Option<&Path>) -> Result<usize, TrustFileError> {
     let home_real = home.map(canonical).transpose()?.flatten();
     let is_home = |dir: &Path| -> Result<bool, TrustFileError> {
         if home == Some(dir) {
@@ -421,12 +441,7 @@ pub(super) fn find_within(
             break;
         }
     }
-    for dir in start.ancestors().take(stop + 1) {
-        if probe(dir, FILE_NAME)?.is_some_and(|m| m.is_file()) {
-            return Ok(Some(dir.join(FILE_NAME)));
-        }
-    }
-    Ok(None)
+    Ok(stop)
 }
 
 /// The metadata of `dir/name` (following symlinks), `None` when there is no such file.

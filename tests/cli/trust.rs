@@ -610,6 +610,93 @@ fn locked_runs_never_write_and_refuse_unknown_packages() {
     assert!(p.read("pyprov.toml").contains("pypi-attestations = "));
 }
 
+/// Locked with no trust file: every command that judges by the trust file (and the drop-in
+/// pip) stops with exit 2 before pip is looked for or anything fetched, names where it looked
+/// and how to make one. Nothing is installed, no index is asked (none runs here) and no file
+/// is written.
+#[test]
+fn locked_without_a_trust_file_is_a_usage_error() {
+    let p = project();
+    let sdist = p.pypi_attestations();
+    let sub = p.work_path("sub/dir");
+    fs::create_dir_all(&sub).unwrap();
+    /// (name, arguments, a variable that locks the run)
+    type Case<'a> = (&'a str, Vec<&'a str>, Option<(&'a str, &'a str)>);
+    let runs: Vec<Case> = vec![
+        ("verify", vec!["verify", &sdist, "--locked"], None),
+        ("install", vec!["install", "--locked", "alpha"], None),
+        (
+            "install_env",
+            vec!["install", "alpha"],
+            Some(("PYPROV_LOCKED", "1")),
+        ),
+        ("install_ci", vec!["install", "alpha"], Some(("CI", "true"))),
+        (
+            "install_json",
+            vec!["install", "--locked", "--format", "json", "alpha"],
+            None,
+        ),
+        (
+            "download",
+            vec!["download", "--locked", "-d", "out", "alpha"],
+            None,
+        ),
+        ("lock", vec!["lock", "--locked", "alpha"], None),
+        (
+            "pip",
+            vec!["pip", "install", "alpha"],
+            Some(("PYPROV_LOCKED", "1")),
+        ),
+    ];
+    for (name, args, env) in runs {
+        let mut c = p.pyprov();
+        c.args(&args);
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        let out = p.run(&mut c);
+        assert_eq!(out.code, 2, "{name}: {}", out.snapshot());
+        assert!(
+            out.stderr.contains("there is no trust file"),
+            "{name}: {}",
+            out.snapshot()
+        );
+        if name == "install_json" {
+            // stdout is the error as one JSON document, and nothing else.
+            let json = out.json();
+            assert_eq!(json["error"]["code"], "no-trust-file", "{json:#}");
+            assert_eq!(json["exit_code"], 2, "{json:#}");
+        }
+        if ["verify", "install", "install_ci", "install_json"].contains(&name) {
+            snapshot!(
+                p,
+                format!("locked_without_trust_file_{name}"),
+                out.snapshot()
+            );
+        }
+    }
+    // From a subdirectory it names the whole walk, up to the repository root.
+    let mut c = p.pyprov();
+    c.current_dir(&sub).args(["install", "--locked", "alpha"]);
+    let out = p.run(&mut c);
+    assert_eq!(out.code, 2);
+    snapshot!(p, "locked_without_trust_file_subdir", out.snapshot());
+    assert!(!p.work_path("pyprov.toml").exists());
+    assert!(!p.work_path("out").exists());
+    assert!(!p.work_path("pylock.toml").exists());
+    // A trust file makes the same run go on (here: to the drop-in's missing pip, or the index).
+    p.write("pyprov.toml", "[policy]\ntofu = true\n");
+    let out = p.verify(&[&sdist, "--locked"]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    // --locked=false in CI runs unlocked, with the defaults.
+    fs::remove_file(p.work_path("pyprov.toml")).unwrap();
+    let mut c = p.pyprov();
+    c.env("CI", "true")
+        .args(["verify", &sdist, "--locked=false", "--format", "json"]);
+    let out = p.run(&mut c);
+    assert_ne!(out.code, 2, "{}", out.snapshot());
+}
+
 #[test]
 fn without_tofu_an_unknown_package_is_a_warning_and_nothing_is_written() {
     let p = project();

@@ -17,6 +17,7 @@ mod differential;
 mod index_selftest;
 mod inputs;
 mod install;
+mod json_stdout;
 mod lock;
 mod pip_matrix;
 mod pip_options;

@@ -179,6 +179,24 @@ fn ci_recipe() {
         std::fs::read_to_string(world.work_path("pyprov.toml")).unwrap(),
         "[policy]\ntofu = true\nunattested = \"deny\"\n"
     );
+
+    // With no pyprov.toml committed, the job fails (exit 2) before anything is fetched, and
+    // says how to create one.
+    std::fs::remove_file(world.work_path("pyprov.toml")).unwrap();
+    let requests = world.index().requests().len();
+    let out = run(&world, &steps[1], &ci);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("there is no trust file"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("pyprov trust add"), "{}", out.stderr);
+    assert_eq!(
+        world.index().requests().len(),
+        requests,
+        "nothing is fetched"
+    );
 }
 
 #[test]
