@@ -327,7 +327,7 @@ async fn check_async(
     // What the index serves now: nothing from the cache, whose provenance is what it served then.
     let mut own = own;
     own.no_cache = true;
-    let (settings, gate) = Settings::resolve(own, None, raw, Mode::Lock)?;
+    let (settings, gate) = Settings::resolve_for_a_lock(own, raw)?;
     let output = settings
         .pip_args
         .output

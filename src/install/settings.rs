@@ -51,6 +51,25 @@ impl Settings {
         raw: &[String],
         mode: Mode,
     ) -> Result<(Settings, Gate), InstallError> {
+        Settings::resolve_needing(own, real_pip, raw, mode, true)
+    }
+
+    /// The settings of `pyprov lock --check` / `-r LOCK`, whose input is an existing lock,
+    /// taken out of pip's words before this: no requirement is needed.
+    pub(crate) fn resolve_for_a_lock(
+        own: OwnFlags,
+        raw: &[String],
+    ) -> Result<(Settings, Gate), InstallError> {
+        Settings::resolve_needing(own, None, raw, Mode::Lock, false)
+    }
+
+    fn resolve_needing(
+        own: OwnFlags,
+        real_pip: ChosenPip,
+        raw: &[String],
+        mode: Mode,
+        needs_requirements: bool,
+    ) -> Result<(Settings, Gate), InstallError> {
         let command = mode.command();
         let (own, parsed) = args::parse(own, raw, command)?;
         let cwd = std::env::current_dir().map_err(InstallError::WorkingDirectory)?;
@@ -64,7 +83,9 @@ impl Settings {
         )?;
         let mut pip_args = args::build(parsed, &pip.config, command)?;
         let program = if real_pip.is_some() { "pip" } else { "pyprov" };
-        args::require_something(&pip_args, command, program)?;
+        if needs_requirements {
+            args::require_something(&pip_args, command, program)?;
+        }
         check_destination(&mut pip_args, mode, real_pip.is_some())?;
         if pip_args.report.as_deref() == Some("-") && own.format == Format::Json {
             return Err(InstallError::ReportAndJson);
