@@ -182,13 +182,14 @@ async fn failed(ctx: &Ctx<'_>, resolved: &std::process::Output, run: &mut RunRep
         );
     }
     // An index that could not be read is why pip found nothing: said before pip's words.
-    for why in ctx.proxy.unreachable() {
+    let unreachable = ctx.proxy.unreachable();
+    for why in &unreachable {
         eprintln!(
             "pyprov could not read an index pip needed: {}",
-            crate::output::term(&index::redact_text(&why))
+            crate::output::term(&index::redact_text(why))
         );
     }
-    if !ctx.proxy.unreachable().is_empty() {
+    if !unreachable.is_empty() {
         eprintln!("  fix: {UNREACHABLE_FIX}");
     }
     eprintln!("pip could not resolve the requirements:");

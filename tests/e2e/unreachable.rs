@@ -6,12 +6,10 @@ use crate::support::context::TestContext;
 use crate::support::dists;
 use crate::support::venv::PipVersion;
 
-/// A loopback URL nothing listens on: a port taken, then let go.
-fn closed_index() -> String {
+/// A loopback port nothing listens on: taken, then let go.
+fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/simple/")
+    listener.local_addr().unwrap().port()
 }
 
 #[test]
@@ -21,23 +19,16 @@ fn closed_index() -> String {
 )]
 fn an_index_that_refuses_connections_is_named() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
-    let closed = closed_index();
-    ctx.add_filter(regex_escape(&closed), "[CLOSED]/simple/");
+    let port = closed_port();
+    let closed = format!("http://127.0.0.1:{port}/simple/");
+    ctx.add_filter(format!(r"http://127\.0\.0\.1:{port}"), "[CLOSED]");
     let run = ctx.install(&["-i", &closed, "alpha"]);
-    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The index is named, with why, before pip's own words.
     assert!(
-        run.stderr
-            .contains("pyprov could not read an index pip needed: "),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("[CLOSED]") || run.stderr.contains(&closed),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("  fix: check the index URL"),
+        run.stderr.contains(&format!(
+            "pyprov could not read an index pip needed: cannot reach {closed}alpha/: could not connect"
+        )),
         "{}",
         run.stderr
     );
@@ -53,7 +44,7 @@ fn an_extra_index_that_cannot_be_read_is_noted() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     let alpha = dists::wheel("alpha", "1.0", &[], &[]);
     ctx.publish(&alpha, "acme/widgets");
-    let closed = closed_index();
+    let closed = format!("http://127.0.0.1:{}/simple/", closed_port());
     let run = ctx.install_json(&["--extra-index-url", &closed, "alpha"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let notes = run.report()["notes"].to_string();
@@ -62,16 +53,4 @@ fn an_extra_index_that_cannot_be_read_is_noted() {
             && notes.contains(closed.trim_end_matches('/')),
         "{notes}"
     );
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
