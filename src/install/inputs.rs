@@ -108,7 +108,7 @@ pub(crate) fn gather(
     )?;
     let asked = !groups.is_empty() || !pip_args.scripts.is_empty();
     for r in extra {
-        reqs::push_requirement(&mut reqs, &r.text, r.origin);
+        reqs.push_line(&r.text, Vec::new(), false, r.origin, false);
         pip_args.requirements.push(r.text);
     }
     if asked

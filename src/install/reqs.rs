@@ -481,7 +481,7 @@ impl Reader<'_> {
             return Ok(sanitized);
         }
         self.check_build_requirement(origin, requirement)?;
-        self.push_line(
+        self.reqs.push_line(
             requirement,
             hashes.clone(),
             false,
@@ -538,7 +538,7 @@ impl Reader<'_> {
             "no_index" => self.reqs.no_index = true,
             "trusted_hosts" => self.reqs.trusted_hosts.push(value),
             "editables" => {
-                self.push_line(
+                self.reqs.push_line(
                     &value,
                     Vec::new(),
                     true,
@@ -603,8 +603,14 @@ impl Reader<'_> {
             _ => Ok(()),
         }
     }
+}
 
-    fn push_line(
+impl Requirements {
+    /// One requirement, classified: a constraint's direct URL is kept to be decided like a
+    /// requirement, a named constraint only constrains. Also for a requirement pyprov read from
+    /// somewhere else than a requirements file or the command line (a script's inline metadata,
+    /// a dependency group), named by `origin` in messages.
+    pub fn push_line(
         &mut self,
         text: &str,
         hashes: Vec<String>,
@@ -625,27 +631,12 @@ impl Reader<'_> {
         };
         if constraint {
             if !matches!(line.kind, ReqKind::Named { .. }) {
-                self.reqs.constraint_urls.push(line);
+                self.constraint_urls.push(line);
             }
             return;
         }
-        self.reqs.lines.push(line);
+        self.lines.push(line);
     }
-}
-
-/// A requirement pyprov read from somewhere else than a requirements file or the command line
-/// (a script's inline metadata, a dependency group), named by `origin` in messages: it is
-/// classified and decided like one given on the command line.
-pub fn push_requirement(reqs: &mut Requirements, text: &str, origin: String) {
-    let mut r = Reader {
-        out_dir: Path::new(""),
-        seen: HashSet::new(),
-        counter: 0,
-        reqs: std::mem::take(reqs),
-        build: false,
-    };
-    r.push_line(text, Vec::new(), false, origin, false);
-    *reqs = r.reqs;
 }
 
 /// Reads `--build-constraint` files as constraints files are read (a direct URL in one is
@@ -788,10 +779,12 @@ pub fn gather(
         r.reqs.constraint_files.push(copy);
     }
     for req in cli_requirements {
-        r.push_line(req, Vec::new(), false, "command line".into(), false);
+        r.reqs
+            .push_line(req, Vec::new(), false, "command line".into(), false);
     }
     for e in cli_editables {
-        r.push_line(e, Vec::new(), true, "command line".into(), false);
+        r.reqs
+            .push_line(e, Vec::new(), true, "command line".into(), false);
     }
     Ok(r.reqs)
 }
