@@ -13,7 +13,6 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use sha2::{Digest, Sha256};
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::args::PipArgs;
@@ -104,6 +103,7 @@ pub(crate) fn gather(
         &pip_args.constraint_files,
         &pip_args.requirements,
         &pip_args.editables,
+        &pip_args.build_constraints,
         out_dir,
     )?;
     let asked = !groups.is_empty() || !pip_args.scripts.is_empty();
@@ -122,11 +122,6 @@ pub(crate) fn gather(
         std::fs::write(&empty, "").map_err(InputError::Scratch)?;
         reqs.requirement_files.push(empty);
     }
-    reqs::gather_build_constraints(
-        &mut reqs,
-        &pip_args.build_constraints,
-        &out_dir.join("build-constraints"),
-    )?;
     for copy in &reqs.build_constraint_files {
         let word = format!("--build-constraint={}", copy.display());
         for words in [
@@ -137,12 +132,13 @@ pub(crate) fn gather(
         ] {
             words.push(word.clone());
         }
-        // A stored resolution is keyed by what the copy says, not by where this run wrote it.
-        let text = std::fs::read(copy).map_err(InputError::Scratch)?;
-        pip_args.resolve_key.push(format!(
-            "--build-constraint=sha256:{}",
-            hex::encode(Sha256::digest(&text))
-        ));
+        // What the copy says is in a stored resolution's key with every copy
+        // (`reuse::requirement_copies`); which of them pip reads as build constraints is too.
+        if let Some(name) = copy.file_name() {
+            pip_args
+                .resolve_key
+                .push(format!("--build-constraint={}", name.to_string_lossy()));
+        }
     }
     Ok(reqs)
 }

@@ -639,41 +639,6 @@ impl Requirements {
     }
 }
 
-/// Reads `--build-constraint` files as constraints files are read (a direct URL in one is
-/// decided like a requirement), writing their sanitized copies into `out_dir`.
-pub fn gather_build_constraints(
-    reqs: &mut Requirements,
-    files: &[PathBuf],
-    out_dir: &Path,
-) -> Result<(), ReqError> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(out_dir).map_err(|source| ReqError::Write {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let mut r = Reader {
-        out_dir,
-        seen: HashSet::new(),
-        counter: 0,
-        reqs: std::mem::take(reqs),
-        build: true,
-    };
-    let mut result = Ok(());
-    for f in files {
-        match r.read(f, true) {
-            Ok(copy) => r.reqs.build_constraint_files.push(copy),
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
-        }
-    }
-    *reqs = r.reqs;
-    result
-}
-
 /// pip expands `${VAR}` after it removed comments and split lines, and would expand the
 /// sanitized copy again: a value that brings a comment, a line break or another `${` would read
 /// differently the second time.
@@ -754,13 +719,16 @@ pub fn rewrite(reqs: &Requirements, from: &str, to: &str) -> Result<(), ReqError
     Ok(())
 }
 
-/// Reads every requirements and constraints file (recursively) and the command line's
-/// requirements, writing sanitized copies of the files into `out_dir`.
+/// Reads every requirements and constraints file (recursively), the command line's
+/// requirements, and the `--build-constraint` files (read as constraints files are: a direct URL
+/// in one is decided like a requirement), writing sanitized copies of the files into `out_dir`,
+/// all named alike (what a stored resolution is keyed by: `reuse::requirement_copies`).
 pub fn gather(
     requirement_files: &[PathBuf],
     constraint_files: &[PathBuf],
     cli_requirements: &[String],
     cli_editables: &[String],
+    build_constraint_files: &[PathBuf],
     out_dir: &Path,
 ) -> Result<Requirements, ReqError> {
     let mut r = Reader {
@@ -785,6 +753,14 @@ pub fn gather(
     for e in cli_editables {
         r.reqs
             .push_line(e, Vec::new(), true, "command line".into(), false);
+    }
+    // A file given as `-c` too is read again for the build environments: its copy there is
+    // not the empty stand-in that ends a cycle.
+    r.seen.clear();
+    r.build = true;
+    for f in build_constraint_files {
+        let copy = r.read(f, true)?;
+        r.reqs.build_constraint_files.push(copy);
     }
     Ok(r.reqs)
 }
@@ -873,6 +849,7 @@ mod tests {
             &[],
             &["idna".into()],
             &[],
+            &[],
             out.path(),
         )
         .unwrap();
@@ -905,7 +882,15 @@ mod tests {
             "--extra-index https://evil.example/simple\n--ind=https://evil2.example/simple\n-fhttps://evil3.example/links\nsix==1.16 --hash sha256:aa --hash=sha256:bb\n",
         )
         .unwrap();
-        let r = gather(&[dir.path().join("reqs.txt")], &[], &[], &[], out.path()).unwrap();
+        let r = gather(
+            &[dir.path().join("reqs.txt")],
+            &[],
+            &[],
+            &[],
+            &[],
+            out.path(),
+        )
+        .unwrap();
         assert_eq!(r.extra_index_urls, ["https://evil.example/simple"]);
         assert_eq!(r.index_url.as_deref(), Some("https://evil2.example/simple"));
         assert_eq!(r.find_links, ["https://evil3.example/links"]);
@@ -914,7 +899,15 @@ mod tests {
         assert_eq!(copy, "six==1.16 --hash=sha256:aa --hash=sha256:bb\n");
         // Used to panic (a byte slice inside `é`); now pip's own error.
         std::fs::write(dir.path().join("bad.txt"), "-éx foo\n").unwrap();
-        let err = gather(&[dir.path().join("bad.txt")], &[], &[], &[], out.path()).unwrap_err();
+        let err = gather(
+            &[dir.path().join("bad.txt")],
+            &[],
+            &[],
+            &[],
+            &[],
+            out.path(),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -928,7 +921,7 @@ mod tests {
             "payload @ http://x/payload-1.0.tar.gz\n",
         )
         .unwrap();
-        let r = gather(&[], &[dir.path().join("c.txt")], &[], &[], out.path()).unwrap();
+        let r = gather(&[], &[dir.path().join("c.txt")], &[], &[], &[], out.path()).unwrap();
         assert!(matches!(
             r.constraint_urls[0].kind,
             ReqKind::DirectUrl { .. }
@@ -945,7 +938,7 @@ mod tests {
         assert!(parse_pep508("a[b-c, d] >= 1").is_some());
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("z.txt"), "-r /dev/zero\n").unwrap();
-        assert!(gather(&[dir.path().join("z.txt")], &[], &[], &[], dir.path()).is_err());
+        assert!(gather(&[dir.path().join("z.txt")], &[], &[], &[], &[], dir.path()).is_err());
     }
 
     #[test]
@@ -959,7 +952,7 @@ mod tests {
             "\u{feff}six\r-fhttps://x.example/links\u{2028}idna\nfoo # note \\\n--index-url https://evil.example/simple\nbar --extra-index-url=https://evil.example/simple -r other.txt\n",
         )
         .unwrap();
-        let r = gather(&[dir.path().join("r.txt")], &[], &[], &[], out.path()).unwrap();
+        let r = gather(&[dir.path().join("r.txt")], &[], &[], &[], &[], out.path()).unwrap();
         let names: Vec<_> = r.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(names, ["six", "idna", "foo", "bar"]);
         assert_eq!(r.find_links, ["https://x.example/links"]);
@@ -970,7 +963,7 @@ mod tests {
         // A variable that brings a comment is refused.
         std::env::set_var("PYPROV_TEST_HASH_VALUE", "six #");
         std::fs::write(dir.path().join("e.txt"), "${PYPROV_TEST_HASH_VALUE}\n").unwrap();
-        assert!(gather(&[dir.path().join("e.txt")], &[], &[], &[], out.path()).is_err());
+        assert!(gather(&[dir.path().join("e.txt")], &[], &[], &[], &[], out.path()).is_err());
     }
 
     /// pip installs what a build-constraints file names into an sdist's build environment,
@@ -1002,9 +995,8 @@ mod tests {
             "--trusted-host elsewhere.invalid",
         ] {
             std::fs::write(&bc, format!("wheel<1\n{line}\n")).unwrap();
-            let mut reqs = Requirements::default();
-            let err = gather_build_constraints(&mut reqs, std::slice::from_ref(&bc), out.path())
-                .unwrap_err();
+            let err =
+                gather(&[], &[], &[], &[], std::slice::from_ref(&bc), out.path()).unwrap_err();
             assert!(
                 matches!(err, ReqError::BuildConstraint { .. }),
                 "{line}: {err}"
@@ -1014,24 +1006,13 @@ mod tests {
                 shown.starts_with(&format!("{}:2: ", bc.display())) && shown.contains("\n  fix: "),
                 "{line}: {shown}"
             );
-            assert!(
-                reqs.index_url.is_none() && reqs.extra_index_urls.is_empty(),
-                "{line}"
-            );
-            assert!(reqs.find_links.is_empty() && !reqs.no_index, "{line}");
-            assert!(reqs.trusted_hosts.is_empty() && reqs.build_constraint_files.is_empty());
         }
         std::fs::write(
             &bc,
             "setuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl\n",
         )
         .unwrap();
-        let err = gather_build_constraints(
-            &mut Requirements::default(),
-            std::slice::from_ref(&bc),
-            out.path(),
-        )
-        .unwrap_err();
+        let err = gather(&[], &[], &[], &[], std::slice::from_ref(&bc), out.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -1040,12 +1021,7 @@ mod tests {
             )
         );
         std::fs::write(&bc, "--index-url https://elsewhere.invalid/simple/\n").unwrap();
-        let err = gather_build_constraints(
-            &mut Requirements::default(),
-            std::slice::from_ref(&bc),
-            out.path(),
-        )
-        .unwrap_err();
+        let err = gather(&[], &[], &[], &[], std::slice::from_ref(&bc), out.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -1056,12 +1032,7 @@ mod tests {
         // A file a build-constraints file nests is held to the same rules.
         std::fs::write(dir.path().join("more.txt"), "-f ./wheels\n").unwrap();
         std::fs::write(&bc, "-c more.txt\n").unwrap();
-        let err = gather_build_constraints(
-            &mut Requirements::default(),
-            std::slice::from_ref(&bc),
-            out.path(),
-        )
-        .unwrap_err();
+        let err = gather(&[], &[], &[], &[], std::slice::from_ref(&bc), out.path()).unwrap_err();
         assert!(
             err.to_string().starts_with(&format!(
                 "{}:1: `--find-links ./wheels`",
@@ -1076,8 +1047,7 @@ mod tests {
             "setuptools<70; platform_release != 'a/b'\n--pre\nflit-core @ https://example.invalid/flit_core-3.9.0-py3-none-any.whl\n",
         )
         .unwrap();
-        let mut reqs = Requirements::default();
-        gather_build_constraints(&mut reqs, std::slice::from_ref(&bc), out.path()).unwrap();
+        let reqs = gather(&[], &[], &[], &[], std::slice::from_ref(&bc), out.path()).unwrap();
         let copy = std::fs::read_to_string(&reqs.build_constraint_files[0]).unwrap();
         assert_eq!(copy, "setuptools<70; platform_release != 'a/b'\n--pre\nflit-core @ https://example.invalid/flit_core-3.9.0-py3-none-any.whl\n");
         assert!(matches!(
@@ -1094,7 +1064,7 @@ mod tests {
             "--index-url https://elsewhere.invalid/simple/\nsetuptools @ file:///repo/vendor/setuptools-99-py3-none-any.whl\n",
         )
         .unwrap();
-        let r = gather(&[], std::slice::from_ref(&bc), &[], &[], out.path()).unwrap();
+        let r = gather(&[], std::slice::from_ref(&bc), &[], &[], &[], out.path()).unwrap();
         assert_eq!(
             r.index_url.as_deref(),
             Some("https://elsewhere.invalid/simple/")
@@ -1103,6 +1073,17 @@ mod tests {
             r.constraint_urls[0].kind,
             ReqKind::LocalPath { .. }
         ));
+        // A file given as -c and as --build-constraint is read for each (not the empty
+        // stand-in that ends a cycle), its copies beside the others, named alike.
+        std::fs::write(&bc, "setuptools<70\n").unwrap();
+        let both = std::slice::from_ref(&bc);
+        let r = gather(&[], both, &[], &[], both, out.path()).unwrap();
+        let (cons, build) = (&r.constraint_files, &r.build_constraint_files);
+        assert_eq!(cons.len() + build.len(), 2);
+        for copy in cons.iter().chain(build) {
+            assert_eq!(copy.parent(), Some(out.path()));
+            assert_eq!(std::fs::read_to_string(copy).unwrap(), "setuptools<70\n");
+        }
     }
 
     #[test]
@@ -1110,7 +1091,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "-r b.txt\nx\n").unwrap();
         std::fs::write(dir.path().join("b.txt"), "-r a.txt\ny\n").unwrap();
-        let r = gather(&[dir.path().join("a.txt")], &[], &[], &[], dir.path()).unwrap();
+        let r = gather(&[dir.path().join("a.txt")], &[], &[], &[], &[], dir.path()).unwrap();
         assert_eq!(r.lines.len(), 2);
     }
 
@@ -1128,11 +1109,11 @@ mod tests {
             "--no-binary a}\nsix --config-settings=a=b}\n",
         )
         .unwrap();
-        let r = gather(&[dir.path().join("r.txt")], &[], &[], &[], out.path()).unwrap();
+        let r = gather(&[dir.path().join("r.txt")], &[], &[], &[], &[], out.path()).unwrap();
         let texts = |r: &Requirements| r.lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>();
         assert_eq!(texts(&r), ["six"]);
         let copy = r.requirement_files[0].clone();
-        let r2 = gather(&[copy], &[], &[], &[], again.path()).unwrap();
+        let r2 = gather(&[copy], &[], &[], &[], &[], again.path()).unwrap();
         assert_eq!(texts(&r2), ["six"]);
     }
 }

@@ -373,6 +373,23 @@ fn build_constraint_applies_to_builds_as_in_pip() {
         &["--build-constraint", "build-constraints.txt", "built"],
     );
     has(&got, &["built==1.0"]);
+    // Its copy keys a stored resolution like any requirements file's: a second identical run
+    // (into the venv as the first left it) reuses the resolution the first stored.
+    let args = ["--build-constraint", "build-constraints.txt", "built"];
+    let (first, second) = (p.run_pyprov(&args), p.run_pyprov(&args));
+    for run in [&first, &second] {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("neither reused nor stored"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(
+        second.stderr.contains("reused the stored resolution"),
+        "{}",
+        second.stderr
+    );
     let isolation = p.run_pyprov(&[
         "--build-constraint=build-constraints.txt",
         "--no-build-isolation",

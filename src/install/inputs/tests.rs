@@ -397,7 +397,10 @@ fn gather_hands_pip_requirements_not_the_options() {
     for words in [&a.resolve, &a.install, &a.install_pinned, &a.build] {
         assert_eq!(words, std::slice::from_ref(&word));
     }
-    assert!(a.resolve_key[0].starts_with("--build-constraint=sha256:"));
+    // Beside the other copies (their contents key a stored resolution), and named as one.
+    assert_eq!(copy.parent(), Some(out.as_path()));
+    let name = copy.file_name().unwrap().to_string_lossy();
+    assert_eq!(a.resolve_key, [format!("--build-constraint={name}")]);
     // The interpreter pip runs is 3.12.1: a script for 3.13 is refused in pip's words.
     std::fs::write(
         d.join("tool.py"),
