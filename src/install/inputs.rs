@@ -211,13 +211,17 @@ pub fn parse_group_values(values: &[String]) -> Result<Vec<GroupRef>, InputError
         let (path, name) = match value.rsplit_once(':') {
             None => ("pyproject.toml", value.as_str()),
             Some((path, name)) => {
-                let file = Path::new(path)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                if file != "pyproject.toml" {
-                    let without_extras = strip_extras(path);
-                    if is_pylock_name(without_extras) && !without_extras.contains("://") {
+                let file_name = |p: &str| {
+                    Path::new(p)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                };
+                if file_name(path) != "pyproject.toml" {
+                    let without_extras = reqs::strip_extras(path);
+                    if crate::lock::is_lock_file_name(&file_name(without_extras))
+                        && !without_extras.contains("://")
+                    {
                         return Err(InputError::GroupFromLock {
                             value: value.clone(),
                             path: without_extras.to_string(),
@@ -234,27 +238,6 @@ pub fn parse_group_values(values: &[String]) -> Result<Vec<GroupRef>, InputError
         });
     }
     Ok(out)
-}
-
-/// pip's `strip_extras`: `path[extra,…]` without its extras.
-fn strip_extras(path: &str) -> &str {
-    match path.strip_suffix(']').and_then(|p| p.rfind('[')) {
-        Some(at) => path.get(..at).unwrap_or(path),
-        None => path,
-    }
-}
-
-/// PEP 751's file names: `pylock.toml` or `pylock.NAME.toml` (NAME without a dot).
-pub fn is_pylock_name(path: &str) -> bool {
-    let name = Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    name == "pylock.toml"
-        || name
-            .strip_prefix("pylock.")
-            .and_then(|n| n.strip_suffix(".toml"))
-            .is_some_and(|n| !n.is_empty() && !n.contains('.'))
 }
 
 /// PEP 735's name normalization (`[-_.]+` to `-`, lower case).

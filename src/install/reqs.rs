@@ -139,12 +139,16 @@ pub fn classify(text: &str) -> ReqKind {
 /// pip's `is_archive_file` on a requirement (extras stripped, as pip strips them): every
 /// extension pip installs from as a local archive, whether or not the file exists.
 fn is_archive_name(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    let path = match lower.strip_suffix(']').and_then(|p| p.rfind('[')) {
-        Some(at) => lower.get(..at).unwrap_or(&lower),
-        None => &lower,
-    };
+    let path = strip_extras(text).to_ascii_lowercase();
     ARCHIVE_EXTENSIONS.iter().any(|e| path.ends_with(e))
+}
+
+/// pip's `strip_extras`: `path[extra,…]` without its extras.
+pub(crate) fn strip_extras(path: &str) -> &str {
+    match path.strip_suffix(']').and_then(|p| p.rfind('[')) {
+        Some(at) => path.get(..at).unwrap_or(path),
+        None => path,
+    }
 }
 
 /// pip's `ARCHIVE_EXTENSIONS` (`utils/filetypes.py`).
