@@ -18,6 +18,7 @@ use toml_edit::{DocumentMut, Item, Value};
 use super::args::PipArgs;
 use super::pip::Pip;
 use super::reqs::{self, ReqError, Requirements};
+use crate::vocab::PackageName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -240,24 +241,6 @@ pub fn parse_group_values(values: &[String]) -> Result<Vec<GroupRef>, InputError
     Ok(out)
 }
 
-/// PEP 735's name normalization (`[-_.]+` to `-`, lower case).
-pub fn normalize_group(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            in_run = false;
-        }
-    }
-    out
-}
-
 fn read_groups(groups: &[GroupRef]) -> Result<Vec<Read>, InputError> {
     let mut resolvers: Vec<(String, Resolver)> = Vec::new();
     let mut out = Vec::new();
@@ -289,7 +272,7 @@ fn read_groups(groups: &[GroupRef]) -> Result<Vec<Read>, InputError> {
         let origin = format!(
             "{} [dependency-groups] {}",
             g.path,
-            normalize_group(&g.name)
+            PackageName::normalize(&g.name).into_string()
         );
         out.extend(reqs.into_iter().map(|text| Read {
             text: text.trim().to_string(),
@@ -316,7 +299,8 @@ enum Group {
     NotAList,
 }
 
-/// packaging's `DependencyGroupResolver`: normalized names, includes followed, cycles found,
+/// packaging's `DependencyGroupResolver`: names normalized as PEP 735 says (PEP 503's
+/// normalization, `PackageName::normalize`), includes followed, cycles found,
 /// errors collected and reported together, in its words.
 #[derive(Debug, Default)]
 pub struct Resolver {
@@ -344,7 +328,7 @@ impl Resolver {
         let mut r = Resolver::default();
         let mut originals: Vec<(String, Vec<String>)> = Vec::new();
         for (name, item) in table.iter() {
-            let normed = normalize_group(name);
+            let normed = PackageName::normalize(name).into_string();
             match originals.iter_mut().find(|(n, _)| *n == normed) {
                 Some((_, names)) => names.push(name.to_string()),
                 None => originals.push((normed.clone(), vec![name.to_string()])),
@@ -376,7 +360,7 @@ impl Resolver {
 
     /// The requirements of group `name`, includes resolved; or every error found.
     pub fn resolve(&mut self, name: &str) -> Result<Vec<String>, Vec<String>> {
-        let group = normalize_group(name);
+        let group = PackageName::normalize(name).into_string();
         let mut errors = Vec::new();
         let out = self.resolve_one(&group, &group, &mut errors);
         if errors.is_empty() {
@@ -402,7 +386,7 @@ impl Resolver {
             match m {
                 Member::Requirement(r) => out.push(r),
                 Member::Include(raw) => {
-                    let include = normalize_group(&raw);
+                    let include = PackageName::normalize(&raw).into_string();
                     let ancestors = self.ancestors_of(group);
                     if ancestors.contains(&include) {
                         let reason = if raw == group {

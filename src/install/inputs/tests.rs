@@ -158,7 +158,11 @@ docs = ["sphinx", {include-group = "test-deps"}, {include-group = "Lint_Tools"}]
         resolve(toml, "DOCS").unwrap(),
         ["sphinx", "pytest>=8", "ruff", "ruff"]
     );
-    assert_eq!(normalize_group("A__b.-C"), "a-b-c");
+    // Lower case as Python's `str.lower`, not ASCII's.
+    assert_eq!(
+        resolve("[dependency-groups]\n\"Ünit\" = [\"x\"]\n", "ünit").unwrap(),
+        ["x"]
+    );
 }
 
 #[test]
