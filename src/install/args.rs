@@ -18,7 +18,7 @@ pub(crate) struct PipArgs {
     pub editables: Vec<String>,
     /// Requirement specifiers and paths/URLs given on the command line.
     pub requirements: Vec<String>,
-    /// `--requirements-from-script FILE` (pip 25.1+): read by `inputs`, never handed to pip.
+    /// `--requirements-from-script FILE` (pip 26.0+): read by `inputs`, never handed to pip.
     pub scripts: Vec<String>,
     /// `--group [PATH:]NAME` (pip 25.1+), as given: read by `inputs`, never handed to pip.
     pub groups: Vec<String>,

@@ -176,23 +176,32 @@ fn check_only_deps(a: &PipArgs) -> Result<(), InputError> {
 }
 
 /// The pip that runs must know the option pyprov reads in its place: pyprov would otherwise
-/// install what that pip could not have been asked for.
+/// install what that pip could not have been asked for. Each option's first pip: `--group`
+/// 25.1, `--build-constraint` 25.3, `--requirements-from-script` 26.0 (pip 25.3's cmdoptions
+/// has the first two, not the third).
 fn check_versions(a: &PipArgs, version: (u32, u32, u32)) -> Result<(), InputError> {
-    let shown = format!("{}.{}.{}", version.0, version.1, version.2);
-    let too_old = |option, since| InputError::PipTooOld {
-        option,
-        since,
-        version: shown.clone(),
-    };
-    let at_least = |major, minor| (version.0, version.1) >= (major, minor);
-    if !a.groups.is_empty() && !at_least(25, 1) {
-        return Err(too_old("--group", "25.1"));
-    }
-    if !a.scripts.is_empty() && !at_least(25, 1) {
-        return Err(too_old("--requirements-from-script", "25.1"));
-    }
-    if !a.build_constraints.is_empty() && !at_least(25, 3) {
-        return Err(too_old("--build-constraint", "25.3"));
+    for (given, option, since, first) in [
+        (!a.groups.is_empty(), "--group", "25.1", (25, 1)),
+        (
+            !a.build_constraints.is_empty(),
+            "--build-constraint",
+            "25.3",
+            (25, 3),
+        ),
+        (
+            !a.scripts.is_empty(),
+            "--requirements-from-script",
+            "26.0",
+            (26, 0),
+        ),
+    ] {
+        if given && (version.0, version.1) < first {
+            return Err(InputError::PipTooOld {
+                option,
+                since,
+                version: format!("{}.{}.{}", version.0, version.1, version.2),
+            });
+        }
     }
     Ok(())
 }

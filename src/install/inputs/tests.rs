@@ -289,8 +289,21 @@ fn old_pips_are_refused_the_new_inputs() {
         groups: vec!["dev".into()],
         ..PipArgs::default()
     };
-    assert!(check_versions(&group, (24, 3, 1)).is_err());
-    assert!(check_versions(&group, (26, 3, 0)).is_ok());
+    assert!(check_versions(&group, (25, 1, 0)).is_ok());
+    assert_eq!(
+        check_versions(&group, (25, 0, 1)).unwrap_err().to_string(),
+        "--group needs pip 25.1 or newer; this pip is 25.0.1\n  fix: upgrade pip in that environment, or leave --group out"
+    );
+    let script = PipArgs {
+        scripts: vec!["tool.py".into()],
+        ..PipArgs::default()
+    };
+    assert!(check_versions(&script, (26, 0, 0)).is_ok());
+    // pip 25.3 has --group and --build-constraint, not --requirements-from-script.
+    assert_eq!(
+        check_versions(&script, (25, 3, 0)).unwrap_err().to_string(),
+        "--requirements-from-script needs pip 26.0 or newer; this pip is 25.3.0\n  fix: upgrade pip in that environment, or leave --requirements-from-script out"
+    );
 }
 
 #[test]
