@@ -52,34 +52,10 @@ fn closest_long(name: &str, command: Command) -> Option<&'static str> {
         .iter()
         .filter(|o| applies(o, command.mask()))
         .flat_map(|o| o.long.iter().copied())
-        .map(|l| (edit_distance(name, l), l))
+        .map(|l| (strsim::levenshtein(name, l), l))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, l)| l)
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = i;
-        let mut next = Vec::with_capacity(row.len());
-        next.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            let above = row
-                .get(j + 1)
-                .copied()
-                .unwrap_or(usize::MAX)
-                .saturating_add(1);
-            let left = next.last().copied().unwrap_or(usize::MAX).saturating_add(1);
-            diagonal = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            next.push(substitute.min(above).min(left));
-        }
-        row = next;
-    }
-    row.last().copied().unwrap_or(0)
 }
 
 pub fn find_short(c: char, command: Command) -> Option<&'static PipOption> {
