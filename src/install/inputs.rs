@@ -13,9 +13,11 @@
 use std::path::Path;
 use std::str::FromStr;
 
+use pep440_rs::Version;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::args::PipArgs;
+use super::locked;
 use super::pip::Pip;
 use super::reqs::{self, ReqError, Requirements};
 use crate::vocab::PackageName;
@@ -49,6 +51,9 @@ pub enum InputError {
         python: String,
         requires: String,
     },
+    /// pip's `_handle_python_version`, in its words.
+    #[error("--python-version error: invalid --python-version value: {}: {why}\n  fix: give up to three dot-separated integers (3, 3.12, 3.12.1) or two digits without a dot (312 for 3.12), or leave --python-version (and PIP_PYTHON_VERSION) out", py_repr(value))]
+    PythonVersionValue { value: String, why: &'static str },
     #[error("--group error: group paths use local 'pyproject.toml' or 'pylock.toml' files")]
     GroupPath,
     #[error("--group {value}: pyprov does not read dependency groups out of a lock file\n  fix: install the lock with `-r {path}` (its default groups), or name the group of a pyproject.toml")]
@@ -91,7 +96,7 @@ pub(crate) fn gather(
     }
     let mut extra = read_groups(&groups)?;
     if let Some(script) = single_script(&pip_args.scripts)? {
-        let python = python_version(pip_args.python_version.as_deref(), pip.target.as_deref());
+        let python = python_version(pip_args.python_version.as_deref(), pip)?;
         extra.extend(read_script(
             Path::new(script),
             script,
@@ -533,56 +538,60 @@ fn single_script(scripts: &[String]) -> Result<Option<&str>, InputError> {
 }
 
 /// The Python a script's `requires-python` is checked against, as pip's `TargetPython` has it:
-/// `--python-version` (padded to three parts), else the probed interpreter's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PythonVersion {
-    /// `major.minor.micro`, what the specifier is checked against.
-    pub full: String,
-    /// `major.minor`, what pip's message shows.
-    pub short: String,
+/// `--python-version` (padded to three parts), else the probed interpreter's (its first three
+/// release parts: pip checks `sys.version_info[:3]`); `None` when the interpreter could not
+/// be probed.
+fn python_version(option: Option<&str>, pip: &Pip) -> Result<Option<Version>, InputError> {
+    // pip: "The empty string is the same as not providing a value."
+    let release: Vec<u64> = match option.filter(|v| !v.is_empty()) {
+        Some(v) => parse_python_version(v)?,
+        None => match locked::probe(pip) {
+            Some(t) => t.env.python_full_version().version.release().to_vec(),
+            None => return Ok(None),
+        },
+    };
+    let mut release: Vec<u64> = release.into_iter().take(3).collect();
+    release.resize(3, 0);
+    Ok(Some(Version::new(release)))
 }
 
-fn python_version(option: Option<&str>, target: Option<&str>) -> Option<PythonVersion> {
-    // pip: "The empty string is the same as not providing a value."
-    let parts: Vec<u32> = match option.filter(|v| !v.is_empty()) {
-        Some(v) if !v.contains('.') && v.chars().count() > 1 => {
-            // pip reads `38` as 3.8 (`value[0], value[1:]`: by characters, not bytes).
-            let mut chars = v.chars();
-            let major = chars.next()?.to_string();
-            vec![major.parse().ok()?, chars.as_str().parse().ok()?]
-        }
-        Some(v) => v
-            .split('.')
-            .map(|p| p.parse().ok())
-            .collect::<Option<_>>()?,
-        None => {
-            let json: serde_json::Value = serde_json::from_str(target?).ok()?;
-            let full = json.get("env")?.get("python_full_version")?.as_str()?;
-            full.split('.')
-                .take(3)
-                .map(|p| {
-                    let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
-                    digits.parse().ok()
-                })
-                .collect::<Option<_>>()?
-        }
+/// pip's `_convert_python_version`, refusing what it refuses in its words: at most three parts,
+/// `38` read as 3.8 (`value[0], value[1:]`: by characters, not bytes), each part an integer.
+fn parse_python_version(value: &str) -> Result<Vec<u64>, InputError> {
+    let invalid = |why| InputError::PythonVersionValue {
+        value: value.to_string(),
+        why,
     };
-    let mut parts = parts;
-    while parts.len() < 3 {
-        parts.push(0);
+    let mut parts: Vec<&str> = value.split('.').collect();
+    if parts.len() > 3 {
+        return Err(invalid("at most three version parts are allowed"));
     }
-    let show = |n: usize| {
-        parts
-            .iter()
-            .take(n)
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(".")
-    };
-    Some(PythonVersion {
-        full: show(parts.len()),
-        short: show(2),
-    })
+    if let [one] = parts.as_slice() {
+        let mut chars = one.char_indices();
+        if let (Some(_), Some((second, _))) = (chars.next(), chars.next()) {
+            parts = vec![
+                one.get(..second).unwrap_or(""),
+                one.get(second..).unwrap_or(""),
+            ];
+        }
+    }
+    parts
+        .iter()
+        .map(|p| py_int(p).ok_or_else(|| invalid("each version part must be an integer")))
+        .collect()
+}
+
+/// Python's `int()` of a version part: surrounding white space, a `+`, `_` between digits
+/// (non-ASCII digits, which Python reads too, are refused rather than guessed).
+fn py_int(text: &str) -> Option<u64> {
+    let digits = text.trim();
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let well_placed = !digits.starts_with('_') && !digits.ends_with('_') && !digits.contains("__");
+    let digits: String = digits.chars().filter(|c| *c != '_').collect();
+    if !well_placed || digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// A script's dependencies (PEP 723 `# /// script`), its `requires-python` checked as pip checks
@@ -590,7 +599,7 @@ fn python_version(option: Option<&str>, target: Option<&str>) -> Option<PythonVe
 pub fn read_script(
     path: &Path,
     shown: &str,
-    python: Option<&PythonVersion>,
+    python: Option<&Version>,
     ignore_requires_python: bool,
 ) -> Result<Vec<Read>, InputError> {
     let text = std::fs::read(path).map_err(|source| InputError::ScriptRead {
@@ -616,12 +625,12 @@ pub fn read_script(
             if let Some(python) = python {
                 let specifiers = pep440_rs::VersionSpecifiers::from_str(spec)
                     .map_err(|e| invalid(format!("requires-python {}: {e}", py_repr(spec))))?;
-                let version = pep440_rs::Version::from_str(&python.full)
-                    .map_err(|e| invalid(format!("Python {}: {e}", python.full)))?;
-                if !specifiers.contains(&version) {
+                if !specifiers.contains(python) {
+                    // pip's `TargetPython.py_version`: major.minor.
+                    let short = python.release().iter().take(2).map(u64::to_string);
                     return Err(InputError::RequiresPython {
                         script: shown.to_string(),
-                        python: python.short.clone(),
+                        python: short.collect::<Vec<_>>().join("."),
                         requires: spec.to_string(),
                     });
                 }

@@ -61,7 +61,7 @@ fn script(text: &str, python: &str, ignore: bool) -> Result<Vec<String>, InputEr
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tool.py");
     std::fs::write(&path, text).unwrap();
-    let python = python_version(Some(python), None);
+    let python = python_version(Some(python), &pip((26, 3, 0))).unwrap();
     read_script(&path, "tool.py", python.as_ref(), ignore)
         .map(|v| v.into_iter().map(|r| r.text).collect())
 }
@@ -78,27 +78,56 @@ fn script_dependencies_and_requires_python() {
         "Script 'tool.py' requires a different Python: 3.11 not in '>=3.12'\n  fix: run it with an interpreter the script supports (--python), or pass --ignore-requires-python"
     );
     assert!(script(text, "3.11", true).is_ok());
-    // pip reads `--python-version 311` as 3.11, and pads to three parts.
-    assert_eq!(
-        python_version(Some("311"), None),
-        Some(PythonVersion {
-            full: "3.11.0".into(),
-            short: "3.11".into()
-        })
-    );
-    let probed = r#"{"env": {"python_full_version": "3.13.1"}, "tags": []}"#;
-    assert_eq!(python_version(None, Some(probed)).unwrap().full, "3.13.1");
-    // Non-ASCII values (`PIP_PYTHON_VERSION=é1`) split by characters, as pip splits them: no
-    // panic inside `é`, and no version pyprov could check against.
-    for v in ["é1", "é", "3é", "1é", "€12", "3.é", "١٢", ""] {
-        assert_eq!(python_version(Some(v), None), None, "{v:?}");
+    // pip reads `--python-version 311` as 3.11, and pads to three parts; with no value, the
+    // interpreter's first three release parts (pip checks `sys.version_info[:3]`).
+    let version = |option: Option<&str>, python: &str| {
+        let pip = Pip {
+            target: Some(probed(python)),
+            ..pip((26, 3, 0))
+        };
+        python_version(option, &pip).map(|v| v.map(|v| v.to_string()))
+    };
+    for (option, want) in [
+        (Some("311"), "3.11.0"),
+        (Some("3"), "3.0.0"),
+        (Some("3.12.1"), "3.12.1"),
+        (Some(" 3 . 1_2"), "3.12.0"),
+        (None, "3.13.1"),
+        // An empty value is no value, as in pip: the interpreter's version is checked.
+        (Some(""), "3.13.1"),
+    ] {
+        assert_eq!(
+            version(option, "3.13.1").unwrap().as_deref(),
+            Some(want),
+            "{option:?}"
+        );
     }
-    assert_eq!(python_version(Some("3"), None).unwrap().full, "3.0.0");
-    // An empty value is no value, as in pip: the interpreter's version is checked.
     assert_eq!(
-        python_version(Some(""), Some(probed)).unwrap().full,
-        "3.13.1"
+        version(None, "3.14.0rc1").unwrap().as_deref(),
+        Some("3.14.0")
     );
+    // What pip refuses is refused in its words (non-ASCII values, `PIP_PYTHON_VERSION=é1`,
+    // split by characters as pip splits them: no panic inside `é`).
+    for (v, why) in [
+        ("é1", "each version part must be an integer"),
+        ("é", "each version part must be an integer"),
+        ("3é", "each version part must be an integer"),
+        ("€12", "each version part must be an integer"),
+        ("3.é", "each version part must be an integer"),
+        ("3._1", "each version part must be an integer"),
+        ("3.", "each version part must be an integer"),
+        ("3.1.2.4", "at most three version parts are allowed"),
+    ] {
+        let err = version(Some(v), "3.13.1").unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "--python-version error: invalid --python-version value: {}: {why}\n  fix: ",
+                py_repr(v)
+            )),
+            "{v:?}: {err}"
+        );
+    }
+    // A script's run with such a value is refused, as pip refuses it, not run unchecked.
     let mut a = PipArgs {
         scripts: vec!["tool.py".into()],
         python_version: Some("é1".into()),
@@ -111,7 +140,10 @@ fn script_dependencies_and_requires_python() {
     )
     .unwrap();
     a.scripts = vec![dir.path().join("tool.py").display().to_string()];
-    assert!(gather(&mut a, &pip((26, 3, 0)), dir.path()).is_ok());
+    assert!(matches!(
+        gather(&mut a, &pip((26, 3, 0)), dir.path()),
+        Err(InputError::PythonVersionValue { .. })
+    ));
     // No dependencies: nothing; an option smuggled in as a dependency is not a requirement.
     assert!(script("# /// script\n# a = 1\n# ///\n", "3.12", false)
         .unwrap()
@@ -313,13 +345,35 @@ fn python_reprs() {
     assert_eq!(py_repr("a'\"b\\"), "'a\\'\"b\\\\'");
 }
 
+/// What `locked::probe` reads of an interpreter running Python `python`.
+fn probed(python: &str) -> String {
+    let short = python.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
+    serde_json::json!({
+        "env": {
+            "implementation_name": "cpython",
+            "implementation_version": python,
+            "os_name": "posix",
+            "platform_machine": "x86_64",
+            "platform_python_implementation": "CPython",
+            "platform_release": "",
+            "platform_system": "Linux",
+            "platform_version": "",
+            "python_full_version": python,
+            "python_version": short,
+            "sys_platform": "linux",
+        },
+        "tags": [],
+    })
+    .to_string()
+}
+
 fn pip(version: (u32, u32, u32)) -> Pip {
     Pip {
         program: "/usr/bin/python3".into(),
         prefix: vec!["-m".into(), "pip".into()],
         version,
         config: Vec::new(),
-        target: Some(r#"{"env": {"python_full_version": "3.12.1"}, "tags": []}"#.into()),
+        target: Some(probed("3.12.1")),
         installed: String::new(),
         interpreter: "/usr/bin/python3".into(),
         vcs_stubs: None,
