@@ -12,8 +12,10 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use pep440_rs::Version;
+use regex::Regex;
 use toml_edit::{DocumentMut, Item, Value};
 
 use super::args::PipArgs;
@@ -663,72 +665,51 @@ pub fn read_script(
         .collect()
 }
 
-/// pip's PEP 723 reader: the one `# /// script` block, its lines without `# ` (or `#`), as TOML
-/// text. pip's expression: `(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$`
-/// (a block ends at the last `# ///` of its run of comment lines), on the text as Python's
-/// universal newlines read it.
+/// pip's PEP 723 expression (`REGEX` in pip/_internal/req/pep723.py), as pip has it: Rust's
+/// `regex` reads it as Python's `re` does here (leftmost-first, `$` before a `\n` or at the end,
+/// `.` anything but `\n`).
+const PEP723: &str = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$";
+
+static PEP723_REGEX: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| Regex::new(PEP723));
+
+/// pip's PEP 723 reader: the one `# /// script` block as TOML text, each of its lines (split as
+/// Python's `splitlines` splits) without `# `, or else its first character. `text` is read
+/// with Python's universal newlines first, as pip's `open` reads the script.
 pub fn pep723_metadata(text: &str, shown: &str) -> Result<String, InputError> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<&str> = text.split('\n').collect();
-    // Whether line i is followed by a newline (`$\s` in pip's expression).
-    let ended = |i: usize| i + 1 < lines.len();
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines.get(i).copied().unwrap_or("");
-        let kind = line
-            .strip_prefix("# /// ")
-            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        let Some(kind) = kind.filter(|_| ended(i)) else {
-            i += 1;
-            continue;
-        };
-        // The run of comment lines after the opening line, each ended by a newline but for a
-        // closing `# ///` (which needs none).
-        let mut close = None;
-        let mut j = i + 1;
-        while let Some(l) = lines.get(j) {
-            let comment = *l == "#" || l.starts_with("# ");
-            if !comment {
-                break;
-            }
-            if *l == "# ///" && j > i + 1 {
-                close = Some(j);
-            }
-            if !ended(j) {
-                break;
-            }
-            j += 1;
+    let regex = PEP723_REGEX.as_ref().map_err(|e| {
+        // Compiled by the test `pips_pep723_expression_compiles`.
+        InputError::Pep723(format!("pyprov's PEP 723 expression: {e}"))
+    })?;
+    let mut scripts = regex
+        .captures_iter(&text)
+        .filter(|c| c.name("type").is_some_and(|t| t.as_str() == "script"))
+        .filter_map(|c| c.name("content"));
+    let content = match (scripts.next(), scripts.next()) {
+        (Some(content), None) => content.as_str(),
+        (Some(_), Some(_)) => {
+            return Err(InputError::Pep723(format!(
+                "Multiple 'script' blocks found in {}",
+                py_repr(shown)
+            )))
         }
-        match close {
-            Some(end) => {
-                let content: String = lines
-                    .get(i + 1..end)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|l| {
-                        let l = l.strip_prefix("# ").or_else(|| l.strip_prefix('#'));
-                        format!("{}\n", l.unwrap_or(""))
-                    })
-                    .collect();
-                blocks.push((kind.to_string(), content));
-                i = end + 1;
-            }
-            None => i += 1,
+        (None, _) => {
+            return Err(InputError::Pep723(format!(
+                "File does not contain 'script' metadata: {}",
+                py_repr(shown)
+            )))
         }
-    }
-    let mut scripts = blocks.into_iter().filter(|(k, _)| k == "script");
-    match (scripts.next(), scripts.next()) {
-        (Some((_, content)), None) => Ok(content),
-        (Some(_), Some(_)) => Err(InputError::Pep723(format!(
-            "Multiple 'script' blocks found in {}",
-            py_repr(shown)
-        ))),
-        (None, _) => Err(InputError::Pep723(format!(
-            "File does not contain 'script' metadata: {}",
-            py_repr(shown)
-        ))),
-    }
+    };
+    Ok(content
+        .split_inclusive(reqs::is_line_break)
+        .map(|line| {
+            line.strip_prefix("# ").unwrap_or_else(|| {
+                let mut rest = line.chars();
+                rest.next();
+                rest.as_str()
+            })
+        })
+        .collect())
 }
 
 /// Python's `repr` of a string, as pip's messages show names and paths.

@@ -278,7 +278,7 @@ fn egg_name(url: &str) -> Option<PackageName> {
 
 /// What Python's `str.splitlines` breaks a line at: pip splits a requirements file with it, so
 /// a `\r`, `\x0b` or U+2028 inside what `str::lines` sees as one line is several lines to pip.
-fn is_line_break(c: char) -> bool {
+pub(crate) fn is_line_break(c: char) -> bool {
     matches!(
         c,
         '\n' | '\r'

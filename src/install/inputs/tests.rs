@@ -32,6 +32,21 @@ fn reads_the_script_block() {
 }
 
 #[test]
+fn pips_pep723_expression_compiles() {
+    assert!(PEP723_REGEX.is_ok(), "{:?}", PEP723_REGEX.as_ref().err());
+}
+
+#[test]
+fn script_lines_split_as_pythons_splitlines() {
+    // pip splits the block's content with `splitlines`: a form feed ends a line, and the
+    // next line loses `# ` (or else its first character).
+    assert_eq!(
+        deps("# /// script\n# a = 1\x0c# b = 2\n#\n# ///\n").unwrap(),
+        "a = 1\x0cb = 2\n\n"
+    );
+}
+
+#[test]
 fn script_errors_are_pips() {
     let err = |t: &str| deps(t).unwrap_err().to_string();
     assert_eq!(
