@@ -371,13 +371,13 @@ mod tests {
         assert!(!plain.targeted && !plain.no_binary);
     }
 
-    /// `--locked=WORD` among pip's words, `pyprov install --locked=WORD` and `PYPROV_LOCKED=WORD`
-    /// through the drop-in are read by one clap definition; this holds the three to clap's own
-    /// boolean words.
     /// Held by the tests that read or set pyprov's variables: clap reads `PYPROV_LOCKED` and
     /// friends while the environment test sets them, and tests run in parallel.
     static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+    /// `--locked=WORD` among pip's words, `pyprov install --locked=WORD` and `PYPROV_LOCKED=WORD`
+    /// through the drop-in are read by one clap definition; this holds the three to clap's own
+    /// boolean words.
     #[test]
     fn locked_reads_the_same_words_everywhere() {
         let _env = ENV
