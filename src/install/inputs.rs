@@ -604,13 +604,9 @@ pub fn read_script(
     python: Option<&Version>,
     ignore_requires_python: bool,
 ) -> Result<Vec<Read>, InputError> {
-    let text = std::fs::read(path).map_err(|source| InputError::ScriptRead {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::ScriptRead {
         path: shown.to_string(),
         source,
-    })?;
-    let text = String::from_utf8(text).map_err(|_| InputError::ScriptRead {
-        path: shown.to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
     })?;
     let metadata = pep723_metadata(&text, shown)?;
     let doc = DocumentMut::from_str(&metadata)

@@ -93,6 +93,15 @@ fn script_dependencies_and_requires_python() {
         "Script 'tool.py' requires a different Python: 3.11 not in '>=3.12'\n  fix: run it with an interpreter the script supports (--python), or pass --ignore-requires-python"
     );
     assert!(script(text, "3.11", true).is_ok());
+    // pip reads the script as UTF-8.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tool.py"), b"# \xff\n").unwrap();
+    assert_eq!(
+        read_script(&dir.path().join("tool.py"), "tool.py", None, false)
+            .unwrap_err()
+            .to_string(),
+        "cannot read script tool.py: stream did not contain valid UTF-8"
+    );
     // pip reads `--python-version 311` as 3.11, and pads to three parts; with no value, the
     // interpreter's first three release parts (pip checks `sys.version_info[:3]`).
     let version = |option: Option<&str>, python: &str| {
