@@ -10,6 +10,7 @@
 
 #![deny(clippy::indexing_slicing)]
 
+use std::collections::btree_map::{self, BTreeMap};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -258,24 +259,26 @@ pub fn parse_group_values(values: &[String]) -> Result<Vec<GroupRef>, InputError
 }
 
 fn read_groups(groups: &[GroupRef]) -> Result<Vec<Read>, InputError> {
-    let mut resolvers: Vec<(String, Resolver)> = Vec::new();
+    let mut resolvers: BTreeMap<&str, Resolver> = BTreeMap::new();
     let mut out = Vec::new();
     for g in groups {
-        if !resolvers.iter().any(|(p, _)| *p == g.path) {
-            let text = match std::fs::read_to_string(&g.path) {
-                Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(InputError::Group(format!(
-                        "{} not found. Cannot resolve '--group' option.",
-                        g.path
-                    )))
-                }
-                Err(e) => return Err(InputError::Group(format!("Error reading {}: {e}", g.path))),
-            };
-            resolvers.push((g.path.clone(), Resolver::from_pyproject(&g.path, &text)?));
-        }
-        let Some((_, resolver)) = resolvers.iter_mut().find(|(p, _)| *p == g.path) else {
-            continue;
+        let resolver = match resolvers.entry(&g.path) {
+            btree_map::Entry::Occupied(o) => o.into_mut(),
+            btree_map::Entry::Vacant(v) => {
+                let text = match std::fs::read_to_string(&g.path) {
+                    Ok(t) => t,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(InputError::Group(format!(
+                            "{} not found. Cannot resolve '--group' option.",
+                            g.path
+                        )))
+                    }
+                    Err(e) => {
+                        return Err(InputError::Group(format!("Error reading {}: {e}", g.path)))
+                    }
+                };
+                v.insert(Resolver::from_pyproject(&g.path, &text)?)
+            }
         };
         let reqs = resolver.resolve(&g.name).map_err(|messages| {
             InputError::Group(format!(
@@ -305,6 +308,13 @@ enum Member {
     Include(String),
     /// Anything else, as pip shows it in its message.
     Invalid(String),
+}
+
+/// A valid member of a group: what resolving it follows.
+#[derive(Debug, Clone)]
+enum Entry {
+    Requirement(String),
+    Include(String),
 }
 
 /// A group's value.
@@ -400,8 +410,8 @@ impl Resolver {
         let mut out = Vec::new();
         for m in members {
             match m {
-                Member::Requirement(r) => out.push(r),
-                Member::Include(raw) => {
+                Entry::Requirement(r) => out.push(r),
+                Entry::Include(raw) => {
                     let include = PackageName::normalize(&raw).into_string();
                     let ancestors = self.ancestors_of(group);
                     if ancestors.contains(&include) {
@@ -423,7 +433,6 @@ impl Resolver {
                         out.extend(self.resolve_one(&include, requested, errors));
                     }
                 }
-                Member::Invalid(_) => {}
             }
         }
         if errors.len() > before {
@@ -441,7 +450,8 @@ impl Resolver {
             .unwrap_or_default()
     }
 
-    fn parse(&self, group: &str, errors: &mut Vec<String>) -> Vec<Member> {
+    /// The group's members, or none and every invalid one in `errors`.
+    fn parse(&self, group: &str, errors: &mut Vec<String>) -> Vec<Entry> {
         let Some((_, value)) = self.groups.iter().find(|(g, _)| g == group) else {
             errors.push(format!("Dependency group '{group}' not found"));
             return Vec::new();
@@ -464,21 +474,23 @@ impl Resolver {
             Group::List(members) => members,
         };
         let before = errors.len();
+        let mut entries = Vec::with_capacity(members.len());
         for m in members {
             match m {
                 Member::Requirement(r) if reqs::parse_pep508(r).is_none() => {
                     errors.push(format!("Invalid requirement: {}", py_repr(r)));
                 }
+                Member::Requirement(r) => entries.push(Entry::Requirement(r.clone())),
+                Member::Include(g) => entries.push(Entry::Include(g.clone())),
                 Member::Invalid(shown) => {
                     errors.push(format!("Invalid dependency group item: {shown}"));
                 }
-                _ => {}
             }
         }
         if errors.len() > before {
             return Vec::new();
         }
-        members.clone()
+        entries
     }
 }
 

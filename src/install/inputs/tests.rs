@@ -521,3 +521,30 @@ fn gather_hands_pip_requirements_not_the_options() {
         Err(InputError::PipTooOld { .. })
     ));
 }
+
+#[test]
+fn groups_of_one_file_read_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pyproject.toml");
+    std::fs::write(
+        &path,
+        "[dependency-groups]\na = [\"x\"]\nb = [{include-group = \"a\"}, \"y\"]\n",
+    )
+    .unwrap();
+    let path = path.display().to_string();
+    let refs = parse_group_values(&[format!("{path}:a"), format!("{path}:B")]).unwrap();
+    let read: Vec<(String, String)> = read_groups(&refs)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.text, r.origin))
+        .collect();
+    let origin = |g: &str| format!("{path} [dependency-groups] {g}");
+    assert_eq!(
+        read,
+        [
+            ("x".to_string(), origin("a")),
+            ("x".to_string(), origin("b")),
+            ("y".to_string(), origin("b")),
+        ]
+    );
+}
