@@ -22,7 +22,7 @@ pub use model::{
 };
 pub use write::to_toml_string;
 
-use crate::vocab::PackageName;
+use crate::vocab::{term, PackageName};
 
 /// Whether a file name is a lock's: `pylock.toml` or `pylock.NAME.toml` (NAME without dots), as
 /// PEP 751 and pip name them.
@@ -48,33 +48,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     Ok(lock)
 }
 
-/// The rules PEP 751 states that the types alone do not hold.
-/// A message quoting the lock's own strings, with every character a terminal could act on (or
-/// a line break, which could forge a `fix:` line) escaped as Rust writes it: `\n`, `\u{202e}`.
-fn escaped(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
-    };
-    if !text.chars().any(unsafe_char) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if unsafe_char(c) {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
+/// The rules PEP 751 states that the types alone do not hold. A message quotes the lock's own
+/// strings through [`term`]: a character a terminal could act on (or a line break, which could
+/// forge a `fix:` line) is shown escaped.
 fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
     let invalid = |key: String, message: String, fix: &str| LockError::Invalid {
         path: path.to_path_buf(),
         key,
-        message: escaped(&message),
+        message: term(&message).into_owned(),
         fix: fix.to_string(),
     };
     let version = lock.lock_version.parse::<pep440_rs::Version>().ok();
@@ -83,7 +64,7 @@ fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
         _ => {
             return Err(LockError::UnsupportedVersion {
                 path: path.to_path_buf(),
-                version: escaped(&lock.lock_version),
+                version: term(&lock.lock_version).into_owned(),
             })
         }
     }
@@ -275,14 +256,14 @@ fn check_identity(
     let Some((_, keys)) = IDENTITY_KEYS.iter().find(|(k, _)| *k == kind) else {
         return Ok(());
     };
-    let shown_kind = id.kind.escape_debug();
+    let shown_kind = term(&id.kind);
     for (k, v) in &id.fields {
         if !keys.contains(&k.as_str()) {
             return Err(invalid(
-                format!("{key}.{}", k.escape_debug()),
+                format!("{key}.{}", term(k)),
                 format!(
                     "of {name}: a {shown_kind} identity has no key `{}` that pyprov checks, so it would not restrict the signer",
-                    k.escape_debug()
+                    term(k)
                 ),
                 &format!(
                     "remove it, and say who may sign with the keys pyprov checks: {}",
