@@ -22,6 +22,7 @@ pub use model::{
 };
 pub use write::to_toml_string;
 
+use crate::verify::distname::{self, DistName};
 use crate::vocab::{term, PackageName};
 
 /// Whether a file name is a lock's: `pylock.toml` or `pylock.NAME.toml` (NAME without dots), as
@@ -327,7 +328,8 @@ enum FileKind {
     Wheel,
 }
 
-/// The name and version in a file's name agree with the package's.
+/// The file's name is a distribution's (as `verify::distname` parses it, the one parser the gate
+/// judges a file by), of the kind its key says, and names this package and its version.
 fn check_file_name(
     file: &FileEntry,
     kind: FileKind,
@@ -343,31 +345,42 @@ fn check_file_name(
             "add `name = \"...\"` with the file's name",
         ));
     };
-    let parsed = match kind {
-        FileKind::Wheel => file_name
-            .strip_suffix(".whl")
-            .and_then(|stem| {
-                let mut parts = stem.split('-');
-                Some((parts.next()?, parts.next()?))
-            })
-            .filter(|_| file_name.matches('-').count() >= 4),
-        FileKind::Sdist => [".tar.gz", ".zip"]
-            .iter()
-            .find_map(|ext| file_name.strip_suffix(ext))
-            .and_then(|stem| stem.rsplit_once('-')),
-    };
     let what = match kind {
         FileKind::Wheel => "wheel",
         FileKind::Sdist => "sdist",
     };
-    let Some((file_project, file_version)) = parsed else {
+    let parsed = match distname::parse(&file_name) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return Err(invalid(
+                key.to_string(),
+                format!(
+                    "of {name}: `{file_name}` is not a valid {what} file name: {}",
+                    e.problem
+                ),
+                "name the file as the packaging specifications say (NAME-VERSION...)",
+            ))
+        }
+    };
+    let right_kind = matches!(
+        (kind, &parsed),
+        (FileKind::Wheel, DistName::Wheel { .. }) | (FileKind::Sdist, DistName::Sdist { .. })
+    );
+    if !right_kind {
         return Err(invalid(
             key.to_string(),
-            format!("of {name}: `{file_name}` is not a valid {what} file name"),
-            "name the file as the packaging specifications say (NAME-VERSION...)",
+            match kind {
+                FileKind::Wheel => {
+                    format!("of {name}: `{file_name}` is an sdist, listed as a wheel")
+                }
+                FileKind::Sdist => {
+                    format!("of {name}: `{file_name}` is a wheel, listed as the sdist")
+                }
+            },
+            "list wheels under `wheels` and the sdist under `sdist`",
         ));
-    };
-    if PackageName::normalize(file_project) != *name {
+    }
+    if PackageName::normalize(parsed.project()) != *name {
         return Err(invalid(
             key.to_string(),
             format!("of {name}: `{file_name}` is another package's file"),
@@ -375,10 +388,7 @@ fn check_file_name(
         ));
     }
     if let Some(version) = version {
-        let same = file_version
-            .parse::<pep440_rs::Version>()
-            .is_ok_and(|v| v == *version);
-        if !same {
+        if parsed.version() != version {
             return Err(invalid(
                 key.to_string(),
                 format!("of {name}: `{file_name}` is not version {version}"),

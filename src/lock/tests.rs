@@ -322,3 +322,50 @@ fn lock_strings_in_errors_cannot_start_a_line() {
         "{e}"
     );
 }
+
+/// The file's own name must say its package and version (the gate judges a file by its name),
+/// read by the parser the gate reads it with: `1.0.0` is version 1.0, an sdist's name is split
+/// at its last dash, a wheel is not an sdist.
+#[test]
+fn a_file_must_be_its_package_and_version() {
+    let sha = "0".repeat(64);
+    let wheel = |file: &str| {
+        parse(
+            Path::new("pylock.toml"),
+            &format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"1.0\"\nwheels = [{{url = \"https://x/{file}\", hashes = {{sha256 = \"{sha}\"}}}}]\n"),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    let sdist = |file: &str| {
+        parse(
+            Path::new("pylock.toml"),
+            &format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"1.0\"\nsdist = {{url = \"https://x/{file}\", hashes = {{sha256 = \"{sha}\"}}}}\n"),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        wheel("b-1.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `b-1.0-py3-none-any.whl` is another package's file\n  fix: list the file under its own package, or correct the package's name"
+    );
+    assert_eq!(
+        wheel("a-2.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `a-2.0-py3-none-any.whl` is not version 1.0\n  fix: list the file under the package entry of its own version"
+    );
+    assert_eq!(
+        wheel("a-1.0-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `a-1.0-none-any.whl` is not a valid wheel file name: a wheel name has 5 or 6 dash-separated parts\n  fix: name the file as the packaging specifications say (NAME-VERSION...)"
+    );
+    assert_eq!(
+        sdist("a-1.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].sdist` of a: `a-1.0-py3-none-any.whl` is a wheel, listed as the sdist\n  fix: list wheels under `wheels` and the sdist under `sdist`"
+    );
+    // packaging's reading: `a-1.0-1.tar.gz` is project a-1-0, not a.
+    assert!(sdist("a-1.0-1.tar.gz")
+        .unwrap_err()
+        .contains("is another package's file"));
+    wheel("a-1.0.0-py3-none-any.whl").unwrap();
+    wheel("a-1.0-py3-none-any.whl").unwrap();
+    sdist("a-1.0.tar.gz").unwrap();
+}
