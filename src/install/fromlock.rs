@@ -552,14 +552,13 @@ fn candidate(
     let expect = LockExpect {
         sha256,
         size: sel.file.size,
-        judged: LockExpectation {
-            lock: req.path.clone(),
-            identities: sel
-                .package
+        judged: LockExpectation::new(
+            req.path.clone(),
+            sel.package
                 .attestation_identities
-                .clone()
+                .as_deref()
                 .unwrap_or_default(),
-        },
+        ),
     };
     Ok((
         Candidate {

@@ -6,6 +6,7 @@
 //! it are the installer's (`install::fromlock`).
 
 mod error;
+mod identity;
 pub mod marker;
 mod model;
 mod write;
@@ -16,6 +17,7 @@ mod tests;
 use std::path::Path;
 
 pub use error::LockError;
+pub use identity::Signer;
 pub use model::{
     Archive, AttestationIdentity, Directory, FileEntry, Hashes, Lock, Package, Table, TomlValue,
     Vcs,
@@ -232,20 +234,10 @@ fn validate_package(
     Ok(())
 }
 
-/// The keys pyprov checks of each kind of identity it knows (the first required), as PEP 740
-/// names them.
-const IDENTITY_KEYS: [(&str, &[&str]); 3] = [
-    ("github", &["repository", "workflow", "environment"]),
-    (
-        "gitlab",
-        &["repository", "workflow_filepath", "environment"],
-    ),
-    ("google", &["email"]),
-];
-
-/// An identity of a kind pyprov knows holds its required key, and only keys pyprov checks,
-/// each a string: a key of another type, or one pyprov does not check, would let any signer
-/// through where the lock meant to restrict it. An unknown kind is left alone (it never
+/// An identity of a kind pyprov knows holds its required key, and only keys pyprov checks
+/// ([`identity::KINDS`]), each a string: a key of another type, or one pyprov does not check,
+/// would let any signer through where the lock meant to restrict it. Its keys name one
+/// publisher ([`AttestationIdentity::signer`]). An unknown kind is left alone (it never
 /// matches).
 fn check_identity(
     id: &AttestationIdentity,
@@ -253,8 +245,7 @@ fn check_identity(
     name: &PackageName,
     invalid: &dyn Fn(String, String, &str) -> LockError,
 ) -> Result<(), LockError> {
-    let kind = id.kind.to_ascii_lowercase();
-    let Some((_, keys)) = IDENTITY_KEYS.iter().find(|(k, _)| *k == kind) else {
+    let Some(keys) = identity::keys_of(&id.kind) else {
         return Ok(());
     };
     let shown_kind = term(&id.kind);
@@ -293,6 +284,14 @@ fn check_identity(
                 &format!("give it `{required}`, or remove the identity"),
             ));
         }
+    }
+    // Its keys make one publisher, read as the shapes PublisherSpec takes.
+    if let Err(why) = id.signer() {
+        return Err(invalid(
+            key.to_string(),
+            format!("of {name}: {why}"),
+            "write the keys as the package's trusted publisher has them (PEP 740): a GitHub or GitLab `repository` as OWNER/NAME, a `workflow` as its file name",
+        ));
     }
     Ok(())
 }
