@@ -550,8 +550,7 @@ fn candidate(
         size: sel.file.size,
     };
     let expect = LockExpect {
-        sha256,
-        size: sel.file.size,
+        package: at,
         judged: LockExpectation::new(
             req.path.clone(),
             sel.package

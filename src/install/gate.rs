@@ -36,13 +36,27 @@ pub(crate) struct Candidate {
 
 pub(crate) use crate::judge::ProvenanceSource;
 
-/// What a lock (pylock.toml) says of one file, checked by the gate: its sha256 and size before
-/// it is verified, and its attestation identities by the judge.
+/// What a lock (pylock.toml) says of one of its files beyond its candidate's link (whose
+/// sha256 and size the fetch holds the bytes to): the signers the judge expects. `package` is
+/// the file's entry in the lock (`packages[N]`): with the lock's path, it names the
+/// expectation in the gate's cache of vets.
 #[derive(Debug, Clone)]
 pub(crate) struct LockExpect {
-    pub sha256: Sha256,
-    pub size: Option<u64>,
+    pub package: usize,
     pub judged: crate::judge::LockExpectation,
+}
+
+/// Why a file could not be vetted: it could not be fetched, or its bytes are not the ones its
+/// link pins (sha256, size), which for a lock's file is a `lock-mismatch`.
+enum FetchError {
+    Failed(String),
+    Mismatch(String),
+}
+
+impl From<String> for FetchError {
+    fn from(why: String) -> FetchError {
+        FetchError::Failed(why)
+    }
 }
 
 /// The verdict on one file.
@@ -198,9 +212,9 @@ impl Gate {
         self.vet_expecting(c, None).await
     }
 
-    /// Vets a file a lock selected: its bytes must have the lock's sha256 and size, and its
-    /// signer must be one of the lock's attestation identities as well as what the trust file
-    /// allows.
+    /// Vets a file a lock selected (its candidate's link has the lock's sha256 and size, which
+    /// its bytes must have): its signer must be one of the lock's attestation identities as
+    /// well as what the trust file allows.
     pub(crate) async fn vet_locked(&self, c: &Candidate, expect: &LockExpect) -> Arc<Vetted> {
         self.vet_expecting(c, Some(expect)).await
     }
@@ -212,8 +226,10 @@ impl Gate {
             c.link.sha256.as_deref().unwrap_or(""),
             c.picked
         );
+        // The link's sha256 is the lock's, and its size is checked by every fetch: the lock
+        // adds only its signers, named by the lock and the package entry they are read from.
         if let Some(e) = expect {
-            key.push_str(&format!("#lock:{}:{:?}:{:?}", e.sha256, e.size, e.judged));
+            key.push_str(&format!("#lock:{}#{}", e.judged.lock.display(), e.package));
         }
         let cell = {
             let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
@@ -270,8 +286,17 @@ impl Gate {
         }
         let fetched = match self.fetch(c, version.as_deref().unwrap_or("")).await {
             Ok(f) => f,
-            Err(message) => {
+            Err(FetchError::Failed(message)) => {
                 v.decision = policy::fetch_failed(&filename, &message);
+                return v;
+            }
+            Err(FetchError::Mismatch(why)) => {
+                v.decision = match expect {
+                    Some(e) => {
+                        policy::lock_mismatch(&filename, &e.judged.lock.display().to_string(), &why)
+                    }
+                    None => policy::fetch_failed(&filename, &why),
+                };
                 return v;
             }
         };
@@ -284,13 +309,6 @@ impl Gate {
             v.path = None;
             return v;
         };
-        if let Some(e) = expect {
-            if let Some(why) = lock_mismatch(e, &sha256, v.path.as_deref()) {
-                v.decision = policy::fetch_failed(&filename, &why);
-                v.path = None;
-                return v;
-            }
-        }
         let evidence = Evidence::parse(fetched.provenance.as_deref());
         let judgement =
             self.judge
@@ -330,11 +348,24 @@ impl Gate {
         v
     }
 
-    async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
-        match self.cached(c, version).await? {
-            Some(hit) => Ok(hit),
-            None => self.fetch_fresh(c, version).await,
+    /// The file's bytes, from the cache or fetched, with the sha256 and size its link pins
+    /// (the index's, a hash-pinned requirement's, a lock's).
+    async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, FetchError> {
+        let fetched = match self.cached(c, version).await? {
+            Some(hit) => hit,
+            None => self.fetch_fresh(c, version).await?,
+        };
+        if let Some(want) = c.link.size {
+            let have = std::fs::metadata(&fetched.path)
+                .map_err(|e| format!("cannot read the size of {}: {e}", fetched.path.display()))?
+                .len();
+            if have != want {
+                return Err(FetchError::Mismatch(format!(
+                    "it is {have} bytes, not the {want} it is pinned to"
+                )));
+            }
         }
+        Ok(fetched)
     }
 
     /// The file from the cache, when the index named its sha256 and the cache holds it.
@@ -381,7 +412,7 @@ impl Gate {
 
     /// The file fetched (or copied from a local directory), hashed and stored in the cache,
     /// with its provenance.
-    async fn fetch_fresh(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
+    async fn fetch_fresh(&self, c: &Candidate, version: &str) -> Result<Fetched, FetchError> {
         let scratch = self.cache.scratch().map_err(|e| e.to_string())?;
         let (digest, provenance, source) = match &c.origin {
             Origin::Dir(_) => {
@@ -392,6 +423,15 @@ impl Gate {
                     .map_err(|_| "not a local path".to_string())?;
                 let digest =
                     crate::files::copy_hashing(&path, scratch.path()).map_err(|e| e.to_string())?;
+                // As a download is held to the sha256 its link pins, so is a local file.
+                if let Some(want) = c.link.sha256.as_deref() {
+                    let have = Sha256::from(digest);
+                    if !have.hex().eq_ignore_ascii_case(want) {
+                        return Err(FetchError::Mismatch(format!(
+                            "its sha256 is {have}, not the {want} it is pinned to"
+                        )));
+                    }
+                }
                 let found = LocalProvenance { explicit: None }
                     .find(FileRef {
                         name: &c.link.filename,
@@ -414,7 +454,14 @@ impl Gate {
                         index::FILE_DEADLINE.as_secs()
                     )
                 })?
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    index::IndexError::HashMismatch {
+                        expected, actual, ..
+                    } => FetchError::Mismatch(format!(
+                        "its sha256 is {actual}, not the {expected} it is pinned to"
+                    )),
+                    e => FetchError::Failed(e.to_string()),
+                })?;
                 let (provenance, source) = self.provenance(c, base, version).await?;
                 (digest, provenance, source)
             }
@@ -525,30 +572,6 @@ impl Source for IndexProvenance<'_> {
             ProvenanceHint::None => ProvenanceSource::FileHasNone,
             _ => ProvenanceSource::IndexServesNone,
         }))
-    }
-}
-
-/// What differs between the fetched bytes and the lock: the sha256, else the size.
-fn lock_mismatch(
-    e: &LockExpect,
-    sha256: &Sha256,
-    path: Option<&std::path::Path>,
-) -> Option<String> {
-    let lock = e.judged.lock.display();
-    if *sha256 != e.sha256 {
-        return Some(format!(
-            "its sha256 is {sha256}, and {lock} says {}",
-            e.sha256
-        ));
-    }
-    let want = e.size?;
-    let have = path
-        .and_then(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len());
-    match have {
-        Some(have) if have == want => None,
-        Some(have) => Some(format!("it is {have} bytes, and {lock} says {want}")),
-        None => Some("its size cannot be read".into()),
     }
 }
 

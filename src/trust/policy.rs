@@ -65,6 +65,8 @@ pub enum Code {
     /// Verified, but signed by none of the publishers the lock (pylock.toml) names in the
     /// package's `attestation-identities`.
     LockIdentityMismatch,
+    /// A lock's file whose bytes are not the ones the lock names (another sha256 or size).
+    LockMismatch,
     /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
     /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
     OutsideGate,
@@ -95,11 +97,12 @@ impl Code {
             Code::TooNew => "too-new",
             Code::NoUploadTime => "no-upload-time",
             Code::LockIdentityMismatch => "lock-identity-mismatch",
+            Code::LockMismatch => "lock-mismatch",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -117,6 +120,7 @@ impl Code {
         Code::TooNew,
         Code::NoUploadTime,
         Code::LockIdentityMismatch,
+        Code::LockMismatch,
     ];
 }
 
@@ -290,6 +294,17 @@ pub fn fetch_failed(file_name: &str, why: &str) -> Decision {
         Code::FetchFailed,
         format!("{file_name} could not be fetched and verified: {why}"),
         "check the index and the network, then run the command again; pyprov retries server errors and dropped connections by itself".into(),
+    )
+}
+
+/// The decision for a lock's file whose bytes are not the ones the lock names (`why`: its
+/// sha256 or size, and the lock's): denied, and not a network problem.
+pub fn lock_mismatch(file_name: &str, lock: &str, why: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::LockMismatch,
+        format!("{file_name} is not the file {lock} names: {why}"),
+        "do not install it; the file is not the one the lock names: lock again if it changed on purpose".into(),
     )
 }
 
