@@ -14,7 +14,7 @@ use crate::cache::{Cache, Lookup};
 use crate::files::LocalProvenance;
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::judge::{Evidence, FileRef, Found, Judge, Source};
-use crate::trust::policy::{self, Decision, Held, Observed};
+use crate::trust::policy::{self, Code, Decision, Observed};
 use crate::trust::{Cooldown, Policy, TrustFile};
 use crate::verify::{distname, Engine, Verified};
 use crate::vocab::Sha256;
@@ -91,23 +91,35 @@ pub(crate) struct Withheld {
     /// The package's cooldown, and the cutoff it gave in this run.
     pub cooldown: Cooldown,
     pub cutoff: String,
-    /// `too-new` or `no-upload-time`.
-    pub reason: Held,
+    /// `too-new` or `no-upload-time`: the code of the decision below.
+    pub reason: Code,
+    /// Why, and what to do: [`policy::cooldown_holds`]'s words, as a refused file has them.
+    #[serde(skip)]
+    why: String,
 }
 
 impl Withheld {
-    /// Why, in a sentence.
-    pub(crate) fn message(&self) -> String {
-        match (self.reason, &self.upload_time) {
-            (Held::TooNew, Some(t)) => format!(
-                "{} was uploaded at {t}, after the cutoff {} of {}'s cooldown of {}",
-                self.file, self.cutoff, self.package, self.cooldown
-            ),
-            _ => format!(
-                "{}: its index gives no upload time, so it cannot be shown to be older than {}'s cooldown of {} (exempt the package with `cooldown = false`, or use an index that gives upload times)",
-                self.file, self.package, self.cooldown
-            ),
+    fn new(
+        project: &str,
+        link: &Link,
+        cooldown: Cooldown,
+        cutoff: jiff::Timestamp,
+        held: Decision,
+    ) -> Withheld {
+        Withheld {
+            package: project.to_string(),
+            file: link.filename.clone(),
+            upload_time: link.upload_time.map(index::page::format_upload_time),
+            cooldown,
+            cutoff: index::page::format_upload_time(cutoff),
+            reason: held.code,
+            why: format!("{} ({})", held.message, held.fix),
         }
+    }
+
+    /// Why, in a sentence, with what to do.
+    pub(crate) fn message(&self) -> String {
+        self.why.clone()
     }
 }
 
@@ -178,17 +190,19 @@ impl Gate {
         };
         let mut kept = Vec::with_capacity(files.len());
         let mut withheld = Vec::new();
+        let policy = self.judge.policy();
         for (link, extra) in files {
-            match policy::cooldown_holds(link.upload_time, cutoff) {
+            let held = policy::cooldown_holds(
+                &link.filename,
+                project,
+                link.upload_time,
+                cooldown,
+                cutoff,
+                policy,
+            );
+            match held {
                 None => kept.push((link, extra)),
-                Some(reason) => withheld.push(Withheld {
-                    package: project.to_string(),
-                    file: link.filename.clone(),
-                    upload_time: link.upload_time.map(index::page::format_upload_time),
-                    cooldown,
-                    cutoff: index::page::format_upload_time(cutoff),
-                    reason,
-                }),
+                Some(held) => withheld.push(Withheld::new(project, &link, cooldown, cutoff, held)),
             }
         }
         (kept, withheld)
@@ -266,22 +280,19 @@ impl Gate {
         // A file pyprov picked itself (a hash-pinned requirement, a lock; pip's pages never
         // list one too new) is held to its package's cooldown before a byte is fetched: too
         // new, or of unknown age, it is refused. Any other file known to be too new is too.
-        if let Some((cooldown, cutoff)) = self.cooldown(&project) {
-            let policy = self.judge.policy();
-            match (
-                policy::cooldown_holds(c.link.upload_time, cutoff),
+        let cooldown = self.cooldown(&project);
+        if let Some((cooldown, cutoff)) = cooldown {
+            let held = policy::cooldown_holds(
+                &filename,
+                &project,
                 c.link.upload_time,
-            ) {
-                (Some(Held::TooNew), Some(uploaded)) => {
-                    v.decision =
-                        policy::too_new(&filename, &project, uploaded, cooldown, cutoff, policy);
-                    return v;
-                }
-                (Some(Held::NoUploadTime), _) if c.picked => {
-                    v.decision = policy::no_upload_time(&filename, &project, cooldown, policy);
-                    return v;
-                }
-                _ => {}
+                cooldown,
+                cutoff,
+                self.judge.policy(),
+            );
+            if let Some(held) = held.filter(|d| d.code == Code::TooNew || c.picked) {
+                v.decision = held;
+                return v;
             }
         }
         let fetched = match self.fetch(c, version.as_deref().unwrap_or("")).await {
@@ -318,7 +329,7 @@ impl Gate {
         // The index's upload time is unsigned; the log's time is signed and comes before the
         // upload. An index that backdates a fresh file is caught here, after verification.
         if let (Some((cooldown, cutoff)), Some(logged)) = (
-            self.cooldown(&project),
+            cooldown,
             v.verified
                 .as_ref()
                 .and_then(|x| x.transparency_log.integrated_time)

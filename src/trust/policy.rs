@@ -319,32 +319,21 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
     )
 }
 
-/// Why a cooldown keeps a file from pip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Held {
-    /// Uploaded at or after the cutoff.
-    TooNew,
-    /// The index gives no upload time, so the file cannot be shown to be old enough.
-    NoUploadTime,
-}
-
-impl Held {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Held::TooNew => "too-new",
-            Held::NoUploadTime => "no-upload-time",
-        }
-    }
-}
-
-/// Whether a cooldown whose cutoff is `cutoff` keeps a file uploaded at `uploaded` from pip:
-/// only a file uploaded strictly before the cutoff passes (as pip's `--uploaded-prior-to`
-/// compares), and one with no known upload time never does (fail closed).
-pub fn cooldown_holds(uploaded: Option<jiff::Timestamp>, cutoff: jiff::Timestamp) -> Option<Held> {
+/// Whether a cooldown whose cutoff is `cutoff` keeps a file uploaded at `uploaded` from pip,
+/// and why, in the one wording of [`too_new`] and [`no_upload_time`]: only a file uploaded
+/// strictly before the cutoff passes (as pip's `--uploaded-prior-to` compares), and one with no
+/// known upload time never does (fail closed).
+pub fn cooldown_holds(
+    file_name: &str,
+    package: &str,
+    uploaded: Option<jiff::Timestamp>,
+    cooldown: Cooldown,
+    cutoff: jiff::Timestamp,
+    policy: &Policy,
+) -> Option<Decision> {
     match uploaded {
-        None => Some(Held::NoUploadTime),
-        Some(t) if t >= cutoff => Some(Held::TooNew),
+        None => Some(no_upload_time(file_name, package, cooldown, policy)),
+        Some(t) if t >= cutoff => Some(too_new(file_name, package, t, cooldown, cutoff, policy)),
         Some(_) => None,
     }
 }
