@@ -188,7 +188,7 @@ fn errors_name_the_file_the_key_and_the_fix() {
     assert!(e.contains("neither `url` nor `path`"), "{e}");
 
     let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{{repository = \"x\"}}]\n"));
-    assert!(e.contains("kind"), "{e}");
+    assert!(e.contains("missing field `kind`"), "{e}");
 
     let e = error(&format!(
         "{HEAD}environments = [\"not a marker ==\"]\npackages = []\n"

@@ -257,10 +257,7 @@ impl fmt::Display for SafeUrl {
         if !self.has_credentials() {
             return fmt::Display::fmt(&self.0, f);
         }
-        let mut u = self.0.clone();
-        let _ = u.set_username("");
-        let _ = u.set_password(None);
-        let s = u.to_string();
+        let s = self.without_credentials().to_string();
         match s.split_once("://") {
             Some((scheme, rest)) => write!(f, "{scheme}://***@{rest}"),
             None => f.write_str(&s),
