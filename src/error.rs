@@ -129,11 +129,12 @@ impl CliError {
             CliError::Usage { fix, .. } => fix.clone(),
             CliError::Trust(e) => e.fix(),
             CliError::Install(InstallError::Trust(e)) => e.fix(),
-            CliError::Lock { source, .. } => Some(source.fix()),
             CliError::Write { .. } => Some(
                 "name a file in a directory that exists and you can write (-o FILE)".to_string(),
             ),
-            CliError::Read { .. }
+            // A lock's error ends with its fix line, which message_and_fix splits off.
+            CliError::Lock { .. }
+            | CliError::Read { .. }
             | CliError::WorkingDirectory(_)
             | CliError::File(_)
             | CliError::Install(_) => None,

@@ -18,13 +18,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::lock::AttestationIdentity;
+use crate::lock::{AttestationIdentity, Signer};
 use crate::trust::policy::{self, Decision, Observed};
 use crate::trust::TrustFileError;
 use crate::trust::{self, Edit, EditOutcome, PackageEntry, PinOutcome, Policy, TrustFile};
-use crate::verify::{
-    distname, Artifact, Document, Engine, Failure, Identity, PublisherSpec, Verified,
-};
+use crate::verify::{distname, Artifact, Document, Engine, Failure, Identity, Verified};
 use crate::vocab::{PackageName, Sha256};
 
 /// How provenance was looked for, so a report can tell "this index serves no provenance"
@@ -107,68 +105,45 @@ impl Evidence {
 }
 
 /// What a lock (pylock.toml) expects of the signer of one of its files: one of the package's
-/// `attestation-identities` (PEP 740 publishers). An extra input of the judgement, checked
-/// against what the certificate proves, on top of the trust file: both must hold. An empty
-/// list expects nothing.
+/// `attestation-identities` (PEP 740 publishers), each read once as the [`Signer`] it names (or
+/// why it names none: an unknown kind, which never matches). An extra input of the judgement,
+/// checked against what the certificate proves, on top of the trust file: both must hold. An
+/// empty list expects nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct LockExpectation {
     /// The lock, named in messages.
     pub lock: PathBuf,
-    pub identities: Vec<AttestationIdentity>,
+    pub signers: Vec<Result<Signer, String>>,
 }
 
-/// One lock identity against a certificate's identity: Ok, or what differs. The one matcher
-/// for `-r pylock.toml` (the judge) and `pyprov lock --check`.
+impl LockExpectation {
+    pub(crate) fn new(lock: PathBuf, identities: &[AttestationIdentity]) -> LockExpectation {
+        LockExpectation {
+            lock,
+            signers: identities.iter().map(AttestationIdentity::signer).collect(),
+        }
+    }
+}
+
+/// One lock identity against a certificate's identity: Ok, or what differs (an identity that
+/// names no signer never matches). The one matcher for `-r pylock.toml` (the judge) and
+/// `pyprov lock --check`.
 pub(crate) fn lock_identity_matches(
     expected: &AttestationIdentity,
     who: &Identity,
 ) -> Result<(), String> {
-    let spec = lock_identity_spec(expected)?;
-    spec.check(who)?;
-    match (expected.get_str("environment"), who.environment.as_deref()) {
-        (Some(want), have) if Some(want) != have => Err(format!(
-            "expected deployment environment {want}, certificate says {}",
-            have.unwrap_or("none")
-        )),
-        _ => Ok(()),
-    }
+    expected.signer()?.matches(who)
 }
 
-/// A lock identity as a publisher SPEC; an unknown kind (or one missing its keys) is an error
-/// that says so, and never matches.
-fn lock_identity_spec(id: &AttestationIdentity) -> Result<PublisherSpec, String> {
-    let key = |k: &str| {
-        id.get_str(k)
-            .ok_or_else(|| format!("a {} identity without `{k}`", id.kind))
-    };
-    let text = match id.kind.to_ascii_lowercase().as_str() {
-        "github" => match id.get_str("workflow") {
-            Some(w) => format!("github:{}/{w}", key("repository")?),
-            None => format!("github:{}", key("repository")?),
-        },
-        "gitlab" => match id.get_str("workflow_filepath") {
-            Some(p) => format!("gitlab:{}//{p}", key("repository")?),
-            None => format!("gitlab:{}", key("repository")?),
-        },
-        "google" => format!("google:{}", key("email")?),
-        _ => {
-            return Err(format!(
-                "unknown kind `{}` (pyprov cannot check it)",
-                id.kind.escape_debug()
-            ))
-        }
-    };
-    text.parse::<PublisherSpec>().map_err(|e| e.to_string())
-}
-
-/// One lock identity for people: its SPEC (and environment), else why it cannot be one.
+/// One lock identity for people: its SPEC (and environment), else why it names no signer.
 pub(crate) fn describe_lock_identity(id: &AttestationIdentity) -> String {
-    match lock_identity_spec(id) {
-        Ok(spec) => match id.get_str("environment") {
-            Some(env) => format!("{spec} (environment {env})"),
-            None => spec.to_string(),
-        },
-        Err(why) => why,
+    describe_signer(&id.signer())
+}
+
+fn describe_signer(signer: &Result<Signer, String>) -> String {
+    match signer {
+        Ok(signer) => signer.to_string(),
+        Err(why) => why.clone(),
     }
 }
 
@@ -291,37 +266,39 @@ impl Judge {
         lock: Option<&LockExpectation>,
     ) -> Judgement {
         let mut judgement = self.judge(file_name, sha256, evidence);
-        let Some(lock) = lock.filter(|l| !l.identities.is_empty()) else {
+        let Some(lock) = lock.filter(|l| !l.signers.is_empty()) else {
             return judgement;
         };
         if judgement.decision.denied() {
             return judgement;
         }
-        let shown = lock.lock.display().to_string();
-        let expected = lock
-            .identities
-            .iter()
-            .map(describe_lock_identity)
-            .collect::<Vec<_>>()
-            .join(" or ");
+        let shown = || lock.lock.display().to_string();
+        let expected = || {
+            lock.signers
+                .iter()
+                .map(describe_signer)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
         match &judgement.observed {
             Observed::Verified(v) => {
                 let matched = lock
-                    .identities
+                    .signers
                     .iter()
-                    .any(|id| lock_identity_matches(id, &v.identity).is_ok());
+                    .flatten()
+                    .any(|signer| signer.matches(&v.identity).is_ok());
                 if !matched {
                     judgement.decision = policy::lock_identity_mismatch(
                         file_name,
-                        &shown,
-                        &expected,
+                        &shown(),
+                        &expected(),
                         &v.identity.describe(),
                         v.publisher.as_ref(),
                     );
                 }
             }
             Observed::NoProvenance => {
-                judgement.decision = policy::lock_unattested(file_name, &shown, &expected);
+                judgement.decision = policy::lock_unattested(file_name, &shown(), &expected());
             }
             // Denied above; nothing the lock says can change that.
             Observed::Invalid(_) | Observed::IdentityMismatch { .. } => {}
@@ -478,6 +455,7 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lock::TomlValue;
 
     #[test]
     fn unparseable_provenance_is_a_failure_not_an_absence() {
@@ -538,7 +516,7 @@ mod tests {
         assert!(e.contains("evil/widgets"), "{e}");
         let e = ok("{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \"other.yml\"}")
             .unwrap_err();
-        assert!(!e.is_empty());
+        assert!(e.contains("other.yml"), "{e}");
         // Other kinds never match a GitHub certificate; unknown kinds never match at all.
         assert!(ok("{kind = \"GitLab\", repository = \"acme/widgets\", workflow_filepath = \".gitlab-ci.yml\"}").is_err());
         assert!(ok("{kind = \"Google\", email = \"a@b.example\"}").is_err());
@@ -549,6 +527,21 @@ mod tests {
         bare.fields.shift_remove("repository");
         let e = lock_identity_matches(&bare, &who).unwrap_err();
         assert_eq!(e, "a GitHub identity without `repository`");
+        // Keys that would spill into each other (refused when the lock is read) never match,
+        // here as repository acme/widgets: each key is read in its own place.
+        let mut spill = lock_identity("{kind = \"GitHub\", repository = \"acme/x\"}");
+        spill
+            .fields
+            .insert("repository".into(), TomlValue::String("acme".into()));
+        spill.fields.insert(
+            "workflow".into(),
+            TomlValue::String("widgets/release.yml".into()),
+        );
+        let e = lock_identity_matches(&spill, &who).unwrap_err();
+        assert_eq!(
+            e,
+            "a GitHub identity's `repository` is OWNER/NAME, not `acme`"
+        );
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub mod trust;
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
     &["vocab", "pipopts", "exit"],
-    &["verify", "cli", "lock"],
-    &["trust"],
+    &["verify", "cli"],
+    &["trust", "lock"],
     &["judge"],
     &["output"],
     &["files"],

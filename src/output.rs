@@ -1,7 +1,5 @@
 //! What users read: one line per file in text, one JSON object with `--format json`.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +10,9 @@ use crate::trust::Policy;
 use crate::verify::distname;
 use crate::verify::{EnvironmentCheck, Expectation, Failure, Identity, TlogInfo, Verified};
 use crate::vocab::{PackageName, Sha256};
+
+/// Terminal-safe text lives in the vocabulary (layer 0), so every layer escapes one way.
+pub use crate::vocab::{term, term_lines};
 
 /// Whether a file verified, in `verify`'s report (`"pass"` / `"fail"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,64 +211,10 @@ fn text_line(r: &FileReport, expect: &Expectation) -> String {
     }
 }
 
-/// Text that an index or a certificate supplied, made safe to print on a terminal: every
-/// control character (C0, DEL, C1: escape sequences, carriage returns, newlines), every bidi
-/// override or isolate, and every other invisible formatting character is shown as a Rust-style
-/// escape (`\x1b`, `\r`, `\u{202e}`) instead of being interpreted. A hostile file name or
-/// certificate field could otherwise rewrite what the terminal shows (`\x1b[2J`, `\r` over a
-/// DENY line), plant a hyperlink (`\x1b]8;;...`), or reorder the characters a person reads.
-///
-/// Apply it when rendering text, never to JSON: serde escapes control characters, and JSON
-/// consumers need the exact bytes.
-pub fn term(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(unsafe_on_terminal) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if !unsafe_on_terminal(c) {
-            out.push(c);
-            continue;
-        }
-        let _ = match c {
-            '\n' => write!(out, "\\n"),
-            '\r' => write!(out, "\\r"),
-            '\t' => write!(out, "\\t"),
-            c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
-            c => write!(out, "\\u{{{:x}}}", c as u32),
-        };
-    }
-    Cow::Owned(out)
-}
-
-/// [`term`] for text of several lines that pyprov itself split (pip's messages relayed
-/// line by line): each line is made safe, the newlines between them are kept.
-pub fn term_lines(s: &str) -> String {
-    s.split('\n').map(term).collect::<Vec<_>>().join("\n")
-}
-
-/// Whether a terminal could act on `c` instead of showing it, or show nothing for it.
-fn unsafe_on_terminal(c: char) -> bool {
-    c.is_control() // C0, DEL and C1 (U+0080-U+009F, where a lone U+009B is a CSI)
-        || matches!(c,
-            // Bidi embeddings, overrides, isolates and marks ("Trojan Source").
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
-            // Line and paragraph separators: a line break to some terminals and viewers.
-            | '\u{2028}' | '\u{2029}'
-            // The rest of Unicode's invisible format characters (category Cf) and fillers
-            // that render as nothing.
-            | '\u{00ad}' | '\u{034f}' | '\u{0600}'..='\u{0605}' | '\u{06dd}' | '\u{070f}'
-            | '\u{0890}'..='\u{0891}' | '\u{08e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}'
-            | '\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200d}'
-            | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{3164}'
-            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}'
-            | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
-            | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     #[test]
     fn terminal_text_shows_controls_and_invisible_characters_as_escapes() {

@@ -330,43 +330,18 @@ fn choose_file(
             ))
         }
     };
-    // The gate judges the file by the project its name says: it must be this package's, and of
-    // its version.
-    let parsed = distname::parse(&file_name).map_err(|e| {
-        err(
-            format!("{name} (packages[{at}]): {}: {e}", term(&file_name)),
-            "name the file as the packaging specifications say (NAME-VERSION...)",
-        )
-    })?;
-    if PackageName::normalize(parsed.project()) != *name {
-        return Err(err(
-            format!(
-                "{name} (packages[{at}]): {} is a file of {}, not of {name}",
-                term(&file_name),
-                term(parsed.project())
-            ),
-            "list the file under its own package, or lock again",
-        ));
-    }
+    // `lock::parse` checked that the file's name is this package's and of its version; a lock
+    // without a version takes the file's.
     let version = match &package.version {
-        Some(v) => {
-            let same = v
-                .parse::<pep440_rs::Version>()
-                .is_ok_and(|v| v == *parsed.version());
-            if !same {
-                return Err(err(
-                    format!(
-                        "{name} (packages[{at}]): {} is version {}, not {}",
-                        term(&file_name),
-                        parsed.version(),
-                        term(v)
-                    ),
-                    "list the file under the package entry of its own version, or lock again",
-                ));
-            }
-            v.clone()
-        }
-        None => parsed.version().to_string(),
+        Some(v) => v.clone(),
+        None => distname::parse(&file_name)
+            .map(|d| d.version().to_string())
+            .map_err(|e| {
+                err(
+                    format!("{name} (packages[{at}]): {}: {e}", term(&file_name)),
+                    "name the file as the packaging specifications say (NAME-VERSION...)",
+                )
+            })?,
     };
     Ok(Selected {
         at,
@@ -575,16 +550,14 @@ fn candidate(
         size: sel.file.size,
     };
     let expect = LockExpect {
-        sha256,
-        size: sel.file.size,
-        judged: LockExpectation {
-            lock: req.path.clone(),
-            identities: sel
-                .package
+        package: at,
+        judged: LockExpectation::new(
+            req.path.clone(),
+            sel.package
                 .attestation_identities
-                .clone()
+                .as_deref()
                 .unwrap_or_default(),
-        },
+        ),
     };
     Ok((
         Candidate {
@@ -785,43 +758,6 @@ wheels = [{{url = "https://x/socks_extra-1.0-py3-none-any.whl", hashes = {{sha25
             e.contains("no wheel for this interpreter's tags, and no sdist"),
             "{e}"
         );
-    }
-
-    /// A lock built in code (not read, so not validated): the file's own name must say this
-    /// package and version, since the gate judges it by its name.
-    #[test]
-    fn a_file_must_be_its_package_and_version() {
-        let linux = target("3.11.4", "linux", &["py3-none-any"]);
-        let sha = crate::vocab::Sha256::from_hex(H).unwrap();
-        let with = |file: &str| {
-            let mut package = Package::new(PackageName::normalize("a"));
-            package.version = Some("1.0".into());
-            package.wheels = Some(vec![FileEntry::at_url(format!("https://x/{file}"), sha)]);
-            let mut lock = Lock::new("t");
-            lock.packages.push(package);
-            LockRequest {
-                path: PathBuf::from("pylock.toml"),
-                extras: BTreeSet::new(),
-                lock,
-            }
-        };
-        let e = select(&with("b-1.0-py3-none-any.whl"), &linux)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("a (packages[0]): b-1.0-py3-none-any.whl is a file of b, not of a"),
-            "{e}"
-        );
-        let e = select(&with("a-2.0-py3-none-any.whl"), &linux)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("a-2.0-py3-none-any.whl is version 2.0, not 1.0"),
-            "{e}"
-        );
-        // 1.0 and 1.0.0 are one version.
-        assert!(select(&with("a-1.0.0-py3-none-any.whl"), &linux).is_ok());
-        assert!(select(&with("a-1.0-py3-none-any.whl"), &linux).is_ok());
     }
 
     /// The lock's strings in an error are escaped: a newline in them cannot start a `fix:`

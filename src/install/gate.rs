@@ -14,7 +14,7 @@ use crate::cache::{Cache, Lookup};
 use crate::files::LocalProvenance;
 use crate::index::{self, Client, Link, ProvenanceHint};
 use crate::judge::{Evidence, FileRef, Found, Judge, Source};
-use crate::trust::policy::{self, Decision, Held, Observed};
+use crate::trust::policy::{self, Code, Decision, Observed};
 use crate::trust::{Cooldown, Policy, TrustFile};
 use crate::verify::{distname, Engine, Verified};
 use crate::vocab::Sha256;
@@ -36,13 +36,27 @@ pub(crate) struct Candidate {
 
 pub(crate) use crate::judge::ProvenanceSource;
 
-/// What a lock (pylock.toml) says of one file, checked by the gate: its sha256 and size before
-/// it is verified, and its attestation identities by the judge.
+/// What a lock (pylock.toml) says of one of its files beyond its candidate's link (whose
+/// sha256 and size the fetch holds the bytes to): the signers the judge expects. `package` is
+/// the file's entry in the lock (`packages[N]`): with the lock's path, it names the
+/// expectation in the gate's cache of vets.
 #[derive(Debug, Clone)]
 pub(crate) struct LockExpect {
-    pub sha256: Sha256,
-    pub size: Option<u64>,
+    pub package: usize,
     pub judged: crate::judge::LockExpectation,
+}
+
+/// Why a file could not be vetted: it could not be fetched, or its bytes are not the ones its
+/// link pins (sha256, size), which for a lock's file is a `lock-mismatch`.
+enum FetchError {
+    Failed(String),
+    Mismatch(String),
+}
+
+impl From<String> for FetchError {
+    fn from(why: String) -> FetchError {
+        FetchError::Failed(why)
+    }
 }
 
 /// The verdict on one file.
@@ -77,23 +91,35 @@ pub(crate) struct Withheld {
     /// The package's cooldown, and the cutoff it gave in this run.
     pub cooldown: Cooldown,
     pub cutoff: String,
-    /// `too-new` or `no-upload-time`.
-    pub reason: Held,
+    /// `too-new` or `no-upload-time`: the code of the decision below.
+    pub reason: Code,
+    /// Why, and what to do: [`policy::cooldown_holds`]'s words, as a refused file has them.
+    #[serde(skip)]
+    why: String,
 }
 
 impl Withheld {
-    /// Why, in a sentence.
-    pub(crate) fn message(&self) -> String {
-        match (self.reason, &self.upload_time) {
-            (Held::TooNew, Some(t)) => format!(
-                "{} was uploaded at {t}, after the cutoff {} of {}'s cooldown of {}",
-                self.file, self.cutoff, self.package, self.cooldown
-            ),
-            _ => format!(
-                "{}: its index gives no upload time, so it cannot be shown to be older than {}'s cooldown of {} (exempt the package with `cooldown = false`, or use an index that gives upload times)",
-                self.file, self.package, self.cooldown
-            ),
+    fn new(
+        project: &str,
+        link: &Link,
+        cooldown: Cooldown,
+        cutoff: jiff::Timestamp,
+        held: Decision,
+    ) -> Withheld {
+        Withheld {
+            package: project.to_string(),
+            file: link.filename.clone(),
+            upload_time: link.upload_time.map(index::page::format_upload_time),
+            cooldown,
+            cutoff: index::page::format_upload_time(cutoff),
+            reason: held.code,
+            why: format!("{} ({})", held.message, held.fix),
         }
+    }
+
+    /// Why, in a sentence, with what to do.
+    pub(crate) fn message(&self) -> String {
+        self.why.clone()
     }
 }
 
@@ -164,17 +190,19 @@ impl Gate {
         };
         let mut kept = Vec::with_capacity(files.len());
         let mut withheld = Vec::new();
+        let policy = self.judge.policy();
         for (link, extra) in files {
-            match policy::cooldown_holds(link.upload_time, cutoff) {
+            let held = policy::cooldown_holds(
+                &link.filename,
+                project,
+                link.upload_time,
+                cooldown,
+                cutoff,
+                policy,
+            );
+            match held {
                 None => kept.push((link, extra)),
-                Some(reason) => withheld.push(Withheld {
-                    package: project.to_string(),
-                    file: link.filename.clone(),
-                    upload_time: link.upload_time.map(index::page::format_upload_time),
-                    cooldown,
-                    cutoff: index::page::format_upload_time(cutoff),
-                    reason,
-                }),
+                Some(held) => withheld.push(Withheld::new(project, &link, cooldown, cutoff, held)),
             }
         }
         (kept, withheld)
@@ -198,9 +226,9 @@ impl Gate {
         self.vet_expecting(c, None).await
     }
 
-    /// Vets a file a lock selected: its bytes must have the lock's sha256 and size, and its
-    /// signer must be one of the lock's attestation identities as well as what the trust file
-    /// allows.
+    /// Vets a file a lock selected (its candidate's link has the lock's sha256 and size, which
+    /// its bytes must have): its signer must be one of the lock's attestation identities as
+    /// well as what the trust file allows.
     pub(crate) async fn vet_locked(&self, c: &Candidate, expect: &LockExpect) -> Arc<Vetted> {
         self.vet_expecting(c, Some(expect)).await
     }
@@ -212,8 +240,10 @@ impl Gate {
             c.link.sha256.as_deref().unwrap_or(""),
             c.picked
         );
+        // The link's sha256 is the lock's, and its size is checked by every fetch: the lock
+        // adds only its signers, named by the lock and the package entry they are read from.
         if let Some(e) = expect {
-            key.push_str(&format!("#lock:{}:{:?}:{:?}", e.sha256, e.size, e.judged));
+            key.push_str(&format!("#lock:{}#{}", e.judged.lock.display(), e.package));
         }
         let cell = {
             let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
@@ -250,28 +280,34 @@ impl Gate {
         // A file pyprov picked itself (a hash-pinned requirement, a lock; pip's pages never
         // list one too new) is held to its package's cooldown before a byte is fetched: too
         // new, or of unknown age, it is refused. Any other file known to be too new is too.
-        if let Some((cooldown, cutoff)) = self.cooldown(&project) {
-            let policy = self.judge.policy();
-            match (
-                policy::cooldown_holds(c.link.upload_time, cutoff),
+        let cooldown = self.cooldown(&project);
+        if let Some((cooldown, cutoff)) = cooldown {
+            let held = policy::cooldown_holds(
+                &filename,
+                &project,
                 c.link.upload_time,
-            ) {
-                (Some(Held::TooNew), Some(uploaded)) => {
-                    v.decision =
-                        policy::too_new(&filename, &project, uploaded, cooldown, cutoff, policy);
-                    return v;
-                }
-                (Some(Held::NoUploadTime), _) if c.picked => {
-                    v.decision = policy::no_upload_time(&filename, &project, cooldown, policy);
-                    return v;
-                }
-                _ => {}
+                cooldown,
+                cutoff,
+                self.judge.policy(),
+            );
+            if let Some(held) = held.filter(|d| d.code == Code::TooNew || c.picked) {
+                v.decision = held;
+                return v;
             }
         }
         let fetched = match self.fetch(c, version.as_deref().unwrap_or("")).await {
             Ok(f) => f,
-            Err(message) => {
+            Err(FetchError::Failed(message)) => {
                 v.decision = policy::fetch_failed(&filename, &message);
+                return v;
+            }
+            Err(FetchError::Mismatch(why)) => {
+                v.decision = match expect {
+                    Some(e) => {
+                        policy::lock_mismatch(&filename, &e.judged.lock.display().to_string(), &why)
+                    }
+                    None => policy::fetch_failed(&filename, &why),
+                };
                 return v;
             }
         };
@@ -284,13 +320,6 @@ impl Gate {
             v.path = None;
             return v;
         };
-        if let Some(e) = expect {
-            if let Some(why) = lock_mismatch(e, &sha256, v.path.as_deref()) {
-                v.decision = policy::fetch_failed(&filename, &why);
-                v.path = None;
-                return v;
-            }
-        }
         let evidence = Evidence::parse(fetched.provenance.as_deref());
         let judgement =
             self.judge
@@ -300,7 +329,7 @@ impl Gate {
         // The index's upload time is unsigned; the log's time is signed and comes before the
         // upload. An index that backdates a fresh file is caught here, after verification.
         if let (Some((cooldown, cutoff)), Some(logged)) = (
-            self.cooldown(&project),
+            cooldown,
             v.verified
                 .as_ref()
                 .and_then(|x| x.transparency_log.integrated_time)
@@ -330,11 +359,24 @@ impl Gate {
         v
     }
 
-    async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
-        match self.cached(c, version).await? {
-            Some(hit) => Ok(hit),
-            None => self.fetch_fresh(c, version).await,
+    /// The file's bytes, from the cache or fetched, with the sha256 and size its link pins
+    /// (the index's, a hash-pinned requirement's, a lock's).
+    async fn fetch(&self, c: &Candidate, version: &str) -> Result<Fetched, FetchError> {
+        let fetched = match self.cached(c, version).await? {
+            Some(hit) => hit,
+            None => self.fetch_fresh(c, version).await?,
+        };
+        if let Some(want) = c.link.size {
+            let have = std::fs::metadata(&fetched.path)
+                .map_err(|e| format!("cannot read the size of {}: {e}", fetched.path.display()))?
+                .len();
+            if have != want {
+                return Err(FetchError::Mismatch(format!(
+                    "it is {have} bytes, not the {want} it is pinned to"
+                )));
+            }
         }
+        Ok(fetched)
     }
 
     /// The file from the cache, when the index named its sha256 and the cache holds it.
@@ -381,7 +423,7 @@ impl Gate {
 
     /// The file fetched (or copied from a local directory), hashed and stored in the cache,
     /// with its provenance.
-    async fn fetch_fresh(&self, c: &Candidate, version: &str) -> Result<Fetched, String> {
+    async fn fetch_fresh(&self, c: &Candidate, version: &str) -> Result<Fetched, FetchError> {
         let scratch = self.cache.scratch().map_err(|e| e.to_string())?;
         let (digest, provenance, source) = match &c.origin {
             Origin::Dir(_) => {
@@ -392,6 +434,15 @@ impl Gate {
                     .map_err(|_| "not a local path".to_string())?;
                 let digest =
                     crate::files::copy_hashing(&path, scratch.path()).map_err(|e| e.to_string())?;
+                // As a download is held to the sha256 its link pins, so is a local file.
+                if let Some(want) = c.link.sha256.as_deref() {
+                    let have = Sha256::from(digest);
+                    if !have.hex().eq_ignore_ascii_case(want) {
+                        return Err(FetchError::Mismatch(format!(
+                            "its sha256 is {have}, not the {want} it is pinned to"
+                        )));
+                    }
+                }
                 let found = LocalProvenance { explicit: None }
                     .find(FileRef {
                         name: &c.link.filename,
@@ -414,7 +465,14 @@ impl Gate {
                         index::FILE_DEADLINE.as_secs()
                     )
                 })?
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    index::IndexError::HashMismatch {
+                        expected, actual, ..
+                    } => FetchError::Mismatch(format!(
+                        "its sha256 is {actual}, not the {expected} it is pinned to"
+                    )),
+                    e => FetchError::Failed(e.to_string()),
+                })?;
                 let (provenance, source) = self.provenance(c, base, version).await?;
                 (digest, provenance, source)
             }
@@ -525,30 +583,6 @@ impl Source for IndexProvenance<'_> {
             ProvenanceHint::None => ProvenanceSource::FileHasNone,
             _ => ProvenanceSource::IndexServesNone,
         }))
-    }
-}
-
-/// What differs between the fetched bytes and the lock: the sha256, else the size.
-fn lock_mismatch(
-    e: &LockExpect,
-    sha256: &Sha256,
-    path: Option<&std::path::Path>,
-) -> Option<String> {
-    let lock = e.judged.lock.display();
-    if *sha256 != e.sha256 {
-        return Some(format!(
-            "its sha256 is {sha256}, and {lock} says {}",
-            e.sha256
-        ));
-    }
-    let want = e.size?;
-    let have = path
-        .and_then(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len());
-    match have {
-        Some(have) if have == want => None,
-        Some(have) => Some(format!("it is {have} bytes, and {lock} says {want}")),
-        None => Some("its size cannot be read".into()),
     }
 }
 

@@ -31,18 +31,3 @@ pub enum LockError {
     #[error("cannot write the lock as TOML: {0}\n  fix: this is a bug in pyprov; please report it with the lock's packages")]
     Write(#[source] Box<toml_edit::ser::Error>),
 }
-
-impl LockError {
-    /// The fix alone (the message's last line).
-    pub fn fix(&self) -> String {
-        match self {
-            LockError::Syntax { fix, .. } | LockError::Invalid { fix, .. } => fix.clone(),
-            LockError::UnsupportedVersion { .. } => {
-                "write the lock with a tool that emits lock-version 1.0, or upgrade pyprov".into()
-            }
-            LockError::Write(_) => {
-                "this is a bug in pyprov; please report it with the lock's packages".into()
-            }
-        }
-    }
-}

@@ -6,6 +6,7 @@
 //! it are the installer's (`install::fromlock`).
 
 mod error;
+mod identity;
 pub mod marker;
 mod model;
 mod write;
@@ -16,13 +17,15 @@ mod tests;
 use std::path::Path;
 
 pub use error::LockError;
+pub use identity::Signer;
 pub use model::{
     Archive, AttestationIdentity, Directory, FileEntry, Hashes, Lock, Package, Table, TomlValue,
     Vcs,
 };
 pub use write::to_toml_string;
 
-use crate::vocab::PackageName;
+use crate::verify::distname::{self, DistName};
+use crate::vocab::{term, PackageName};
 
 /// Whether a file name is a lock's: `pylock.toml` or `pylock.NAME.toml` (NAME without dots), as
 /// PEP 751 and pip name them.
@@ -48,33 +51,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Lock, LockError> {
     Ok(lock)
 }
 
-/// The rules PEP 751 states that the types alone do not hold.
-/// A message quoting the lock's own strings, with every character a terminal could act on (or
-/// a line break, which could forge a `fix:` line) escaped as Rust writes it: `\n`, `\u{202e}`.
-fn escaped(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
-    };
-    if !text.chars().any(unsafe_char) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if unsafe_char(c) {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
+/// The rules PEP 751 states that the types alone do not hold. A message quotes the lock's own
+/// strings through [`term`]: a character a terminal could act on (or a line break, which could
+/// forge a `fix:` line) is shown escaped.
 fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
     let invalid = |key: String, message: String, fix: &str| LockError::Invalid {
         path: path.to_path_buf(),
         key,
-        message: escaped(&message),
+        message: term(&message).into_owned(),
         fix: fix.to_string(),
     };
     let version = lock.lock_version.parse::<pep440_rs::Version>().ok();
@@ -83,7 +67,7 @@ fn validate(path: &Path, lock: &Lock) -> Result<(), LockError> {
         _ => {
             return Err(LockError::UnsupportedVersion {
                 path: path.to_path_buf(),
-                version: escaped(&lock.lock_version),
+                version: term(&lock.lock_version).into_owned(),
             })
         }
     }
@@ -250,20 +234,10 @@ fn validate_package(
     Ok(())
 }
 
-/// The keys pyprov checks of each kind of identity it knows (the first required), as PEP 740
-/// names them.
-const IDENTITY_KEYS: [(&str, &[&str]); 3] = [
-    ("github", &["repository", "workflow", "environment"]),
-    (
-        "gitlab",
-        &["repository", "workflow_filepath", "environment"],
-    ),
-    ("google", &["email"]),
-];
-
-/// An identity of a kind pyprov knows holds its required key, and only keys pyprov checks,
-/// each a string: a key of another type, or one pyprov does not check, would let any signer
-/// through where the lock meant to restrict it. An unknown kind is left alone (it never
+/// An identity of a kind pyprov knows holds its required key, and only keys pyprov checks
+/// ([`identity::KINDS`]), each a string: a key of another type, or one pyprov does not check,
+/// would let any signer through where the lock meant to restrict it. Its keys name one
+/// publisher ([`AttestationIdentity::signer`]). An unknown kind is left alone (it never
 /// matches).
 fn check_identity(
     id: &AttestationIdentity,
@@ -271,18 +245,17 @@ fn check_identity(
     name: &PackageName,
     invalid: &dyn Fn(String, String, &str) -> LockError,
 ) -> Result<(), LockError> {
-    let kind = id.kind.to_ascii_lowercase();
-    let Some((_, keys)) = IDENTITY_KEYS.iter().find(|(k, _)| *k == kind) else {
+    let Some(keys) = identity::keys_of(&id.kind) else {
         return Ok(());
     };
-    let shown_kind = id.kind.escape_debug();
+    let shown_kind = term(&id.kind);
     for (k, v) in &id.fields {
         if !keys.contains(&k.as_str()) {
             return Err(invalid(
-                format!("{key}.{}", k.escape_debug()),
+                format!("{key}.{}", term(k)),
                 format!(
                     "of {name}: a {shown_kind} identity has no key `{}` that pyprov checks, so it would not restrict the signer",
-                    k.escape_debug()
+                    term(k)
                 ),
                 &format!(
                     "remove it, and say who may sign with the keys pyprov checks: {}",
@@ -311,6 +284,14 @@ fn check_identity(
                 &format!("give it `{required}`, or remove the identity"),
             ));
         }
+    }
+    // Its keys make one publisher, read as the shapes PublisherSpec takes.
+    if let Err(why) = id.signer() {
+        return Err(invalid(
+            key.to_string(),
+            format!("of {name}: {why}"),
+            "write the keys as the package's trusted publisher has them (PEP 740): a GitHub or GitLab `repository` as OWNER/NAME, a `workflow` as its file name",
+        ));
     }
     Ok(())
 }
@@ -346,7 +327,8 @@ enum FileKind {
     Wheel,
 }
 
-/// The name and version in a file's name agree with the package's.
+/// The file's name is a distribution's (as `verify::distname` parses it, the one parser the gate
+/// judges a file by), of the kind its key says, and names this package and its version.
 fn check_file_name(
     file: &FileEntry,
     kind: FileKind,
@@ -362,31 +344,42 @@ fn check_file_name(
             "add `name = \"...\"` with the file's name",
         ));
     };
-    let parsed = match kind {
-        FileKind::Wheel => file_name
-            .strip_suffix(".whl")
-            .and_then(|stem| {
-                let mut parts = stem.split('-');
-                Some((parts.next()?, parts.next()?))
-            })
-            .filter(|_| file_name.matches('-').count() >= 4),
-        FileKind::Sdist => [".tar.gz", ".zip"]
-            .iter()
-            .find_map(|ext| file_name.strip_suffix(ext))
-            .and_then(|stem| stem.rsplit_once('-')),
-    };
     let what = match kind {
         FileKind::Wheel => "wheel",
         FileKind::Sdist => "sdist",
     };
-    let Some((file_project, file_version)) = parsed else {
+    let parsed = match distname::parse(&file_name) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return Err(invalid(
+                key.to_string(),
+                format!(
+                    "of {name}: `{file_name}` is not a valid {what} file name: {}",
+                    e.problem
+                ),
+                "name the file as the packaging specifications say (NAME-VERSION...)",
+            ))
+        }
+    };
+    let right_kind = matches!(
+        (kind, &parsed),
+        (FileKind::Wheel, DistName::Wheel { .. }) | (FileKind::Sdist, DistName::Sdist { .. })
+    );
+    if !right_kind {
         return Err(invalid(
             key.to_string(),
-            format!("of {name}: `{file_name}` is not a valid {what} file name"),
-            "name the file as the packaging specifications say (NAME-VERSION...)",
+            match kind {
+                FileKind::Wheel => {
+                    format!("of {name}: `{file_name}` is an sdist, listed as a wheel")
+                }
+                FileKind::Sdist => {
+                    format!("of {name}: `{file_name}` is a wheel, listed as the sdist")
+                }
+            },
+            "list wheels under `wheels` and the sdist under `sdist`",
         ));
-    };
-    if PackageName::normalize(file_project) != *name {
+    }
+    if PackageName::normalize(parsed.project()) != *name {
         return Err(invalid(
             key.to_string(),
             format!("of {name}: `{file_name}` is another package's file"),
@@ -394,10 +387,7 @@ fn check_file_name(
         ));
     }
     if let Some(version) = version {
-        let same = file_version
-            .parse::<pep440_rs::Version>()
-            .is_ok_and(|v| v == *version);
-        if !same {
+        if parsed.version() != version {
             return Err(invalid(
                 key.to_string(),
                 format!("of {name}: `{file_name}` is not version {version}"),

@@ -188,7 +188,7 @@ fn errors_name_the_file_the_key_and_the_fix() {
     assert!(e.contains("neither `url` nor `path`"), "{e}");
 
     let e = error(&format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{{repository = \"x\"}}]\n"));
-    assert!(e.contains("kind"), "{e}");
+    assert!(e.contains("missing field `kind`"), "{e}");
 
     let e = error(&format!(
         "{HEAD}environments = [\"not a marker ==\"]\npackages = []\n"
@@ -286,6 +286,7 @@ fn identities_of_known_kinds_hold_only_string_keys_pyprov_checks() {
     // Known kinds, well formed; unknown kinds are left to the judge (they never match).
     for ok in [
         "{kind = \"GitHub\", repository = \"o/r\", workflow = \"release.yml\", environment = \"pypi\"}",
+        "{kind = \"GitLab\", repository = \"g/sub/p\", workflow_filepath = \"ci/release.yml\"}",
         "{kind = \"GitLab\", repository = \"g/p\", workflow_filepath = \".gitlab-ci.yml\", environment = \"prod\"}",
         "{kind = \"Google\", email = \"a@b.example\"}",
         "{kind = \"ActiveState\", anything = [1, 2]}",
@@ -319,6 +320,88 @@ fn lock_strings_in_errors_cannot_start_a_line() {
             .filter(|l| l.trim_start().starts_with("fix:"))
             .count(),
         1,
+        "{e}"
+    );
+}
+
+/// The file's own name must say its package and version (the gate judges a file by its name),
+/// read by the parser the gate reads it with: `1.0.0` is version 1.0, an sdist's name is split
+/// at its last dash, a wheel is not an sdist.
+#[test]
+fn a_file_must_be_its_package_and_version() {
+    let sha = "0".repeat(64);
+    let wheel = |file: &str| {
+        parse(
+            Path::new("pylock.toml"),
+            &format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"1.0\"\nwheels = [{{url = \"https://x/{file}\", hashes = {{sha256 = \"{sha}\"}}}}]\n"),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    let sdist = |file: &str| {
+        parse(
+            Path::new("pylock.toml"),
+            &format!("{HEAD}[[packages]]\nname = \"a\"\nversion = \"1.0\"\nsdist = {{url = \"https://x/{file}\", hashes = {{sha256 = \"{sha}\"}}}}\n"),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        wheel("b-1.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `b-1.0-py3-none-any.whl` is another package's file\n  fix: list the file under its own package, or correct the package's name"
+    );
+    assert_eq!(
+        wheel("a-2.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `a-2.0-py3-none-any.whl` is not version 1.0\n  fix: list the file under the package entry of its own version"
+    );
+    assert_eq!(
+        wheel("a-1.0-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].wheels[0]` of a: `a-1.0-none-any.whl` is not a valid wheel file name: a wheel name has 5 or 6 dash-separated parts\n  fix: name the file as the packaging specifications say (NAME-VERSION...)"
+    );
+    assert_eq!(
+        sdist("a-1.0-py3-none-any.whl").unwrap_err(),
+        "pylock.toml: `packages[0].sdist` of a: `a-1.0-py3-none-any.whl` is a wheel, listed as the sdist\n  fix: list wheels under `wheels` and the sdist under `sdist`"
+    );
+    // packaging's reading: `a-1.0-1.tar.gz` is project a-1-0, not a.
+    assert!(sdist("a-1.0-1.tar.gz")
+        .unwrap_err()
+        .contains("is another package's file"));
+    wheel("a-1.0.0-py3-none-any.whl").unwrap();
+    wheel("a-1.0-py3-none-any.whl").unwrap();
+    sdist("a-1.0.tar.gz").unwrap();
+}
+
+/// An identity's keys name one publisher, each key in its own place: joined into a text and read
+/// again, `repository = "acme"` with `workflow = "widgets/release.yml"` would be the repository
+/// acme/widgets. Each shape is PublisherSpec's.
+#[test]
+fn identity_keys_cannot_spill_into_each_other() {
+    let id = |text: &str| {
+        error(&format!("{HEAD}[[packages]]\nname = \"a\"\ndirectory = {{path = \".\"}}\nattestation-identities = [{text}]\n"))
+    };
+    const FIX: &str = "\n  fix: write the keys as the package's trusted publisher has them (PEP 740): a GitHub or GitLab `repository` as OWNER/NAME, a `workflow` as its file name";
+    assert_eq!(
+        id("{kind = \"GitHub\", repository = \"acme\", workflow = \"widgets/release.yml\"}"),
+        format!("locks/pylock.toml: `packages[0].attestation-identities[0]` of a: a GitHub identity's `repository` is OWNER/NAME, not `acme`{FIX}")
+    );
+    assert_eq!(
+        id("{kind = \"GitHub\", repository = \"acme/widgets\", workflow = \".github/workflows/release.yml\"}"),
+        format!("locks/pylock.toml: `packages[0].attestation-identities[0]` of a: a GitHub identity's `workflow` is a file name in .github/workflows, without `/`, not `.github/workflows/release.yml`{FIX}")
+    );
+    assert_eq!(
+        id("{kind = \"GitHub\", repository = \"acme/wid gets\"}"),
+        format!("locks/pylock.toml: `packages[0].attestation-identities[0]` of a: invalid publisher `github:acme/wid gets`: OWNER and REPO may use letters, digits, - _ . (expected github:OWNER/REPO[/WORKFLOW.yml], gitlab:NAMESPACE/PROJECT[//PATH], or google:EMAIL){FIX}")
+    );
+    // GitLab's `//` between project and CI file: a repository holding it is refused.
+    let e = id("{kind = \"GitLab\", repository = \"g/p//x\", workflow_filepath = \"ci.yml\"}");
+    assert!(e.contains("of a: invalid publisher `gitlab:g/p//x//ci.yml`: the CI file path after // is empty or invalid"), "{e}");
+    let e = id("{kind = \"GitLab\", repository = \"g\"}");
+    assert!(e.contains("of a: invalid publisher `gitlab:g`: a GitLab project is NAMESPACE[/SUBGROUP...]/PROJECT"), "{e}");
+    let e = id("{kind = \"Google\", email = \"not an email\"}");
+    assert!(
+        e.contains(
+            "of a: invalid publisher `google:not an email`: a Google identity is an email address"
+        ),
         "{e}"
     );
 }

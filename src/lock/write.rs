@@ -19,12 +19,11 @@ pub fn to_toml_string(lock: &Lock) -> Result<String, LockError> {
             }
         }
     }
-    if let Some(tool) = root.remove("tool") {
-        // `tool` last: every key after `[[packages]]` would belong to the last package.
-        root.insert("packages", Item::ArrayOfTables(packages));
+    // `tool` after `packages`: every key after `[[packages]]` would belong to the last package.
+    let tool = root.remove("tool");
+    root.insert("packages", Item::ArrayOfTables(packages));
+    if let Some(tool) = tool {
         root.insert("tool", table_item(tool));
-    } else {
-        root.insert("packages", Item::ArrayOfTables(packages));
     }
     // Top-level keys before the tables, in the model's order.
     let mut position = 0;

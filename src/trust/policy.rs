@@ -65,6 +65,8 @@ pub enum Code {
     /// Verified, but signed by none of the publishers the lock (pylock.toml) names in the
     /// package's `attestation-identities`.
     LockIdentityMismatch,
+    /// A lock's file whose bytes are not the ones the lock names (another sha256 or size).
+    LockMismatch,
     /// pip tried to reach something around pyprov's gate (an https tunnel, a host other than
     /// the gate, a VCS checkout): refused, since pyprov cannot see or verify those bytes.
     OutsideGate,
@@ -95,11 +97,12 @@ impl Code {
             Code::TooNew => "too-new",
             Code::NoUploadTime => "no-upload-time",
             Code::LockIdentityMismatch => "lock-identity-mismatch",
+            Code::LockMismatch => "lock-mismatch",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::Allowed,
         Code::PinnedOnFirstUse,
         Code::PublisherChanged,
@@ -117,6 +120,7 @@ impl Code {
         Code::TooNew,
         Code::NoUploadTime,
         Code::LockIdentityMismatch,
+        Code::LockMismatch,
     ];
 }
 
@@ -293,6 +297,17 @@ pub fn fetch_failed(file_name: &str, why: &str) -> Decision {
     )
 }
 
+/// The decision for a lock's file whose bytes are not the ones the lock names (`why`: its
+/// sha256 or size, and the lock's): denied, and not a network problem.
+pub fn lock_mismatch(file_name: &str, lock: &str, why: &str) -> Decision {
+    Decision::new(
+        Verdict::Deny,
+        Code::LockMismatch,
+        format!("{file_name} is not the file {lock} names: {why}"),
+        "do not install it; the file is not the one the lock names: lock again if it changed on purpose".into(),
+    )
+}
+
 /// The decision for something pip tried to fetch around the gate, or a source pyprov cannot
 /// confine (a VCS checkout): denied, since no byte of it could be verified.
 pub fn outside_gate(what: &str, why: &str) -> Decision {
@@ -304,32 +319,21 @@ pub fn outside_gate(what: &str, why: &str) -> Decision {
     )
 }
 
-/// Why a cooldown keeps a file from pip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Held {
-    /// Uploaded at or after the cutoff.
-    TooNew,
-    /// The index gives no upload time, so the file cannot be shown to be old enough.
-    NoUploadTime,
-}
-
-impl Held {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Held::TooNew => "too-new",
-            Held::NoUploadTime => "no-upload-time",
-        }
-    }
-}
-
-/// Whether a cooldown whose cutoff is `cutoff` keeps a file uploaded at `uploaded` from pip:
-/// only a file uploaded strictly before the cutoff passes (as pip's `--uploaded-prior-to`
-/// compares), and one with no known upload time never does (fail closed).
-pub fn cooldown_holds(uploaded: Option<jiff::Timestamp>, cutoff: jiff::Timestamp) -> Option<Held> {
+/// Whether a cooldown whose cutoff is `cutoff` keeps a file uploaded at `uploaded` from pip,
+/// and why, in the one wording of [`too_new`] and [`no_upload_time`]: only a file uploaded
+/// strictly before the cutoff passes (as pip's `--uploaded-prior-to` compares), and one with no
+/// known upload time never does (fail closed).
+pub fn cooldown_holds(
+    file_name: &str,
+    package: &str,
+    uploaded: Option<jiff::Timestamp>,
+    cooldown: Cooldown,
+    cutoff: jiff::Timestamp,
+    policy: &Policy,
+) -> Option<Decision> {
     match uploaded {
-        None => Some(Held::NoUploadTime),
-        Some(t) if t >= cutoff => Some(Held::TooNew),
+        None => Some(no_upload_time(file_name, package, cooldown, policy)),
+        Some(t) if t >= cutoff => Some(too_new(file_name, package, t, cooldown, cutoff, policy)),
         Some(_) => None,
     }
 }

@@ -147,7 +147,12 @@ fn a_file_of_unknown_age_is_withheld() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("[no-upload-time]"), "{}", run.stderr);
+    // The withheld line says what to do, in the words a refused file's fix has.
+    assert!(
+        run.stderr.contains("(use an index that gives upload times (PEP 700 `upload-time`), or exempt gamma with `cooldown = false` in its entry of ") && run.stderr.contains("[no-upload-time]"),
+        "{}",
+        run.stderr
+    );
 
     // Exempted, it installs.
     ctx.trust_file(

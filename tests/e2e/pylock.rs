@@ -126,21 +126,24 @@ fn a_wrong_size_is_refused() {
         &format!("size = {}", beta.bytes.len() + 1),
     );
     let lock = format!("{HEAD}{}{wrong}", entry(&ctx, &alpha, ""));
-    let json = refused(&ctx, &lock, &beta.filename, "fetch-failed");
-    let message = row(&json, &beta.filename)["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        message.contains(&format!(
-            "it is {} bytes, and pylock.toml says {}",
+    let json = refused(&ctx, &lock, &beta.filename, "lock-mismatch");
+    assert_eq!(
+        row(&json, &beta.filename)["message"],
+        format!(
+            "{} is not the file pylock.toml names: it is {} bytes, not the {} it is pinned to",
+            beta.filename,
             beta.bytes.len(),
             beta.bytes.len() + 1
-        )),
-        "{message}"
+        ),
+        "{json:#}"
+    );
+    assert_eq!(
+        row(&json, &beta.filename)["fix"],
+        "do not install it; the file is not the one the lock names: lock again if it changed on purpose"
     );
 }
 
+/// The index serves bytes of another sha256 than the lock's: the download refuses them.
 #[test]
 #[cfg_attr(
     not(feature = "real-pip"),
@@ -151,7 +154,61 @@ fn a_wrong_hash_is_refused() {
     let other = "0".repeat(64);
     let wrong = entry(&ctx, &beta, "").replace(&beta.sha256(), &other);
     let lock = format!("{HEAD}{}{wrong}", entry(&ctx, &alpha, ""));
-    refused(&ctx, &lock, &beta.filename, "fetch-failed");
+    let json = refused(&ctx, &lock, &beta.filename, "lock-mismatch");
+    assert_eq!(
+        row(&json, &beta.filename)["message"],
+        format!(
+            "{} is not the file pylock.toml names: its sha256 is {}, not the {other} it is pinned to",
+            beta.filename,
+            beta.sha256()
+        ),
+        "{json:#}"
+    );
+}
+
+/// A file the lock names by `path` (next to the lock) is held to the lock's sha256 as a
+/// download is.
+#[test]
+#[cfg_attr(
+    not(feature = "real-pip"),
+    ignore = "slow: real pip; cargo test --features real-pip"
+)]
+fn a_local_file_of_another_hash_is_refused() {
+    let (ctx, alpha, beta) = setup();
+    std::fs::create_dir_all(ctx.work.join("wheels")).unwrap();
+    std::fs::write(ctx.work.join("wheels").join(&beta.filename), &beta.bytes).unwrap();
+    let local = |sha: &str| {
+        format!(
+            "[[packages]]\nname = \"beta\"\nversion = \"{}\"\nwheels = [\n    {{ name = \"{}\", path = \"wheels/{}\", hashes = {{ sha256 = \"{sha}\" }} }},\n]\n\n",
+            beta.version, beta.filename, beta.filename
+        )
+    };
+    let other = "0".repeat(64);
+    let lock = format!("{HEAD}{}{}", entry(&ctx, &alpha, ""), local(&other));
+    let json = refused(&ctx, &lock, &beta.filename, "lock-mismatch");
+    assert_eq!(
+        row(&json, &beta.filename)["message"],
+        format!(
+            "{} is not the file pylock.toml names: its sha256 is {}, not the {other} it is pinned to",
+            beta.filename,
+            beta.sha256()
+        ),
+        "{json:#}"
+    );
+    // With the right sha256 it passes the hash check and is judged (it has no provenance
+    // next to it).
+    ctx.write(
+        "pylock.toml",
+        format!("{HEAD}{}{}", entry(&ctx, &alpha, ""), local(&beta.sha256())),
+    );
+    let run = ctx.install_json(&["-r", "pylock.toml"]);
+    let json = run.report();
+    assert_ne!(
+        row(&json, &beta.filename)["code"],
+        "lock-mismatch",
+        "{json:#}"
+    );
+    assert_ne!(row(&json, &beta.filename)["code"], Value::Null, "{json:#}");
 }
 
 #[test]

@@ -257,10 +257,7 @@ impl fmt::Display for SafeUrl {
         if !self.has_credentials() {
             return fmt::Display::fmt(&self.0, f);
         }
-        let mut u = self.0.clone();
-        let _ = u.set_username("");
-        let _ = u.set_password(None);
-        let s = u.to_string();
+        let s = self.without_credentials().to_string();
         match s.split_once("://") {
             Some((scheme, rest)) => write!(f, "{scheme}://***@{rest}"),
             None => f.write_str(&s),
@@ -301,6 +298,62 @@ pub fn redact_text(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Text that an index or a certificate supplied, made safe to print on a terminal: every
+/// control character (C0, DEL, C1: escape sequences, carriage returns, newlines), every bidi
+/// override or isolate, and every other invisible formatting character is shown as a Rust-style
+/// escape (`\x1b`, `\r`, `\u{202e}`) instead of being interpreted. A hostile file name or
+/// certificate field could otherwise rewrite what the terminal shows (`\x1b[2J`, `\r` over a
+/// DENY line), plant a hyperlink (`\x1b]8;;...`), or reorder the characters a person reads.
+///
+/// Apply it when rendering text, never to JSON: serde escapes control characters, and JSON
+/// consumers need the exact bytes.
+pub fn term(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unsafe_on_terminal) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_on_terminal(c) {
+            out.push(c);
+            continue;
+        }
+        let _ = match c {
+            '\n' => write!(out, "\\n"),
+            '\r' => write!(out, "\\r"),
+            '\t' => write!(out, "\\t"),
+            c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+            c => write!(out, "\\u{{{:x}}}", c as u32),
+        };
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`term`] for text of several lines that pyprov itself split (pip's messages relayed
+/// line by line): each line is made safe, the newlines between them are kept.
+pub fn term_lines(s: &str) -> String {
+    s.split('\n').map(term).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a terminal could act on `c` instead of showing it, or show nothing for it.
+fn unsafe_on_terminal(c: char) -> bool {
+    c.is_control() // C0, DEL and C1 (U+0080-U+009F, where a lone U+009B is a CSI)
+        || matches!(c,
+            // Bidi embeddings, overrides, isolates and marks ("Trojan Source").
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            // Line and paragraph separators: a line break to some terminals and viewers.
+            | '\u{2028}' | '\u{2029}'
+            // The rest of Unicode's invisible format characters (category Cf) and fillers
+            // that render as nothing.
+            | '\u{00ad}' | '\u{034f}' | '\u{0600}'..='\u{0605}' | '\u{06dd}' | '\u{070f}'
+            | '\u{0890}'..='\u{0891}' | '\u{08e2}' | '\u{115f}' | '\u{1160}' | '\u{17b4}'
+            | '\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 #[cfg(test)]

@@ -518,22 +518,37 @@ fn a_pin_another_process_wrote_first_is_what_the_file_is_judged_by() {
 
 #[test]
 fn cooldowns_hold_what_is_too_new_or_of_unknown_age() {
-    use super::{cooldown_holds, too_new, Held};
+    use super::{cooldown_holds, too_new};
     let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
     let cutoff = t("2026-11-29T12:00:00Z");
-    assert_eq!(
-        cooldown_holds(Some(t("2026-11-29T11:59:59Z")), cutoff),
-        None
-    );
-    // As pip's --uploaded-prior-to: the cutoff itself is too new.
-    assert_eq!(cooldown_holds(Some(cutoff), cutoff), Some(Held::TooNew));
-    assert_eq!(
-        cooldown_holds(Some(t("2026-12-01T00:00:00Z")), cutoff),
-        Some(Held::TooNew)
-    );
-    assert_eq!(cooldown_holds(None, cutoff), Some(Held::NoUploadTime));
-
+    let policy = file_policy(Unattested::Warn, false, false);
     let week = crate::trust::Cooldown::parse("7 days").unwrap();
+    let held = |uploaded: Option<jiff::Timestamp>| {
+        cooldown_holds(
+            "pkg-2.0-py3-none-any.whl",
+            "pkg",
+            uploaded,
+            week,
+            cutoff,
+            &policy,
+        )
+        .map(|d| (d.code, d.message))
+    };
+    assert_eq!(held(Some(t("2026-11-29T11:59:59Z"))), None);
+    // As pip's --uploaded-prior-to: the cutoff itself is too new.
+    assert_eq!(
+        held(Some(cutoff)),
+        Some((Code::TooNew, "pkg-2.0-py3-none-any.whl was uploaded at 2026-11-29T12:00:00Z, after the cutoff 2026-11-29T12:00:00Z of pkg's cooldown of 7 days".into()))
+    );
+    assert_eq!(
+        held(Some(t("2026-12-01T00:00:00Z"))).map(|h| h.0),
+        Some(Code::TooNew)
+    );
+    assert_eq!(
+        held(None),
+        Some((Code::NoUploadTime, "pkg-2.0-py3-none-any.whl: its index gives no upload time, so it cannot be shown to be older than pkg's cooldown of 7 days".into()))
+    );
+
     let d = too_new(
         "pkg-2.0-py3-none-any.whl",
         "pkg",
