@@ -404,21 +404,9 @@ fn a_lock_pyprov_writes_is_read_by_pip_and_uv() {
     assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
     assert!(by_pip.has_package("alpha") && by_pip.has_package("beta"));
 
-    // uv, where the run names it (`.ci/run` does not install it yet).
-    let Some(uv) = std::env::var_os("PYPROV_TEST_UV") else {
-        eprintln!("PYPROV_TEST_UV is not set: the lock was checked with pip only");
-        return;
-    };
-    let by_uv = ctx.new_venv("by-uv");
-    let mut cmd = ctx.command(uv);
-    cmd.args(["pip", "install", "--no-config", "--cache-dir"])
-        .arg(ctx.path("uv-cache"))
-        .arg("--python")
-        .arg(by_uv.python())
-        .args(["-r", "pylock.toml"]);
-    let out = ctx.run(&mut cmd);
-    assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
-    assert_eq!(by_uv.packages(), by_pip.packages());
+    if let Some(by_uv) = ctx.uv_install("by-uv", "pylock.toml") {
+        assert_eq!(by_uv.packages(), by_pip.packages());
+    }
 }
 
 /// What users read when a lock cannot be used: the file, the key and the fix.
