@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::support::context::TestContext;
+use crate::support::context::{row, TestContext};
 use crate::support::dists::{self, Dist};
 use crate::support::pki::{self, Identity};
 use crate::support::venv::PipVersion;
@@ -40,13 +40,6 @@ fn setup() -> (TestContext, Dist, Dist) {
     ctx.publish(&alpha, REPO);
     ctx.publish(&beta, REPO);
     (ctx, alpha, beta)
-}
-
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
-        .unwrap_or(&Value::Null)
 }
 
 /// Installs the lock with `--format json`; the refusal cases must leave the venv as it was.

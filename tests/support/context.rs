@@ -373,6 +373,19 @@ pub fn uv() -> Option<PathBuf> {
     Some(uv)
 }
 
+/// The row of a JSON report (`--format json`) for `file`: the one whose `file` it is, or whose
+/// `source` it is (a decision on a URL that names no file, as a tunnel's); `Null` when the
+/// report has none.
+pub fn row<'a>(report: &'a Value, file: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["file"] == file || r["source"] == file)
+        })
+        .unwrap_or(&Value::Null)
+}
+
 /// The pyprov binary Cargo built for these tests.
 pub fn pyprov_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pyprov"))
