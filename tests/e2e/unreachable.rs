@@ -21,7 +21,7 @@ fn an_index_that_refuses_connections_is_named() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     let port = closed_port();
     let closed = format!("http://127.0.0.1:{port}/simple/");
-    ctx.add_filter(format!(r"http://127\.0\.0\.1:{port}"), "[CLOSED]");
+    ctx.add_literal_filter(&format!("http://127.0.0.1:{port}"), "[CLOSED]");
     let run = ctx.install(&["-i", &closed, "alpha"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     // The index is named, with why, before pip's own words.
