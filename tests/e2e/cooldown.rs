@@ -5,9 +5,8 @@
 
 use crate::support::context::{pretty, row, TestContext};
 use crate::support::dists::{self, Dist};
+use crate::support::index::days_ago;
 use crate::support::venv::PipVersion;
-
-use super::uploaded::days_ago;
 
 const REPO: &str = "acme/widgets";
 
@@ -169,16 +168,14 @@ fn a_hash_pinned_file_that_is_too_new_is_refused() {
     filter_times(&ctx);
     let (alpha2, beta2) = publish(&ctx);
     ctx.trust_file(TRUST);
-    let reqs = ctx.work.join("requirements.txt");
-    std::fs::write(
-        &reqs,
+    let reqs = ctx.write(
+        "requirements.txt",
         format!(
             "alpha==2.0 --hash=sha256:{}\nbeta==2.0 --hash=sha256:{}\n",
             alpha2.sha256(),
             beta2.sha256()
         ),
-    )
-    .unwrap();
+    );
     let before = ctx.venv().freeze();
     let run = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -215,12 +212,10 @@ fn a_hash_pinned_file_of_unknown_age_is_refused() {
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
     ctx.publish(&gamma, REPO);
     ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
-    let reqs = ctx.work.join("requirements.txt");
-    std::fs::write(
-        &reqs,
+    let reqs = ctx.write(
+        "requirements.txt",
         format!("gamma==1.0 --hash=sha256:{}\n", gamma.sha256()),
-    )
-    .unwrap();
+    );
     let before = ctx.venv().freeze();
     let run = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);

@@ -483,7 +483,7 @@ fn download_saves_the_vetted_files_the_lock_selects() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_cooldown_holds_the_files_a_lock_selects() {
-    use super::uploaded::days_ago;
+    use crate::support::index::days_ago;
     let (ctx, alpha, beta) = setup();
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
     ctx.publish(&gamma, REPO);
