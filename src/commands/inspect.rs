@@ -13,6 +13,7 @@ use crate::cli::{Format, InspectArgs};
 use crate::error::{exit, CliError};
 use crate::files;
 use crate::output::term;
+use crate::verify::distname;
 use crate::verify::document::Document;
 use crate::verify::statement::Statement;
 use crate::verify::{Failure, Identity};
@@ -49,16 +50,11 @@ struct ClaimedSubject {
 }
 
 /// A wheel or sdist given to `inspect`: a usage mistake, said as one (its bytes are no
-/// document, and "not a JSON document" would not tell what to run instead).
+/// document, and "not a JSON document" would not tell what to run instead). A distribution is
+/// what `distname` reads as one, as `verify` and the installer do (the extension's case
+/// matters, as it does to pip and packaging).
 fn distribution_file(path: &Path) -> Result<(), CliError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if ![".whl", ".tar.gz", ".zip"]
-        .iter()
-        .any(|e| name.ends_with(e))
-    {
+    if distname::parse(&files::file_name(path)).is_err() {
         return Ok(());
     }
     let shown = term(&path.display().to_string()).into_owned();

@@ -25,6 +25,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use indexmap::{IndexMap, IndexSet};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -54,11 +55,12 @@ pub(crate) struct ProxyState {
     pages: Mutex<Option<std::collections::BTreeMap<String, String>>>,
     /// Everything pip asked for around the gate, with its verdict, in order.
     outside: Mutex<Vec<Arc<Vetted>>>,
-    /// The files a cooldown kept off the pages pip read, in order, each once.
-    withheld: Mutex<Vec<Withheld>>,
+    /// The files a cooldown kept off the pages pip read, in order, each once (by package and
+    /// file name).
+    withheld: Mutex<IndexMap<(String, String), Withheld>>,
     /// Why a source could not be read for a page pip asked for (refused connection, DNS, TLS,
     /// an HTTP error), each once: pip alone would only say it found no matching distribution.
-    unreachable: Mutex<Vec<String>>,
+    unreachable: Mutex<IndexSet<String>>,
     /// Each vetted wheel's metadata check, by sha256.
     checked: Mutex<std::collections::HashMap<String, WheelCheck>>,
     /// When set, sdists are offered with metadata, which the gate makes by building them.
@@ -105,8 +107,8 @@ impl Proxy {
             requested: Mutex::new(Vec::new()),
             pages: Mutex::new(Some(std::collections::BTreeMap::new())),
             outside: Mutex::new(Vec::new()),
-            withheld: Mutex::new(Vec::new()),
-            unreachable: Mutex::new(Vec::new()),
+            withheld: Mutex::new(IndexMap::new()),
+            unreachable: Mutex::new(IndexSet::new()),
             checked: Mutex::new(std::collections::HashMap::new()),
             builder: std::sync::OnceLock::new(),
             built: Mutex::new(std::collections::HashMap::new()),
@@ -256,7 +258,9 @@ impl Proxy {
             .unreachable
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The files a cooldown kept from pip, in the order pip read their pages.
@@ -265,7 +269,9 @@ impl Proxy {
             .withheld
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Registers a file pyprov will hand pip by URL (a direct URL given up front) and returns
@@ -441,12 +447,12 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
         }
     }
     if !errors.is_empty() {
-        let mut seen = state.unreachable.lock().unwrap_or_else(|p| p.into_inner());
-        for e in &errors {
-            if !seen.contains(e) {
-                seen.push(e.clone());
-            }
-        }
+        // A set keeps each reason once, where it was first seen.
+        state
+            .unreachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(errors.iter().cloned());
     }
     {
         let mut pages = state.pages.lock().unwrap_or_else(|p| p.into_inner());
@@ -468,36 +474,36 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
     if !withheld.is_empty() {
         let mut held = state.withheld.lock().unwrap_or_else(|p| p.into_inner());
         for w in withheld {
-            if !held
-                .iter()
-                .any(|h| h.file == w.file && h.package == w.package)
-            {
-                held.push(w);
-            }
+            held.entry((w.package.clone(), w.file.clone())).or_insert(w);
         }
     }
-    let mut listed = Vec::with_capacity(links.len());
-    {
+    let body = {
+        // Under the lock: the page's file numbers are the candidates' places.
         let mut cands = state.candidates.lock().unwrap_or_else(|p| p.into_inner());
-        for (link, origin) in links {
-            let idx = cands.len();
-            // Metadata is served from the vetted wheel, so its upstream hash means nothing here;
-            // an sdist's comes from building it, when the gate builds sdists.
-            let metadata = link.filename.ends_with(".whl")
-                || (state.builder.get().is_some()
-                    && matches!(
-                        distname::parse(&link.filename),
-                        Ok(distname::DistName::Sdist { .. })
-                    ));
-            listed.push((idx, link.clone(), metadata));
-            cands.push(Candidate {
-                link,
-                origin,
-                picked: false,
-            });
-        }
-    }
-    let body = page_json(project, &listed);
+        let start = cands.len();
+        let listed: Vec<(usize, &Link, bool)> = links
+            .iter()
+            .enumerate()
+            .map(|(i, (link, _))| {
+                // Metadata is served from the vetted wheel, so its upstream hash means nothing
+                // here; an sdist's comes from building it, when the gate builds sdists.
+                let metadata = link.filename.ends_with(".whl")
+                    || (state.builder.get().is_some()
+                        && matches!(
+                            distname::parse(&link.filename),
+                            Ok(distname::DistName::Sdist { .. })
+                        ));
+                (start + i, link, metadata)
+            })
+            .collect();
+        let body = page_json(project, &listed);
+        cands.extend(links.into_iter().map(|(link, origin)| Candidate {
+            link,
+            origin,
+            picked: false,
+        }));
+        body
+    };
     let mut r = Response::new(full(body.to_string()));
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -506,22 +512,13 @@ async fn project_page(state: &ProxyState, project: &str) -> Response<Body> {
     r
 }
 
-/// The Simple API version a page can claim: 1.1 (PEP 700) needs every file's `size`, so a page
-/// with a file whose size no source gave is 1.0. (`upload-time` is optional in 1.1.)
-pub(crate) fn api_version(links: &[&Link]) -> &'static str {
-    if links.iter().all(|l| l.size.is_some()) {
-        "1.1"
-    } else {
-        "1.0"
-    }
-}
-
 /// A project page of the gate (PEP 691 JSON): each file as `(its index on this server, what
 /// its source said, whether the gate serves its metadata)`. Upstream's `upload-time` and
 /// `size` pass through as they were given; nothing is added that no source said.
-pub(crate) fn page_json(project: &str, files: &[(usize, Link, bool)]) -> serde_json::Value {
-    let links: Vec<&Link> = files.iter().map(|(_, l, _)| l).collect();
-    let version = api_version(&links);
+pub(crate) fn page_json(project: &str, files: &[(usize, &Link, bool)]) -> serde_json::Value {
+    // 1.1 (PEP 700) needs every file's `size`, so a page with a file whose size no source gave
+    // is 1.0. (`upload-time` is optional in 1.1.)
+    let sized = files.iter().all(|(_, l, _)| l.size.is_some());
     let rendered: Vec<serde_json::Value> = files
         .iter()
         .map(|(idx, link, metadata)| {
@@ -548,11 +545,12 @@ pub(crate) fn page_json(project: &str, files: &[(usize, Link, bool)]) -> serde_j
             f
         })
         .collect();
+    let version = if sized { "1.1" } else { "1.0" };
     let mut body = json!({"meta": {"api-version": version}, "name": project, "files": rendered});
-    if version != "1.0" {
-        let versions: std::collections::BTreeSet<String> = links
+    if sized {
+        let versions: std::collections::BTreeSet<String> = files
             .iter()
-            .filter_map(|l| distname::parse(&l.filename).ok())
+            .filter_map(|(_, l, _)| distname::parse(&l.filename).ok())
             .map(|d| d.version().to_string())
             .collect();
         body["versions"] = json!(versions);
@@ -903,14 +901,14 @@ mod tests {
         let full = [
             (
                 0,
-                link(
+                &link(
                     "a-1.0-py3-none-any.whl",
                     Some(10),
                     Some("2024-01-02T03:04:05.123456Z"),
                 ),
                 true,
             ),
-            (1, link("a-1.1.tar.gz", Some(20), None), false),
+            (1, &link("a-1.1.tar.gz", Some(20), None), false),
         ];
         let page = super::page_json("a", &full);
         assert_eq!(page["meta"]["api-version"], "1.1");
@@ -930,14 +928,14 @@ mod tests {
         let partial = [
             (
                 0,
-                link(
+                &link(
                     "a-1.0-py3-none-any.whl",
                     Some(10),
                     Some("2024-01-02T03:04:05Z"),
                 ),
                 true,
             ),
-            (1, link("a-1.1.tar.gz", None, None), false),
+            (1, &link("a-1.1.tar.gz", None, None), false),
         ];
         let page = super::page_json("a", &partial);
         assert_eq!(page["meta"]["api-version"], "1.0");

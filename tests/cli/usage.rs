@@ -41,6 +41,17 @@ fn inspect_on_a_distribution_file_says_what_to_run() {
         "{}",
         out.stderr
     );
+    // A distribution is what pip and packaging read as one: the extension's case matters, so
+    // this name is read as a document (and is not one).
+    ctx.write("alpha-1.0-py3-none-any.WHL", b"PK\x03\x04 not a document");
+    let out = pyprov(&ctx, &["inspect", "alpha-1.0-py3-none-any.WHL"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("not a JSON document") && !out.stderr.contains("distribution file"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@
     clippy::cloned_ref_to_slice_refs
 )]
 
-use crate::support::context::TestContext;
+use crate::support::context::{row, TestContext};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -201,16 +201,6 @@ impl Ctx {
 
 /// The report's row for a file, by its name or (for a direct URL decided before it was
 /// fetched, whose row has no file name) its URL.
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| {
-            rows.iter()
-                .find(|r| r["file"] == file || r["source"] == file)
-        })
-        .unwrap_or(&Value::Null)
-}
-
 fn listing(venv: &Venv) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(venv.site_packages())
         .unwrap()

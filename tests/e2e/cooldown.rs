@@ -3,12 +3,10 @@
 //! known to be too new is refused, and the report says what was held back and why. pip needs
 //! no cooldown of its own: the oldest supported pip (22.2) gets the same result as 26.3.
 
-use crate::support::context::{pretty, TestContext};
+use crate::support::context::{pretty, row, TestContext};
 use crate::support::dists::{self, Dist};
+use crate::support::index::days_ago;
 use crate::support::venv::PipVersion;
-use serde_json::Value;
-
-use super::uploaded::days_ago;
 
 const REPO: &str = "acme/widgets";
 
@@ -175,28 +173,20 @@ fn a_hash_pinned_file_that_is_too_new_is_refused() {
     filter_times(&ctx);
     let (alpha2, beta2) = publish(&ctx);
     ctx.trust_file(TRUST);
-    let reqs = ctx.work.join("requirements.txt");
-    std::fs::write(
-        &reqs,
+    let reqs = ctx.write(
+        "requirements.txt",
         format!(
             "alpha==2.0 --hash=sha256:{}\nbeta==2.0 --hash=sha256:{}\n",
             alpha2.sha256(),
             beta2.sha256()
         ),
-    )
-    .unwrap();
+    );
     let before = ctx.venv().freeze();
     let run = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(ctx.venv().freeze(), before);
     let json = run.report();
-    let rows = json["files"].as_array().unwrap();
-    let row = |file: &str| {
-        rows.iter()
-            .find(|r| r["file"] == file)
-            .unwrap_or(&Value::Null)
-    };
-    let refused = row(&alpha2.filename);
+    let refused = row(&json, &alpha2.filename);
     assert_eq!(refused["code"], "too-new", "{json:#}");
     assert_eq!(refused["verdict"], "deny");
     // Refused before a byte was fetched.
@@ -206,7 +196,7 @@ fn a_hash_pinned_file_that_is_too_new_is_refused() {
         .iter()
         .any(|r| r.last_segment() == alpha2.filename));
     // The exempt package's fresh file is fine.
-    assert_eq!(row(&beta2.filename)["verdict"], "allow", "{json:#}");
+    assert_eq!(row(&json, &beta2.filename)["verdict"], "allow", "{json:#}");
     snapshot!(
         ctx,
         "cooldown_hash_pinned_refusal",
@@ -227,22 +217,16 @@ fn a_hash_pinned_file_of_unknown_age_is_refused() {
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
     ctx.publish(&gamma, REPO);
     ctx.trust_file("[policy]\ncooldown = \"7 days\"\n");
-    let reqs = ctx.work.join("requirements.txt");
-    std::fs::write(
-        &reqs,
+    let reqs = ctx.write(
+        "requirements.txt",
         format!("gamma==1.0 --hash=sha256:{}\n", gamma.sha256()),
-    )
-    .unwrap();
+    );
     let before = ctx.venv().freeze();
     let run = ctx.install_json(&["-r", reqs.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(ctx.venv().freeze(), before);
     let json = run.report();
-    let refused = json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == gamma.filename.as_str()))
-        .cloned()
-        .unwrap_or(Value::Null);
+    let refused = row(&json, &gamma.filename);
     assert_eq!(refused["code"], "no-upload-time", "{json:#}");
     assert_eq!(refused["verdict"], "deny");
     assert_eq!(
@@ -304,17 +288,11 @@ fn a_backdated_upload_time_is_caught_by_the_log_time() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(ctx.venv().freeze(), before);
     let json = run.report();
-    let row = json["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["file"] == alpha.filename.as_str())
-        .cloned()
-        .unwrap_or(Value::Null);
-    assert_eq!(row["code"], "too-new", "{json:#}");
+    let refused = row(&json, &alpha.filename);
+    assert_eq!(refused["code"], "too-new", "{json:#}");
     snapshot!(
         ctx,
         "cooldown_backdated",
-        format!("{}\nfix: {}", row["message"], row["fix"])
+        format!("{}\nfix: {}", refused["message"], refused["fix"])
     );
 }

@@ -2,7 +2,7 @@
 //! by the project's throwaway Sigstore, the real pip in a real virtualenv, and an index that
 //! lies. Every refusal leaves the virtualenv exactly as it was.
 
-use crate::support::context::{pretty, TestContext};
+use crate::support::context::{pretty, row, TestContext};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,13 +18,6 @@ const REPO: &str = "acme/widgets";
 fn install_json(ctx: &TestContext, args: &[&str]) -> (i32, Value) {
     let run = ctx.install_json(args);
     (run.code, run.report())
-}
-
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
-        .unwrap_or(&Value::Null)
 }
 
 fn alpha_and_beta(ctx: &TestContext) -> (Dist, Dist) {

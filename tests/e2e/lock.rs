@@ -2,11 +2,9 @@
 //! publisher each certificate proved; the lock installed by plain pip 26.3 and by uv; `--check`
 //! against what the index serves later.
 
-use std::process::Command;
-
 use crate::support::context::TestContext;
 use crate::support::dists::{self, Dist};
-use crate::support::venv::{PipVersion, Venv};
+use crate::support::venv::PipVersion;
 
 const REPO: &str = "acme/widgets";
 
@@ -105,32 +103,9 @@ fn lock_records_proven_identities_and_installs_with_pip_and_uv() {
     assert!(by_pip.has_package("alpha") && by_pip.has_package("beta"));
 
     // And uv.
-    let Some(uv) = std::env::var_os("PYPROV_TEST_UV") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PYPROV_TEST_UV is unset under CI: the uv half of this test must run there"
-        );
-        eprintln!("note: PYPROV_TEST_UV is unset: uv pip install -r pylock.toml was not tried");
-        return;
-    };
-    let by_uv = ctx.new_venv("by-uv");
-    let mut cmd = Command::new(uv);
-    Venv::clean_env(&mut cmd)
-        .env("UV_CACHE_DIR", ctx.path("uv-cache"))
-        .env("UV_NO_CONFIG", "1")
-        .env("UV_PYTHON_DOWNLOADS", "never")
-        .current_dir(&ctx.work)
-        .args(["pip", "install", "--python"])
-        .arg(by_uv.python())
-        .arg("-r")
-        .arg(&lockfile);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "uv pip install -r pylock.toml: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(by_uv.has_package("alpha") && by_uv.has_package("beta"));
+    if let Some(by_uv) = ctx.uv_install("by-uv", "pylock.toml") {
+        assert!(by_uv.has_package("alpha") && by_uv.has_package("beta"));
+    }
 }
 
 #[test]

@@ -10,11 +10,10 @@
 
 use std::process::Command;
 
-use crate::support::context::TestContext;
+use crate::support::context::{row, TestContext};
 use crate::support::dists;
 use crate::support::index::{Lie, TestIndex};
 use crate::support::venv::PipVersion;
-use serde_json::Value;
 
 const REPO: &str = "acme/widgets";
 const DENY: &str = "[policy]\nunattested = \"deny\"\n";
@@ -41,13 +40,6 @@ macro_rules! matrix {
             super::$name(super::PipVersion::$pip)
         }
     };
-}
-
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
-        .unwrap_or(&Value::Null)
 }
 
 /// The requests `index` answered that did not come from pyprov's own client: pip's, had it

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::support::context::TestContext;
+use crate::support::context::{row, TestContext};
 use crate::support::dists::{self, Dist};
 use crate::support::pki::{self, Identity};
 use crate::support::venv::PipVersion;
@@ -40,13 +40,6 @@ fn setup() -> (TestContext, Dist, Dist) {
     ctx.publish(&alpha, REPO);
     ctx.publish(&beta, REPO);
     (ctx, alpha, beta)
-}
-
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
-        .unwrap_or(&Value::Null)
 }
 
 /// Installs the lock with `--format json`; the refusal cases must leave the venv as it was.
@@ -461,21 +454,9 @@ fn a_lock_pyprov_writes_is_read_by_pip_and_uv() {
     assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
     assert!(by_pip.has_package("alpha") && by_pip.has_package("beta"));
 
-    // uv, where the run names it (`.ci/run` does not install it yet).
-    let Some(uv) = std::env::var_os("PYPROV_TEST_UV") else {
-        eprintln!("PYPROV_TEST_UV is not set: the lock was checked with pip only");
-        return;
-    };
-    let by_uv = ctx.new_venv("by-uv");
-    let mut cmd = ctx.command(uv);
-    cmd.args(["pip", "install", "--no-config", "--cache-dir"])
-        .arg(ctx.path("uv-cache"))
-        .arg("--python")
-        .arg(by_uv.python())
-        .args(["-r", "pylock.toml"]);
-    let out = ctx.run(&mut cmd);
-    assert_eq!(out.code, 0, "{written}\n{}", out.stderr);
-    assert_eq!(by_uv.packages(), by_pip.packages());
+    if let Some(by_uv) = ctx.uv_install("by-uv", "pylock.toml") {
+        assert_eq!(by_uv.packages(), by_pip.packages());
+    }
 }
 
 /// What users read when a lock cannot be used: the file, the key and the fix.
@@ -559,7 +540,7 @@ fn download_saves_the_vetted_files_the_lock_selects() {
     ignore = "slow: real pip; cargo test --features real-pip"
 )]
 fn a_cooldown_holds_the_files_a_lock_selects() {
-    use super::uploaded::days_ago;
+    use crate::support::index::days_ago;
     let (ctx, alpha, beta) = setup();
     let gamma = dists::wheel("gamma", "1.0", &[], &[]);
     ctx.publish(&gamma, REPO);

@@ -3,7 +3,7 @@
 //! cannot prove, and a trust-on-first-use pin that another process won. Real pip in a real
 //! virtualenv, a real index on 127.0.0.1, files signed by the throwaway Sigstore.
 
-use crate::support::context::{Run, TestContext};
+use crate::support::context::{row, Run, TestContext};
 use std::time::{Duration, Instant};
 
 use crate::support::dists::{self, Dist};
@@ -39,13 +39,6 @@ fn report(run: &Run) -> Value {
 fn install_json(ctx: &TestContext, args: &[&str]) -> (i32, Value) {
     let run = ctx.install_json(args);
     (run.code, report(&run))
-}
-
-fn row<'a>(json: &'a Value, file: &str) -> &'a Value {
-    json["files"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["file"] == file))
-        .unwrap_or(&Value::Null)
 }
 
 fn widget() -> Dist {

@@ -7,15 +7,10 @@ use std::collections::BTreeMap;
 
 use crate::support::context::TestContext;
 use crate::support::dists;
+use crate::support::index::days_ago;
 use crate::support::venv::PipVersion;
 
 const REPO: &str = "acme/widgets";
-
-/// An instant `days` ago, as PyPI writes upload times.
-pub(crate) fn days_ago(days: i64) -> String {
-    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days);
-    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
 
 /// alpha 1.0 (old) and 2.0 (a day old), each needing beta; beta 1.0 (old) and 2.0 (a day
 /// old). Without a cutoff pip takes alpha 2.0 and beta 2.0; with one of three days, 1.0 of each.
@@ -35,14 +30,17 @@ fn index_with_a_fresh_release(ctx: &TestContext) {
 }
 
 /// What plain pip installs into a fresh venv from the context's index with `args`.
-fn plain_pip(ctx: &TestContext, rel: &str, args: &[&str]) -> BTreeMap<String, String> {
+/// Plain pip `install -i INDEX ARGS` into a fresh venv `[TEMP]/rel`, asserting whether it
+/// succeeded (`ok`); what the venv then holds.
+fn plain_pip(ctx: &TestContext, rel: &str, args: &[&str], ok: bool) -> BTreeMap<String, String> {
     let venv = ctx.new_venv(rel);
     let url = ctx.index().url();
     let mut full = vec!["install", "-i", &url];
     full.extend_from_slice(args);
     let out = venv.run(&full);
-    assert!(
+    assert_eq!(
         out.status.success(),
+        ok,
         "plain pip {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -54,7 +52,7 @@ fn same_as_pip(cutoff: &[&str]) {
     index_with_a_fresh_release(&ctx);
     let mut args = cutoff.to_vec();
     args.push("alpha");
-    let expected = plain_pip(&ctx, "plain", &args);
+    let expected = plain_pip(&ctx, "plain", &args, true);
     assert_eq!(expected.get("alpha").map(String::as_str), Some("1.0"));
     assert_eq!(expected.get("beta").map(String::as_str), Some("1.0"));
 
@@ -105,7 +103,7 @@ fn a_datetime_with_an_equals_sign_and_with_a_space() {
 fn without_a_cutoff_the_fresh_release_is_taken() {
     let ctx = TestContext::with_pip(PipVersion::Newest);
     index_with_a_fresh_release(&ctx);
-    let expected = plain_pip(&ctx, "plain", &["alpha"]);
+    let expected = plain_pip(&ctx, "plain", &["alpha"], true);
     assert_eq!(expected.get("alpha").map(String::as_str), Some("2.0"));
     let venv = ctx.install_fresh("through-pyprov", &["alpha"]);
     assert_eq!(venv.packages(), expected);
@@ -159,22 +157,17 @@ fn hash_pinned_files_are_filtered_as_pip_filters_them() {
     for (reqs, ok) in [(&old, true), (&fresh, false)] {
         let reqs = reqs.to_str().unwrap();
         let args = ["--uploaded-prior-to", "P3D", "-r", reqs];
-        let plain = ctx.new_venv(if ok { "plain-old" } else { "plain-fresh" });
-        let url = ctx.index().url();
-        let mut full = vec!["install", "-i", &url];
-        full.extend_from_slice(&args);
-        let out = plain.run(&full);
-        assert_eq!(
-            out.status.success(),
+        let plain = plain_pip(
+            &ctx,
+            if ok { "plain-old" } else { "plain-fresh" },
+            &args,
             ok,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
         );
         let venv = ctx.new_venv(if ok { "pyprov-old" } else { "pyprov-fresh" });
         let mut cmd = ctx.pyprov_pip("install");
         cmd.args(args).arg("--python").arg(venv.python());
         let run = ctx.run(&mut cmd);
         assert_eq!(run.code == 0, ok, "{}", run.stderr);
-        assert_eq!(venv.packages(), plain.packages());
+        assert_eq!(venv.packages(), plain);
     }
 }

@@ -254,6 +254,36 @@ impl TestContext {
         venv
     }
 
+    /// `uv pip install -r LOCK` (`lock` relative to the project) into a fresh venv
+    /// `[TEMP]/rel`, asserting success; `None` when there is no [`uv`]. uv gets the context's
+    /// environment without this machine's uv settings (no `uv.toml`, no `UV_*` variable), a
+    /// cache of its own in `[TEMP]/uv-cache`, and never downloads a Python.
+    pub fn uv_install(&self, rel: &str, lock: &str) -> Option<Venv> {
+        let uv = uv()?;
+        let venv = self.new_venv(rel);
+        let mut cmd = self.command(uv);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("UV_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("UV_NO_CONFIG", "1")
+            .env("UV_CACHE_DIR", self.path("uv-cache"))
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .args(["pip", "install", "--python"])
+            .arg(venv.python())
+            .args(["-r", lock]);
+        let run = self.run(&mut cmd);
+        assert_eq!(
+            run.code,
+            0,
+            "uv pip install -r {lock}:\n{}\n{}",
+            std::fs::read_to_string(self.work_path(lock)).unwrap_or_default(),
+            run.stderr
+        );
+        Some(venv)
+    }
+
     /// Runs `cmd`, logs what it did on stderr (shown when a test fails), and returns it.
     pub fn run(&self, cmd: &mut Command) -> Run {
         let out = cmd
@@ -319,6 +349,41 @@ impl TestContext {
         }
         settings
     }
+}
+
+/// uv, which tests install pyprov's locks with: `$PYPROV_TEST_UV` (`.ci/run` installs uv and
+/// sets it). `None`, with a note, when it is unset; under CI (`CI` set) that is a failure, so
+/// the uv half of a test always runs there.
+pub fn uv() -> Option<PathBuf> {
+    let Some(uv) = std::env::var_os("PYPROV_TEST_UV").filter(|p| !p.is_empty()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PYPROV_TEST_UV is unset under CI: the uv half of this test must run there \
+             (`bash .ci/run` installs uv and sets it)"
+        );
+        eprintln!("note: PYPROV_TEST_UV is unset: uv was not tried");
+        return None;
+    };
+    let uv = PathBuf::from(uv);
+    assert!(
+        uv.exists(),
+        "PYPROV_TEST_UV={} does not exist; run `bash .ci/run` to install uv",
+        uv.display()
+    );
+    Some(uv)
+}
+
+/// The row of a JSON report (`--format json`) for `file`: the one whose `file` it is, or whose
+/// `source` it is (a decision on a URL that names no file, as a tunnel's); `Null` when the
+/// report has none.
+pub fn row<'a>(report: &'a Value, file: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["file"] == file || r["source"] == file)
+        })
+        .unwrap_or(&Value::Null)
 }
 
 /// The pyprov binary Cargo built for these tests.

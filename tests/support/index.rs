@@ -565,6 +565,12 @@ impl TestIndex {
     }
 }
 
+/// An instant `days` ago, as PyPI writes upload times: for [`TestIndex::set_upload_time`].
+pub fn days_ago(days: i64) -> String {
+    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days);
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 fn integrity_url(base: &str, project: &str, version: &str, filename: &str) -> String {
     format!("{base}/integrity/{project}/{version}/{filename}/provenance")
 }

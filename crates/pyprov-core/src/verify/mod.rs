@@ -655,7 +655,7 @@ fn webpki_words(detail: &str) -> String {
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        digits.parse::<u64>().ok().map(utc)
+        digits.parse::<u64>().ok().and_then(utc)
     };
     match name {
         "CertExpired" => match (time("not_after"), time("time")) {
@@ -687,26 +687,13 @@ fn words(name: &str) -> String {
     out
 }
 
-/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (the proleptic Gregorian calendar).
-fn utc(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (jiff's RFC 3339 form, as the root
+/// crate prints times); `None` past what jiff represents (the year 9999).
+fn utc(secs: u64) -> Option<String> {
+    let secs = i64::try_from(secs).ok()?;
+    jiff::Timestamp::from_second(secs)
+        .ok()
+        .map(|t| t.to_string())
 }
 
 #[cfg(test)]
@@ -728,7 +715,13 @@ mod readable_tests {
             "x: required eku not found"
         );
         assert_eq!(readable("no chain here"), "no chain here");
-        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(utc(951_782_400).as_deref(), Some("2000-02-29T00:00:00Z"));
+        // Past jiff's range the time is left out, not invented.
+        assert_eq!(utc(u64::MAX), None);
+        assert_eq!(
+            readable("x: certificate chain validation failed: CertExpired { time: UnixTime(18446744073709551615), not_after: UnixTime(1748779800) }"),
+            "x: the signing certificate had expired when it was used"
+        );
     }
 }
